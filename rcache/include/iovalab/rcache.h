@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The lab's full IOVA domain, the kernel's struct iova_domain: a core domain
+ * (iovalab/iova.h) behind a tree lock, a per-CPU magazine cache (rcache) in
+ * front of it, a depot of full magazines per size class, and a trimming
+ * thread that hands depot magazines back to the tree.
+ *
+ * Fast path (kernel semantics, Linux drivers/iommu/iova.c, written anew):
+ *  - sizes below 32 pfns are rounded up to a power of two; six size classes
+ *    (1, 2, 4, 8, 16, 32 pfns) are cached, larger sizes go to the tree;
+ *  - each CPU slot has a "loaded" and a "prev" magazine of mag_size pfns
+ *    per class; alloc pops loaded, else swaps in prev, else takes a full
+ *    magazine from the depot; free pushes loaded, else swaps in prev, else
+ *    moves the full loaded magazine to the depot and starts an empty one;
+ *  - a pop honours the limit: it scans loaded for a cached pfn whose range
+ *    ends at or below limit_pfn (a miss even if prev or the depot hold one,
+ *    as in the kernel);
+ *  - cached ranges stay allocated in the tree;
+ *  - when the tree cannot satisfy an allocation and flush_rcache is set,
+ *    every CPU's magazines and the depot are returned to the tree once and
+ *    the allocation is retried.
+ *
+ * Lock order: per-CPU slot lock -> depot lock -> tree lock. Debug builds
+ * (IOVALAB_CHECK or !NDEBUG) assert it on every acquisition.
+ *
+ * Threads: every thread that calls into an iovad first calls
+ * lab_lock_thread_online() and, before exiting, lab_lock_thread_offline()
+ * (iovalab/lock.h). The domain's own trim thread does so itself.
+ *
+ * The CPU slot comes from sched_getcpu(); a thread can migrate at any
+ * moment, so the slot lock (not the CPU number) is what makes it correct.
+ * Code that expects cache hits from one thread must pin that thread to one
+ * CPU (sched_setaffinity / taskset), or its frees and allocs may meet
+ * different CPUs' magazines.
+ */
+#ifndef IOVALAB_RCACHE_H
+#define IOVALAB_RCACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "iovalab/iova.h"
+#include "iovalab/lock.h"
+
+/* Cached size classes: order 0..5, i.e. 1..32 pfns (the kernel's 6). */
+#define IOVAD_NR_CLASSES 6
+/* Largest cached size in pfns. */
+#define IOVAD_MAX_CACHED_SIZE (1UL << (IOVAD_NR_CLASSES - 1))
+/* The kernel's magazine: 127 pfns + a header word = 1 KiB. */
+#define IOVAD_MAG_SIZE_DEFAULT 127
+#define IOVAD_MAG_SIZE_MAX 65535
+/* The kernel's depot trimming delay. */
+#define IOVAD_TRIM_PERIOD_NS_DEFAULT 100000000ull
+
+struct iovad_attr {
+	enum iova_alg alg; /* search algorithm of the core domain */
+	unsigned long granule; /* bytes per pfn (iova_domain_create) */
+	unsigned long start_pfn; /* lowest allocatable pfn, >= 1 */
+
+	/* lab_lock strategy names (lab_lock_names[]) */
+	const char *tree_lock; /* the domain's iova_rbtree_lock */
+	const char *cpu_lock; /* one per CPU slot and size class */
+	const char *depot_lock; /* one per size class */
+	enum lab_spin_policy spin; /* for spinning strategies */
+	bool lock_stats; /* create the locks with statistics on */
+
+	bool rcache; /* false: the fast path goes straight to the tree */
+	unsigned int mag_size; /* pfns per magazine, 1..IOVAD_MAG_SIZE_MAX */
+	/* The trim thread returns magazines while depot > depot_max. */
+	unsigned long depot_max;
+	/* Trim period; 0: no trim thread (iovad_rcache_trim() only). */
+	uint64_t trim_period_ns;
+};
+
+/*
+ * Fill @attr with the kernel's defaults: classic, 4 KiB granule,
+ * start_pfn 1, "mutex" for all three locks, LAB_SPIN_YIELD, stats off,
+ * rcache on, 127-pfn magazines, depot_max = online CPUs, 100 ms period.
+ */
+void iovad_attr_init(struct iovad_attr *attr);
+
+struct iovad;
+
+/*
+ * Create a domain (starts its trim thread when trim_period_ns != 0).
+ * Returns NULL with errno EINVAL (bad alg/granule/start_pfn, unknown lock
+ * name, mag_size 0 or too large), ENOMEM, or the error of pthread_create.
+ */
+struct iovad *iovad_create(const struct iovad_attr *attr);
+
+/*
+ * Stop the trim thread (promptly: it waits on a condition variable),
+ * free every magazine, every range and the locks. No other thread may use
+ * the domain any more. NULL is a no-op.
+ */
+void iovad_destroy(struct iovad *iovad);
+
+/* Attributes the domain was created with (depot_max etc. resolved). */
+const struct iovad_attr *iovad_get_attr(const struct iovad *iovad);
+
+/* Number of CPU slots: the machine's possible CPUs. */
+unsigned int iovad_nr_cpu_slots(const struct iovad *iovad);
+
+/* ---- Tree operations, under the tree lock (no cache involved) ---- */
+
+/*
+ * alloc_iova() under the tree lock. Returns the range's pfn_lo, or 0 when
+ * alloc_iova() fails (size 0, no fit, limit below start_pfn, ENOMEM).
+ */
+unsigned long iovad_alloc_iova(struct iovad *iovad, unsigned long size,
+			       unsigned long limit_pfn, bool size_aligned);
+
+/* free_iova() under the tree lock: 0, or -ENOENT if no range holds @pfn. */
+int iovad_free_iova(struct iovad *iovad, unsigned long pfn);
+
+/*
+ * Look up the range containing @pfn under the tree lock's read side (with
+ * "rcu": lockless, find_iova_lockless(), removed nodes freed after a grace
+ * period). Returns true and fills @pfn_lo/@pfn_hi (either may be NULL), or
+ * false when no range contains @pfn.
+ */
+bool iovad_find_iova(struct iovad *iovad, unsigned long pfn,
+		     unsigned long *pfn_lo, unsigned long *pfn_hi);
+
+/*
+ * reserve_iova() under the tree lock. Returns 0, -EINVAL when
+ * pfn_lo > pfn_hi, or -ENOMEM.
+ */
+int iovad_reserve_iova(struct iovad *iovad, unsigned long pfn_lo,
+		       unsigned long pfn_hi);
+
+/* ---- The fast path (alloc_iova_fast / free_iova_fast) ---- */
+
+/*
+ * Allocate @size pfns ending at or below @limit_pfn, size-aligned, from
+ * this CPU's magazines or else the tree. Sizes below 32 are rounded up to
+ * a power of two (the range really has the rounded size). Returns pfn_lo,
+ * or 0 when @size is 0 or the tree has no room (after one flush of every
+ * cache and a retry, when @flush_rcache).
+ */
+unsigned long alloc_iova_fast(struct iovad *iovad, unsigned long size,
+			      unsigned long limit_pfn, bool flush_rcache);
+
+/*
+ * Return a range from alloc_iova_fast(): @pfn is its pfn_lo, @size the size
+ * passed to alloc_iova_fast (rounded the same way). Cached sizes go into
+ * this CPU's magazine and stay allocated in the tree; larger sizes, or a
+ * failed magazine allocation, free the range in the tree. Never fails; a
+ * pfn that is not a live fast-path range is a caller bug (debug builds
+ * abort, iovad_check() reports it otherwise).
+ */
+void free_iova_fast(struct iovad *iovad, unsigned long pfn,
+		    unsigned long size);
+
+/* ---- Cache maintenance ---- */
+
+/*
+ * Return every CPU slot's magazines and the whole depot to the tree (what
+ * the fast path does before its retry). Takes each lock in order.
+ */
+void iovad_rcache_flush(struct iovad *iovad);
+
+/*
+ * One trim step, synchronously: for each size class whose depot holds
+ * more than depot_max magazines, return one to the tree. Returns the
+ * number of magazines returned (0..IOVAD_NR_CLASSES). The trim thread
+ * runs exactly this every trim period while some depot is above the
+ * threshold.
+ */
+unsigned int iovad_rcache_trim(struct iovad *iovad);
+
+/* ---- Statistics ---- */
+
+struct iovad_rcache_stats {
+	/* alloc_iova_fast, per size class */
+	uint64_t hits[IOVAD_NR_CLASSES]; /* served from a magazine */
+	uint64_t misses[IOVAD_NR_CLASSES]; /* went to the tree */
+	/* free_iova_fast, per size class */
+	uint64_t frees_cached[IOVAD_NR_CLASSES]; /* pushed into a magazine */
+	uint64_t frees_uncached[IOVAD_NR_CLASSES]; /* no magazine: to tree */
+	uint64_t depot_pushes[IOVAD_NR_CLASSES];
+	uint64_t depot_pops[IOVAD_NR_CLASSES];
+	uint64_t trims[IOVAD_NR_CLASSES]; /* magazines the trim returned */
+	/* current state */
+	uint64_t cached[IOVAD_NR_CLASSES]; /* ranges held in magazines */
+	uint64_t depot_mags[IOVAD_NR_CLASSES]; /* full magazines in depot */
+	uint64_t mags; /* magazines allocated (CPU slots + depot) */
+	uint64_t mag_bytes; /* bytes those magazines occupy */
+	/* whole domain */
+	uint64_t bypass_allocs; /* alloc_iova_fast sizes > 32: tree */
+	uint64_t bypass_frees; /* free_iova_fast sizes > 32: tree */
+	uint64_t alloc_failures; /* alloc_iova_fast returned 0 */
+	uint64_t flushes; /* flush-all events (retry or explicit) */
+	uint64_t flushed_ranges; /* ranges those flushes returned */
+	uint64_t trim_runs; /* trim steps run (thread or explicit) */
+};
+
+/*
+ * Snapshot the counters. Counters are relaxed atomics: each is exact, the
+ * set is not one instant (use iovad_check() on a quiescent domain for
+ * that). Never fails.
+ */
+void iovad_rcache_stats(const struct iovad *iovad,
+			struct iovad_rcache_stats *st);
+
+/* Core domain counters (iova_domain_stats), taken under the tree lock. */
+void iovad_tree_stats(struct iovad *iovad, struct iova_stats *st);
+
+/*
+ * The locks, for statistics (lock_stat) and for callers that need the
+ * core domain directly: iovad_domain() may only be used with the tree
+ * lock held.
+ */
+struct lab_lock *iovad_tree_lock(const struct iovad *iovad);
+struct lab_lock *iovad_depot_lock(const struct iovad *iovad,
+				  unsigned int cls);
+struct lab_lock *iovad_cpu_lock(const struct iovad *iovad, unsigned int cpu,
+				unsigned int cls);
+struct iova_domain *iovad_domain(const struct iovad *iovad);
+
+/*
+ * Full check, taking every lock in order (consistent even while other
+ * threads run; they wait): the core domain's invariant checker, and the
+ * cache's conservation: every cached pfn is the pfn_lo of a live tree
+ * range of exactly its class size, no pfn is cached twice, the per-class
+ * cached counters equal the magazine contents, depot counts match the
+ * lists, every depot magazine is full. Returns 0, or -EUCLEAN with the
+ * first violation described in @msg.
+ */
+int iovad_check(struct iovad *iovad, char *msg, size_t msglen);
+
+#endif /* IOVALAB_RCACHE_H */
