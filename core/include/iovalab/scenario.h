@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Workload scenarios for the tree: deterministic domain populations and
+ * the allocation streams measured on them. They feed the complexity table
+ * (iova-scenarios), the complexity tests and the tree benchmarks, so every
+ * consumer measures the same trees. Construction and rationale of each
+ * scenario: core/scenario/README.md.
+ *
+ * Geometry (granule 4096): dma_32bit_pfn is 2^20; a 32-bit device's
+ * limit_pfn is 2^20 - 1, a 40-bit one 2^28 - 1, a 48-bit one 2^36 - 1.
+ *
+ * Use:
+ *	d = iova_domain_create(alg, IOVA_SCEN_GRANULE, IOVA_SCEN_START_PFN);
+ *	s = iova_scen_create(d, IOVA_SCEN_HIGH32, 100000, seed);
+ *	for (...) {
+ *		iova_scen_next(s, &req);
+ *		got = alloc_iova(d, req.size, req.limit_pfn, req.size_aligned);
+ *		iova_scen_complete(s, got);	// frees one range if got
+ *	}
+ *	iova_scen_destroy(s);
+ *	iova_domain_put(d);
+ *
+ * Everything is a function of (scenario, live, seed) and of the allocator's
+ * answers: two runs with the same arguments on the same algorithm issue
+ * the same operations. The population (before the first iova_scen_next)
+ * is the same tree for every algorithm: it uses only compact top-down
+ * allocations (where all four algorithms place ranges identically),
+ * frees by address and at most one reserve.
+ *
+ * Not thread-safe: one scenario drives one domain from one thread, and the
+ * domain must not be changed behind its back.
+ */
+#ifndef IOVALAB_SCENARIO_H
+#define IOVALAB_SCENARIO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "iovalab/iova.h"
+#include "iovalab/prng.h"
+
+#define IOVA_SCEN_GRANULE 4096UL
+#define IOVA_SCEN_START_PFN 1UL
+#define IOVA_SCEN_LIMIT32 ((1UL << 20) - 1)
+#define IOVA_SCEN_LIMIT40 ((1UL << 28) - 1)
+#define IOVA_SCEN_LIMIT48 ((1UL << 36) - 1)
+
+/* Smallest and largest live counts a scenario accepts. */
+#define IOVA_SCEN_MIN_LIVE 64UL
+#define IOVA_SCEN_MAX_LIVE (1UL << 24)
+
+enum iova_scenario {
+	/* 32-bit allocations; ~97% of live ranges are fragmented 48-bit */
+	IOVA_SCEN_HIGH32,
+	/* 40-bit allocations on the same domain as high32 */
+	IOVA_SCEN_HIGH40,
+	/* 32-bit allocations; low 4 GiB ~95% full with scattered holes */
+	IOVA_SCEN_FULL32,
+	/* 48-bit allocations on fragmented 48-bit space; limit never binds */
+	IOVA_SCEN_CHURN,
+	IOVA_SCEN_NR
+};
+
+/* "high32", "high40", "full32", "churn"; NULL-terminated, enum order. */
+extern const char *const iova_scenario_names[];
+/* Name of @sc, or NULL when out of range. */
+const char *iova_scenario_name(enum iova_scenario sc);
+/* Index of @name in iova_scenario_names, or -EINVAL. */
+int iova_scenario_parse(const char *name);
+
+/* One allocation request of the measured stream. */
+struct iova_scen_req {
+	unsigned long size;
+	unsigned long limit_pfn; /* inclusive, as alloc_iova takes it */
+	bool size_aligned;
+};
+
+struct iova_scen;
+
+/*
+ * Populate @iovad, which must be empty and created with granule
+ * IOVA_SCEN_GRANULE and start_pfn IOVA_SCEN_START_PFN, to exactly @live
+ * ranges (iova_stats.live == @live) for scenario @sc, using @seed.
+ * Returns the scenario, or NULL with errno set: EINVAL (bad scenario, live
+ * outside [IOVA_SCEN_MIN_LIVE, IOVA_SCEN_MAX_LIVE], domain not empty or
+ * of another geometry), ENOSPC (an allocation of the population failed:
+ * an allocator bug, since the population always fits), ENOENT (freeing a
+ * range the population allocated failed: an allocator bug) or ENOMEM.
+ * On failure the domain may hold part of the population.
+ */
+struct iova_scen *iova_scen_create(struct iova_domain *iovad,
+				   enum iova_scenario sc, unsigned long live,
+				   uint64_t seed);
+
+/* Free the scenario's bookkeeping; the domain is left as it is. */
+void iova_scen_destroy(struct iova_scen *s);
+
+/* The next request of the measured stream (deterministic). */
+void iova_scen_next(struct iova_scen *s, struct iova_scen_req *req);
+
+/*
+ * Report what alloc_iova returned for the last request from
+ * iova_scen_next(). When @got is not NULL it joins the scenario's measured
+ * ranges and one other measured range, chosen by the PRNG, is freed with
+ * free_iova(), so the domain stays at @live ranges; a failed allocation
+ * (NULL) frees nothing, which also keeps @live. Returns 0, -EINVAL (no
+ * request outstanding) or -ENOENT (the victim's free_iova failed: an
+ * allocator bug). The failure counts are in iova_scen_failures().
+ */
+int iova_scen_complete(struct iova_scen *s, struct iova *got);
+
+/*
+ * iova_scen_next + alloc_iova + iova_scen_complete. Stores the result of
+ * alloc_iova in *@got when @got is not NULL. Returns as iova_scen_complete.
+ */
+int iova_scen_step(struct iova_scen *s, struct iova **got);
+
+/* The live count the scenario maintains (the @live it was created with). */
+unsigned long iova_scen_live(const struct iova_scen *s);
+/* Measured allocations that returned NULL so far. */
+uint64_t iova_scen_failures(const struct iova_scen *s);
+/* The domain the scenario drives. */
+struct iova_domain *iova_scen_domain(const struct iova_scen *s);
+
+/*
+ * The request-size mix of every scenario (mostly 1 page, a tail to 256
+ * pages, 7 in 8 size-aligned as dma-iommu asks), exposed so tests and
+ * benchmarks draw from the same distribution.
+ */
+void iova_scen_draw(struct lab_prng *r, unsigned long limit_pfn,
+		    struct iova_scen_req *req);
+
+#endif /* IOVALAB_SCENARIO_H */
