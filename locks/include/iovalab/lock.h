@@ -32,7 +32,37 @@ struct lab_lock_attr {
 	enum lab_spin_policy spin; /* default LAB_SPIN_YIELD */
 	bool stats; /* collect contention statistics from creation */
 	const char *label; /* instance name in statistics ("tree", ...) */
+	/*
+	 * "rcu" only: the strategy writers serialise on (any exclusive name
+	 * in lab_lock_names except "rcu"); NULL means "mutex", the one that
+	 * survives oversubscription. Ignored by every other strategy.
+	 */
+	const char *rcu_writer;
 };
+
+/* Spin bound before a LAB_SPIN_YIELD waiter calls sched_yield(). */
+#define LAB_SPIN_YIELD_BOUND 256u
+
+/*
+ * "pure" or "yield" to a policy. Returns 0 or -EINVAL (unknown name).
+ */
+int lab_spin_policy_parse(const char *s, enum lab_spin_policy *out);
+const char *lab_spin_policy_name(enum lab_spin_policy p);
+
+/* What a strategy is, for labels in tables and for tests. */
+struct lab_lock_info {
+	const char *name;
+	const char *summary; /* one line */
+	bool ck; /* Concurrency Kit's implementation */
+	bool spins; /* waiters spin (spin policy applies) */
+	bool fifo; /* grants in arrival order */
+	bool shared_readers; /* read_lock is shared, not exclusive */
+	bool lockless_readers; /* read_lock takes no lock at all (rcu) */
+};
+
+/* Info for strategy @name, or NULL if there is none by that name. */
+const struct lab_lock_info *lab_lock_info_find(const char *name);
+const struct lab_lock_info *lab_lock_info(const struct lab_lock *l);
 
 /* NULL-terminated list of strategy names, ours and ck's. */
 extern const char *const lab_lock_names[];
@@ -45,6 +75,8 @@ struct lab_lock *lab_lock_create(const char *name,
 				 const struct lab_lock_attr *attr);
 void lab_lock_destroy(struct lab_lock *l);
 const char *lab_lock_name(const struct lab_lock *l);
+/* attr->label, or the strategy name when no label was given. */
+const char *lab_lock_label(const struct lab_lock *l);
 
 void lab_lock(struct lab_lock *l);
 void lab_unlock(struct lab_lock *l);
@@ -52,6 +84,8 @@ void lab_unlock(struct lab_lock *l);
 bool lab_trylock(struct lab_lock *l);
 void lab_read_lock(struct lab_lock *l);
 void lab_read_unlock(struct lab_lock *l);
+/* true if a read section was entered; never blocks (always true for rcu). */
+bool lab_read_trylock(struct lab_lock *l);
 
 /* true when read-side sections run lockless (rcu) */
 bool lab_lock_lockless_readers(const struct lab_lock *l);
@@ -63,6 +97,34 @@ bool lab_lock_lockless_readers(const struct lab_lock *l);
  */
 void lab_lock_defer_free(struct lab_lock *l, void (*fn)(void *), void *p);
 
+/*
+ * rcu: wait for a grace period (every read section that began before the
+ * call has ended). Other strategies: returns at once. Never call inside a
+ * read section of the same lock.
+ */
+void lab_lock_synchronize(struct lab_lock *l);
+
+/*
+ * rcu: run every lab_lock_defer_free() callback queued so far (by any
+ * thread), waiting for the grace periods they need. Other strategies:
+ * returns at once. lab_lock_destroy() does this itself.
+ */
+void lab_lock_defer_barrier(struct lab_lock *l);
+
+/*
+ * Publish and read pointers that lockless readers follow. C11-visible
+ * (release store, acquire load), so ThreadSanitizer sees the ordering.
+ */
+#define lab_rcu_assign_pointer(p, v) \
+	__atomic_store_n(&(p), (v), __ATOMIC_RELEASE)
+#define lab_rcu_dereference(p) __atomic_load_n(&(p), __ATOMIC_ACQUIRE)
+
+/*
+ * Idempotent; lab_lock_thread_online() is also done lazily on first use,
+ * but lab_lock_thread_offline() must be called before a thread that used
+ * a lock exits (it unregisters the thread from RCU, flushes its deferred
+ * frees, returns its queue nodes and its statistics slot).
+ */
 void lab_lock_thread_online(void);
 void lab_lock_thread_offline(void);
 
