@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: MIT
+/*
+ * iova-scenarios: nodes visited per allocation for every algorithm, in
+ * every scenario, at several live-range counts (the complexity table).
+ * Counts, not times: the output is the same on every machine for the same
+ * arguments. Usage and columns: core/scenario/README.md.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "iovalab/json.h"
+#include "iovalab/parse.h"
+#include "iovalab/scenario.h"
+
+#ifndef IOVALAB_BUILD_TYPE
+#define IOVALAB_BUILD_TYPE "unknown"
+#endif
+
+struct row {
+	const char *alg;
+	const char *scenario;
+	unsigned long live;
+	uint64_t allocs;
+	uint64_t failures;
+	double visited_mean;
+	uint64_t visited_max;
+	size_t node_bytes;
+	size_t slab_bytes;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: iova-scenarios [options]\n"
+		   "  --alg LIST       algorithms, comma-separated or \"all\" "
+		   "(default all)\n"
+		   "  --scenario LIST  high32,high40,full32,churn or \"all\" "
+		   "(default all)\n"
+		   "  --live LIST      live-range counts, e.g. 1000,10000 "
+		   "(default 1000,10000,100000,1000000)\n"
+		   "  --allocs N       measured allocations per cell "
+		   "(default 2000)\n"
+		   "  --budget N       stop a cell early once its allocations "
+		   "visited N nodes\n"
+		   "                   in total (default 200000000; 0: no "
+		   "budget)\n"
+		   "  --seed N         scenario seed (default 1)\n"
+		   "  --json FILE      also write the rows as JSON\n"
+		   "  --help           this text\n");
+}
+
+static int die_usage(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "iova-scenarios: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (try --help)\n");
+	return 2;
+}
+
+static int run_cell(enum iova_alg alg, enum iova_scenario sc,
+		    unsigned long live, uint64_t allocs, uint64_t budget,
+		    uint64_t seed, struct row *row)
+{
+	struct iova_domain *d;
+	struct iova_scen *s;
+	uint64_t total = 0, max = 0, n = 0, fails = 0;
+	int ret = 0;
+
+	d = iova_domain_create(alg, IOVA_SCEN_GRANULE, IOVA_SCEN_START_PFN);
+	if (!d) {
+		fprintf(stderr, "iova-scenarios: domain: %s\n",
+			strerror(errno));
+		return -1;
+	}
+	s = iova_scen_create(d, sc, live, seed);
+	if (!s) {
+		fprintf(stderr, "iova-scenarios: %s %s %lu: population: %s\n",
+			iova_alg_name(alg), iova_scenario_name(sc), live,
+			strerror(errno));
+		iova_domain_put(d);
+		return -1;
+	}
+	while (n < allocs) {
+		struct iova_scen_req req;
+		struct iova_stats st;
+		struct iova *v;
+
+		iova_scen_next(s, &req);
+		v = alloc_iova(d, req.size, req.limit_pfn, req.size_aligned);
+		iova_domain_stats(d, &st);
+		n++;
+		total += st.visited_last;
+		if (st.visited_last > max)
+			max = st.visited_last;
+		if (!v)
+			fails++;
+		if (iova_scen_complete(s, v)) {
+			fprintf(stderr,
+				"iova-scenarios: %s %s %lu: free of "
+				"a live range failed\n",
+				iova_alg_name(alg), iova_scenario_name(sc),
+				live);
+			ret = -1;
+			break;
+		}
+		/* a count budget keeps O(n) cells bounded, and stays
+		 * deterministic */
+		if (budget && total >= budget && n >= 20)
+			break;
+	}
+	row->alg = iova_alg_name(alg);
+	row->scenario = iova_scenario_name(sc);
+	row->live = live;
+	row->allocs = n;
+	row->failures = fails;
+	row->visited_mean = n ? (double)total / (double)n : 0.0;
+	row->visited_max = max;
+	row->node_bytes = iova_node_bytes(alg);
+	row->slab_bytes = iova_slab_bytes(alg);
+	iova_scen_destroy(s);
+	iova_domain_put(d);
+	return ret;
+}
+
+static int write_json(const char *path, const struct row *rows, size_t n,
+		      uint64_t allocs, uint64_t budget, uint64_t seed)
+{
+	FILE *f = fopen(path, "w");
+	struct lab_json j;
+	int ret;
+
+	if (!f) {
+		fprintf(stderr, "iova-scenarios: %s: %s\n", path,
+			strerror(errno));
+		return -1;
+	}
+	lab_json_init(&j, f);
+	lab_json_object_begin(&j, NULL);
+	lab_json_object_begin(&j, "meta");
+	lab_json_str(&j, "tool", "iova-scenarios");
+	lab_json_str(&j, "metric", "tree nodes visited per alloc_iova call");
+	lab_json_u64(&j, "seed", seed);
+	lab_json_u64(&j, "allocs_requested", allocs);
+	lab_json_u64(&j, "visit_budget", budget);
+	lab_json_u64(&j, "granule", IOVA_SCEN_GRANULE);
+	lab_json_str(&j, "build_type", IOVALAB_BUILD_TYPE);
+#ifdef IOVALAB_CHECK
+	lab_json_bool(&j, "invariant_checker", true);
+#else
+	lab_json_bool(&j, "invariant_checker", false);
+#endif
+	lab_json_object_end(&j);
+	lab_json_array_begin(&j, "rows");
+	for (size_t i = 0; i < n; i++) {
+		lab_json_object_begin(&j, NULL);
+		lab_json_str(&j, "alg", rows[i].alg);
+		lab_json_str(&j, "scenario", rows[i].scenario);
+		lab_json_u64(&j, "live", rows[i].live);
+		lab_json_u64(&j, "allocs", rows[i].allocs);
+		lab_json_u64(&j, "failures", rows[i].failures);
+		lab_json_double(&j, "visited_mean", rows[i].visited_mean);
+		lab_json_u64(&j, "visited_max", rows[i].visited_max);
+		lab_json_u64(&j, "node_bytes", rows[i].node_bytes);
+		lab_json_u64(&j, "slab_bytes", rows[i].slab_bytes);
+		lab_json_object_end(&j);
+	}
+	lab_json_array_end(&j);
+	lab_json_object_end(&j);
+	ret = lab_json_finish(&j);
+	if (fclose(f) || ret) {
+		fprintf(stderr, "iova-scenarios: %s: write failed\n", path);
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "alg", required_argument, NULL, 'a' },
+		{ "scenario", required_argument, NULL, 's' },
+		{ "live", required_argument, NULL, 'l' },
+		{ "allocs", required_argument, NULL, 'n' },
+		{ "budget", required_argument, NULL, 'b' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "json", required_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	size_t *algs = NULL, *scens = NULL;
+	uint64_t *lives = NULL;
+	long nalgs = -1, nscens = -1, nlives = -1;
+	uint64_t allocs = 2000, budget = 200000000, seed = 1;
+	const char *json = NULL, *bad = NULL;
+	struct row *rows;
+	size_t nrows = 0;
+	int c, status = 0;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			free(algs);
+			nalgs = lab_parse_name_list(optarg, iova_alg_names,
+						    &algs, &bad);
+			if (nalgs < 0)
+				return die_usage("bad --alg '%s'", optarg);
+			break;
+		case 's':
+			free(scens);
+			nscens = lab_parse_name_list(
+				optarg, iova_scenario_names, &scens, &bad);
+			if (nscens < 0)
+				return die_usage("bad --scenario '%s'", optarg);
+			break;
+		case 'l':
+			free(lives);
+			nlives = lab_parse_u64_list(optarg, IOVA_SCEN_MIN_LIVE,
+						    IOVA_SCEN_MAX_LIVE, 64,
+						    &lives);
+			if (nlives < 0)
+				return die_usage("bad --live '%s' (each in "
+						 "[64, 16777216])",
+						 optarg);
+			break;
+		case 'n':
+			if (lab_parse_u64(optarg, &allocs) || allocs == 0)
+				return die_usage("bad --allocs '%s'", optarg);
+			break;
+		case 'b':
+			if (lab_parse_u64(optarg, &budget))
+				return die_usage("bad --budget '%s'", optarg);
+			break;
+		case 'S':
+			if (lab_parse_u64(optarg, &seed))
+				return die_usage("bad --seed '%s'", optarg);
+			break;
+		case 'j':
+			json = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			if (optopt)
+				fprintf(stderr,
+					"iova-scenarios: option -%c "
+					"needs a value or is unknown "
+					"(try --help)\n",
+					optopt);
+			else
+				fprintf(stderr,
+					"iova-scenarios: unknown or "
+					"incomplete option '%s' (try --help)\n",
+					argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (optind < argc)
+		return die_usage("unexpected argument '%s'", argv[optind]);
+	if (nalgs < 0)
+		nalgs = lab_parse_name_list("all", iova_alg_names, &algs, NULL);
+	if (nscens < 0)
+		nscens = lab_parse_name_list("all", iova_scenario_names, &scens,
+					     NULL);
+	if (nlives < 0)
+		nlives = lab_parse_u64_list("1000,10000,100000,1000000", 1,
+					    IOVA_SCEN_MAX_LIVE, 64, &lives);
+	if (nalgs < 0 || nscens < 0 || nlives < 0) {
+		fprintf(stderr, "iova-scenarios: out of memory\n");
+		return 1;
+	}
+#ifdef IOVALAB_CHECK
+	fprintf(stderr,
+		"iova-scenarios: built with IOVALAB_CHECK: the O(n) "
+		"checker runs after every operation (counts are unaffected, "
+		"large cells are slow)\n");
+#endif
+	rows = calloc((size_t)(nalgs * nscens * nlives), sizeof(*rows));
+	if (!rows) {
+		fprintf(stderr, "iova-scenarios: out of memory\n");
+		return 1;
+	}
+	printf("%-9s %-8s %8s %6s %5s %13s %11s %10s %4s %4s\n", "alg",
+	       "scenario", "live", "allocs", "fail", "visited_mean",
+	       "visited_max", "2log2(n)", "node", "slab");
+	for (long si = 0; si < nscens; si++) {
+		for (long li = 0; li < nlives; li++) {
+			for (long ai = 0; ai < nalgs; ai++) {
+				struct row *r = &rows[nrows];
+
+				if (run_cell((enum iova_alg)algs[ai],
+					     (enum iova_scenario)scens[si],
+					     lives[li], allocs, budget, seed,
+					     r)) {
+					status = 1;
+					continue;
+				}
+				nrows++;
+				printf("%-9s %-8s %8lu %6llu %5llu %13.1f "
+				       "%11llu %10.1f %4zu %4zu\n",
+				       r->alg, r->scenario, r->live,
+				       (unsigned long long)r->allocs,
+				       (unsigned long long)r->failures,
+				       r->visited_mean,
+				       (unsigned long long)r->visited_max,
+				       2.0 * log2((double)r->live),
+				       r->node_bytes, r->slab_bytes);
+				fflush(stdout);
+			}
+		}
+	}
+	if (json && write_json(json, rows, nrows, allocs, budget, seed))
+		status = 1;
+	free(rows);
+	free(algs);
+	free(scens);
+	free(lives);
+	return status;
+}

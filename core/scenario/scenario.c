@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Scenario populations and measured streams (iovalab/scenario.h). The
+ * construction and why it models the field reports: README.md here.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "iovalab/scenario.h"
+
+const char *const iova_scenario_names[] = {
+	"high32", "high40", "full32", "churn", NULL,
+};
+
+const char *iova_scenario_name(enum iova_scenario sc)
+{
+	if ((unsigned int)sc >= IOVA_SCEN_NR)
+		return NULL;
+	return iova_scenario_names[sc];
+}
+
+int iova_scenario_parse(const char *name)
+{
+	for (int i = 0; i < IOVA_SCEN_NR; i++)
+		if (name && strcmp(name, iova_scenario_names[i]) == 0)
+			return i;
+	return -EINVAL;
+}
+
+/*
+ * Request sizes, weights out of 1024: mostly single pages (networking
+ * and block I/O map one page at a time), a tail of larger buffers up to
+ * 1 MiB, and a few sizes that are not powers of two so size-aligned
+ * requests leave alignment holes the searches must skip.
+ */
+static const struct {
+	unsigned short size;
+	unsigned short weight;
+} size_mix[] = {
+	{ 1, 640 }, { 2, 128 }, { 3, 32 },  { 4, 64 },	{ 8, 64 },
+	{ 16, 40 }, { 32, 32 }, { 64, 16 }, { 128, 6 }, { 256, 2 },
+};
+
+void iova_scen_draw(struct lab_prng *r, unsigned long limit_pfn,
+		    struct iova_scen_req *req)
+{
+	uint64_t w = lab_prng_below(r, 1024);
+	size_t i = 0;
+
+	while (w >= size_mix[i].weight) {
+		w -= size_mix[i].weight;
+		i++;
+	}
+	req->size = size_mix[i].size;
+	req->limit_pfn = limit_pfn;
+	/* dma-iommu always aligns; other users (vfio-style) do not */
+	req->size_aligned = lab_prng_below(r, 8) != 0;
+}
+
+/*
+ * Occupancy knobs. Fragmented parts are built by allocating FRAG_NUM /
+ * FRAG_DEN times the live count compactly, then freeing the surplus at
+ * random, so the holes have the request mix's sizes.
+ */
+#define HOLES_HIGH_NUM 2 /* 48-bit parts: half the slots are holes */
+#define HOLES_HIGH_DEN 1
+#define HOLES_MEAS_NUM 2 /* high32/high40 measured part: same */
+#define HOLES_MEAS_DEN 1
+#define HOLES_FULL_NUM 20 /* full32 low part: 1 slot in 20 is a hole */
+#define HOLES_FULL_DEN 19
+/* 1 in MEAS_SHARE live ranges belongs to the high32/high40 device */
+#define MEAS_SHARE 32
+/*
+ * Most full32 ranges the low 4 GiB takes: 2^16 ranges of the mix (mean
+ * 5.6 pfns plus alignment padding, ~20/19 slots) use about half of its 2^20
+ * pfns, so the population always fits; live counts above this put the
+ * rest in a fragmented 48-bit part.
+ */
+#define FULL32_LOW_MAX (1UL << 16)
+
+struct iova_scen {
+	struct iova_domain *iovad;
+	enum iova_scenario sc;
+	unsigned long live;
+	unsigned long limit; /* measured stream's limit_pfn */
+	struct lab_prng rng; /* measured stream */
+	unsigned long *meas; /* pfn_lo of each measured-class range */
+	size_t nmeas;
+	size_t capmeas;
+	bool pending;
+	uint64_t failures;
+};
+
+static int meas_push(struct iova_scen *s, unsigned long pfn)
+{
+	if (s->nmeas == s->capmeas) {
+		size_t cap = s->capmeas ? 2 * s->capmeas : 1024;
+		unsigned long *m = realloc(s->meas, cap * sizeof(*m));
+
+		if (!m)
+			return -ENOMEM;
+		s->meas = m;
+		s->capmeas = cap;
+	}
+	s->meas[s->nmeas++] = pfn;
+	return 0;
+}
+
+/*
+ * Allocate @count * num / den ranges at @limit (compact, top-down, so
+ * every algorithm places them identically), then free all but @count of
+ * them chosen at random. With @keep, the survivors become the measured
+ * class. Stores the lowest pfn allocated in *@lowest.
+ */
+static int populate_part(struct iova_scen *s, struct lab_prng *r,
+			 unsigned long count, unsigned long num,
+			 unsigned long den, unsigned long limit, bool keep,
+			 unsigned long *lowest)
+{
+	unsigned long total = count + (count * (num - den) + den - 1) / den;
+	unsigned long *pfns = malloc(total * sizeof(*pfns));
+	struct iova_scen_req req;
+	unsigned long low = limit;
+	int ret = 0;
+
+	if (!pfns)
+		return -ENOMEM;
+	for (unsigned long i = 0; i < total; i++) {
+		struct iova *v;
+
+		iova_scen_draw(r, limit, &req);
+		v = alloc_iova(s->iovad, req.size, req.limit_pfn,
+			       req.size_aligned);
+		if (!v) {
+			ret = -ENOSPC;
+			goto out;
+		}
+		pfns[i] = v->pfn_lo;
+		if (v->pfn_lo < low)
+			low = v->pfn_lo;
+	}
+	/* Partial Fisher-Yates: the first total - count slots are freed. */
+	for (unsigned long i = 0; i < total - count; i++) {
+		unsigned long j = i + lab_prng_below(r, total - i);
+		unsigned long t = pfns[i];
+
+		pfns[i] = pfns[j];
+		pfns[j] = t;
+		if (free_iova(s->iovad, pfns[i])) {
+			ret = -ENOENT;
+			goto out;
+		}
+	}
+	for (unsigned long i = total - count; keep && i < total; i++) {
+		ret = meas_push(s, pfns[i]);
+		if (ret)
+			goto out;
+	}
+	if (lowest)
+		*lowest = low;
+out:
+	free(pfns);
+	return ret;
+}
+
+static int populate(struct iova_scen *s, uint64_t seed)
+{
+	unsigned long start = iova_domain_start_pfn(s->iovad);
+	unsigned long live = s->live, meas, high, low;
+	struct lab_prng r;
+	int ret;
+
+	lab_prng_seed(&r, seed);
+	switch (s->sc) {
+	case IOVA_SCEN_HIGH32:
+	case IOVA_SCEN_HIGH40:
+		meas = live / MEAS_SHARE;
+		high = live - meas;
+		ret = populate_part(s, &r, high, HOLES_HIGH_NUM, HOLES_HIGH_DEN,
+				    IOVA_SCEN_LIMIT48, false, NULL);
+		if (!ret)
+			ret = populate_part(s, &r, meas, HOLES_MEAS_NUM,
+					    HOLES_MEAS_DEN, s->limit, true,
+					    NULL);
+		return ret;
+	case IOVA_SCEN_FULL32:
+		/* one range is the reservation under the low window */
+		meas = live - 1 < FULL32_LOW_MAX ? live - 1 : FULL32_LOW_MAX;
+		high = live - 1 - meas;
+		ret = 0;
+		if (high)
+			ret = populate_part(s, &r, high, HOLES_HIGH_NUM,
+					    HOLES_HIGH_DEN, IOVA_SCEN_LIMIT48,
+					    false, NULL);
+		if (!ret)
+			ret = populate_part(s, &r, meas, HOLES_FULL_NUM,
+					    HOLES_FULL_DEN, s->limit, true,
+					    &low);
+		if (ret)
+			return ret;
+		/*
+		 * Everything under the window is reserved, as firmware
+		 * regions and PCI windows are, so the low space is full
+		 * but for the scattered holes.
+		 */
+		if (low <= start)
+			return -ENOSPC;
+		if (!reserve_iova(s->iovad, start, low - 1))
+			return -ENOMEM;
+		return 0;
+	case IOVA_SCEN_CHURN:
+		return populate_part(s, &r, live, HOLES_HIGH_NUM,
+				     HOLES_HIGH_DEN, IOVA_SCEN_LIMIT48, true,
+				     NULL);
+	default:
+		return -EINVAL;
+	}
+}
+
+struct iova_scen *iova_scen_create(struct iova_domain *iovad,
+				   enum iova_scenario sc, unsigned long live,
+				   uint64_t seed)
+{
+	static const unsigned long limits[IOVA_SCEN_NR] = {
+		[IOVA_SCEN_HIGH32] = IOVA_SCEN_LIMIT32,
+		[IOVA_SCEN_HIGH40] = IOVA_SCEN_LIMIT40,
+		[IOVA_SCEN_FULL32] = IOVA_SCEN_LIMIT32,
+		[IOVA_SCEN_CHURN] = IOVA_SCEN_LIMIT48,
+	};
+	struct iova_stats st;
+	struct iova_scen *s;
+	int ret;
+
+	if (!iovad || (unsigned int)sc >= IOVA_SCEN_NR ||
+	    live < IOVA_SCEN_MIN_LIVE || live > IOVA_SCEN_MAX_LIVE ||
+	    iova_domain_start_pfn(iovad) != IOVA_SCEN_START_PFN ||
+	    iova_domain_dma_32bit_pfn(iovad) != IOVA_SCEN_LIMIT32 + 1) {
+		errno = EINVAL;
+		return NULL;
+	}
+	iova_domain_stats(iovad, &st);
+	if (st.live) {
+		errno = EINVAL;
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	s->iovad = iovad;
+	s->sc = sc;
+	s->live = live;
+	s->limit = limits[sc];
+	/* the stream's generator is independent of the population's */
+	lab_prng_seed(&s->rng, seed ^ 0x5ce9a710a11cULL);
+	ret = populate(s, seed);
+	if (ret) {
+		iova_scen_destroy(s);
+		errno = -ret;
+		return NULL;
+	}
+	return s;
+}
+
+void iova_scen_destroy(struct iova_scen *s)
+{
+	if (!s)
+		return;
+	free(s->meas);
+	free(s);
+}
+
+void iova_scen_next(struct iova_scen *s, struct iova_scen_req *req)
+{
+	iova_scen_draw(&s->rng, s->limit, req);
+	s->pending = true;
+}
+
+int iova_scen_complete(struct iova_scen *s, struct iova *got)
+{
+	size_t victim;
+	unsigned long pfn;
+
+	if (!s->pending)
+		return -EINVAL;
+	s->pending = false;
+	if (!got) {
+		s->failures++;
+		return 0;
+	}
+	/* chosen before the new range joins, so it never frees that one */
+	victim = lab_prng_below(&s->rng, s->nmeas);
+	pfn = s->meas[victim];
+	s->meas[victim] = got->pfn_lo;
+	return free_iova(s->iovad, pfn) ? -ENOENT : 0;
+}
+
+int iova_scen_step(struct iova_scen *s, struct iova **got)
+{
+	struct iova_scen_req req;
+	struct iova *v;
+
+	iova_scen_next(s, &req);
+	v = alloc_iova(s->iovad, req.size, req.limit_pfn, req.size_aligned);
+	if (got)
+		*got = v;
+	return iova_scen_complete(s, v);
+}
+
+unsigned long iova_scen_live(const struct iova_scen *s)
+{
+	return s->live;
+}
+
+uint64_t iova_scen_failures(const struct iova_scen *s)
+{
+	return s->failures;
+}
+
+struct iova_domain *iova_scen_domain(const struct iova_scen *s)
+{
+	return s->iovad;
+}
