@@ -150,8 +150,7 @@ unsigned long alloc_iova_fast(struct iovad *iovad, unsigned long size,
  * pfn that is not a live fast-path range is a caller bug (debug builds
  * abort, iovad_check() reports it otherwise).
  */
-void free_iova_fast(struct iovad *iovad, unsigned long pfn,
-		    unsigned long size);
+void free_iova_fast(struct iovad *iovad, unsigned long pfn, unsigned long size);
 
 /* ---- Cache maintenance ---- */
 
@@ -213,21 +212,28 @@ void iovad_tree_stats(struct iovad *iovad, struct iova_stats *st);
  * lock held.
  */
 struct lab_lock *iovad_tree_lock(const struct iovad *iovad);
-struct lab_lock *iovad_depot_lock(const struct iovad *iovad,
-				  unsigned int cls);
+struct lab_lock *iovad_depot_lock(const struct iovad *iovad, unsigned int cls);
 struct lab_lock *iovad_cpu_lock(const struct iovad *iovad, unsigned int cpu,
 				unsigned int cls);
 struct iova_domain *iovad_domain(const struct iovad *iovad);
 
 /*
- * Full check, taking every lock in order (consistent even while other
- * threads run; they wait): the core domain's invariant checker, and the
- * cache's conservation: every cached pfn is the pfn_lo of a live tree
- * range of exactly its class size, no pfn is cached twice, the per-class
- * cached counters equal the magazine contents, depot counts match the
- * lists, every depot magazine is full. Returns 0, or -EUCLEAN with the
- * first violation described in @msg.
+ * Check, safe while other threads use the domain: the core domain's
+ * invariant checker under the tree lock; then each CPU slot under its lock
+ * and each depot under its lock (each with the tree lock): magazines within
+ * capacity, counters equal to the contents, depot length equal to
+ * depot_size, every cached pfn the pfn_lo of a live tree range of exactly
+ * its class size, no pfn twice within one slot or one depot. Returns 0,
+ * -EUCLEAN with the first violation described in @msg, or -ENOMEM.
  */
 int iovad_check(struct iovad *iovad, char *msg, size_t msglen);
+
+/*
+ * iovad_check() plus the whole-cache rule that no pfn is cached twice
+ * anywhere (across CPU slots and depots). Only meaningful when no other
+ * thread is in the fast path (a range can move between slots while they
+ * are visited one by one); memory-safe regardless.
+ */
+int iovad_check_quiescent(struct iovad *iovad, char *msg, size_t msglen);
 
 #endif /* IOVALAB_RCACHE_H */
