@@ -189,7 +189,7 @@ def gbench_rows(d):
     return out
 
 
-_NUM = re.compile(r"^(?:[a-z_]+:)?(\d+)$")
+_NUM = re.compile(r"^(?:n:|live:)?(\d+)$")
 
 
 def gbench_tree_points(d, scenario_names):
@@ -206,6 +206,8 @@ def gbench_tree_points(d, scenario_names):
     for row in gbench_rows(d):
         name = row.get("run_name", "")
         toks = name.split("/")
+        # bench-tree names: alloc_free/ALG/SCENARIO/n:LIVE (find/... rows
+        # are lookups, not allocations)
         if not any("tree" in t.lower() or "alloc" in t.lower()
                    for t in toks[:1]):
             continue

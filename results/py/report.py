@@ -513,6 +513,12 @@ class Renderer:
                           "Lock wait time by percentile: " + dims,
                           self.footer, width=max(1100, 420 * len(byn)))
             rows = []
+            # percentiles present in any instance (lock_stat writes p50,
+            # p99 and max; other writers may add p90/p99.9)
+            keys = [k for k in STAT_KEYS
+                    if any(_worst(i, ("wait", "wait_ns"), k) is not None
+                           for t in byn.values() for s in t.values()
+                           for i in s)]
             for n in sorted(byn):
                 over = self.logical is not None and n > self.logical
                 p = ch.panel(title="%d threads%s" % (
@@ -522,43 +528,35 @@ class Renderer:
                 p.set("set key below")
                 p.set("set bmargin 8")
                 p.set("set format y \"%.0s%c\"")
-                p.set("set xrange [-0.3:%g]" % (len(STAT_KEYS) - 0.7))
+                p.set("set xrange [-0.3:%g]" % (len(keys) - 0.7))
                 for sname in sorted(byn[n]):
                     inst = byn[n][sname]
-                    w = {}
-                    for k in STAT_KEYS:
-                        vals = [num((i.get("wait_ns") or {}).get(k))
-                                for i in inst]
-                        vals = [v for v in vals if v is not None]
-                        w[k] = max(vals) if vals else None
-                    hold = {}
-                    for k in ("p50", "p99"):
-                        vals = [num((i.get("hold_ns") or {}).get(k))
-                                for i in inst]
-                        vals = [v for v in vals if v is not None]
-                        hold[k] = max(vals) if vals else None
+                    w = {k: _worst(inst, ("wait", "wait_ns"), k)
+                         for k in STAT_KEYS}
+                    hold = {k: _worst(inst, ("hold", "hold_ns"), k)
+                            for k in ("p50", "p99")}
                     acq = sum(num(i.get("acquisitions"), 0) for i in inst)
                     con = sum(num(i.get("contended"), 0) for i in inst)
-                    och = sum(num(i.get("owner_changes", i.get("handoffs")),
+                    och = sum(num(i.get("handoffs", i.get("owner_changes")),
                                   0) for i in inst)
                     pts = [(i, STAT_NAMES[k], w[k] if w[k] and w[k] > 0
-                            else None) for i, k in enumerate(STAT_KEYS)]
+                            else None) for i, k in enumerate(keys)]
                     c = gp.colour(sname)
                     b = ch.block(pts)
                     p.plot("%s using 1:3:xtic(2) with linespoints lw 2 pt 7"
                            " lc rgb \"%s\" title %s" % (b, c, gp.q(sname)))
                     rows.append([n, sname, len(inst), "%d" % acq,
                                  "%.1f%%" % (100 * con / acq) if acq else "–"]
-                                + [fmt_ns(w[k]) for k in STAT_KEYS]
+                                + [fmt_ns(w[k]) for k in keys]
                                 + [fmt_ns(hold["p50"]), fmt_ns(hold["p99"]),
                                    "%d" % och])
             self.md.append("### " + dims + "\n")
             self.md.append(self.draw(ch) + "\n")
             self.md.append(table(["threads", "lock", "instances",
                                   "acquisitions", "contended"]
-                                 + ["wait " + STAT_NAMES[k]
-                                    for k in STAT_KEYS]
-                                 + ["hold p50", "hold p99", "owner changes"],
+                                 + ["wait " + STAT_NAMES[k] for k in keys]
+                                 + ["hold p50", "hold p99",
+                                    "handoffs (owner changes)"],
                                  rows) + "\n")
 
     def section_tree(self):
@@ -922,6 +920,29 @@ class Renderer:
         cmds.append("results/render %s" % _shq(self.root))
         out.append("```sh\n" + "\n".join(cmds) + "\n```\n")
         return out
+
+
+def _worst(insts, hist_keys, k):
+    """Worst (max) value of percentile k over lock instances.
+
+    lock_stat writes {"wait": {"p50_ns": ..}}; accept {"wait_ns": {"p50"}}
+    too. A max over instances is an upper bound, not a merged percentile:
+    the report says so.
+    """
+    if not isinstance(insts, list):
+        insts = [insts]
+    vals = []
+    for i in insts:
+        for hk in hist_keys:
+            h = i.get(hk)
+            if isinstance(h, dict):
+                if num(h.get("count"), 1) == 0:
+                    continue
+                v = num(h.get(k + "_ns", h.get(k)))
+                if v is not None:
+                    vals.append(v)
+                break
+    return max(vals) if vals else None
 
 
 def _cell(v):
