@@ -127,6 +127,14 @@ def machine(d):
             out["date"] = c["date"]
         if "hostname" not in out and c.get("host_name"):
             out["hostname"] = c["host_name"]
+        # bench/ adds its own context keys (iovalab_*)
+        for k, ck in (("commit", "iovalab_commit"),
+                      ("build_type", "iovalab_build_type"),
+                      ("physical_cores", "iovalab_physical_cores")):
+            if k not in out and c.get(ck):
+                v = c[ck]
+                out[k] = int(v) if k == "physical_cores" and \
+                    str(v).isdigit() else v
     return out
 
 

@@ -190,6 +190,28 @@ class Usage(unittest.TestCase):
             self.assertEqual(r.returncode, 2, args)
             self.assertTrue(r.stderr.startswith("render: "), args)
 
+    def test_lab_bad_flags_exit_2(self):
+        lab = os.path.join(RESULTS, "lab")
+        for args in (["--bogus"], ["--out"], ["--build-dir"], ["extra"],
+                     ["--out="]):
+            r = subprocess.run(["bash", lab] + args, capture_output=True,
+                               text=True, timeout=60)
+            self.assertEqual(r.returncode, 2, args)
+            self.assertTrue(r.stderr.startswith("lab: "), args)
+        r = subprocess.run(["bash", lab, "--help"], capture_output=True,
+                           text=True, timeout=60)
+        self.assertEqual(r.returncode, 0)
+        self.assertIn("usage: results/lab", r.stdout)
+
+    def test_lab_refuses_out_with_results(self):
+        with tempfile.TemporaryDirectory() as d:
+            open(os.path.join(d, "stress.json"), "w").close()
+            r = subprocess.run(["bash", os.path.join(RESULTS, "lab"),
+                                "--out", d], capture_output=True, text=True,
+                               timeout=60)
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("already holds JSON results", r.stderr)
+
     def test_help(self):
         r = subprocess.run([sys.executable, RENDER, "--help"],
                            capture_output=True, text=True, timeout=60)
