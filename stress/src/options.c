@@ -1,0 +1,469 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "iovalab/iova.h"
+#include "iovalab/parse.h"
+#include "iovalab/scenario.h"
+#include "options.h"
+#include "workload.h"
+
+enum {
+	OPT_THREADS = 256,
+	OPT_DURATION,
+	OPT_WARMUP,
+	OPT_ALG,
+	OPT_LOCK,
+	OPT_CPU_LOCK,
+	OPT_DEPOT_LOCK,
+	OPT_SPIN,
+	OPT_WORKLOAD,
+	OPT_RCACHE,
+	OPT_PREFILL,
+	OPT_PIN,
+	OPT_RATE,
+	OPT_THINK,
+	OPT_PCI32,
+	OPT_SEED,
+	OPT_JSON,
+	OPT_CSV,
+	OPT_LOCKSTAT,
+	OPT_QUIET,
+	OPT_HELP,
+};
+
+static const struct option longopts[] = {
+	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "warmup", required_argument, NULL, OPT_WARMUP },
+	{ "alg", required_argument, NULL, OPT_ALG },
+	{ "lock", required_argument, NULL, OPT_LOCK },
+	{ "cpu-lock", required_argument, NULL, OPT_CPU_LOCK },
+	{ "depot-lock", required_argument, NULL, OPT_DEPOT_LOCK },
+	{ "spin", required_argument, NULL, OPT_SPIN },
+	{ "workload", required_argument, NULL, OPT_WORKLOAD },
+	{ "rcache", required_argument, NULL, OPT_RCACHE },
+	{ "prefill", required_argument, NULL, OPT_PREFILL },
+	{ "pin", required_argument, NULL, OPT_PIN },
+	{ "rate", required_argument, NULL, OPT_RATE },
+	{ "think", required_argument, NULL, OPT_THINK },
+	{ "pci32", required_argument, NULL, OPT_PCI32 },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "json", required_argument, NULL, OPT_JSON },
+	{ "csv", required_argument, NULL, OPT_CSV },
+	{ "lockstat", no_argument, NULL, OPT_LOCKSTAT },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void print_names(FILE *f, const char *const *names)
+{
+	for (size_t i = 0; names[i]; i++)
+		fprintf(f, "%s%s", i ? ", " : "", names[i]);
+}
+
+static void usage(FILE *f, unsigned int pus)
+{
+	fprintf(f,
+		"Usage: iova-stress [OPTIONS]\n"
+		"Pinned-thread stress driver for the lab's IOVA domain (tree + lock +\n"
+		"per-CPU cache). Every LIST option runs as a matrix: one run per\n"
+		"combination of alg x lock x workload x rcache x prefill x threads.\n"
+		"\n"
+		"  --threads LIST     thread counts, e.g. 1,2,4 or 1-16 (default 1); at most\n"
+		"                     min(%u, %u x usable PUs) = %u here\n"
+		"  --duration SECS    measured phase per run, > 0 (default 1)\n"
+		"  --warmup SECS      unmeasured phase before it, >= 0 (default 0.2)\n"
+		"  --alg LIST         search algorithms (default anylimit), or all: ",
+		STRESS_MAX_THREADS, STRESS_MAX_THREADS_PER_PU,
+		pus * STRESS_MAX_THREADS_PER_PU < STRESS_MAX_THREADS ?
+			pus * STRESS_MAX_THREADS_PER_PU :
+			STRESS_MAX_THREADS);
+	print_names(f, iova_alg_names);
+	fprintf(f,
+		"\n"
+		"  --lock LIST        tree lock strategies (default mutex), or all: ");
+	print_names(f, lab_lock_names);
+	fprintf(f,
+		"\n"
+		"  --cpu-lock NAME    per-CPU magazine lock, or 'same' as --lock (default)\n"
+		"  --depot-lock NAME  depot lock, or 'same' as --lock (default)\n"
+		"  --spin pure|yield  spinning locks' waiting policy (default yield:\n"
+		"                     sched_yield after a bounded spin)\n"
+		"  --workload LIST    workloads (default nic), or all:\n");
+	for (size_t i = 0; workloads[i]; i++)
+		fprintf(f, "                       %-9s %s\n",
+			workloads[i]->name, workloads[i]->summary);
+	fprintf(f,
+		"  --rcache LIST      on, off or on,off: per-CPU cache in front of the tree\n"
+		"                     (default on)\n"
+		"  --prefill LIST     long-lived ranges placed before the threads start,\n"
+		"                     each 0 or %lu..%lu (default 0; full32 uses 65537\n"
+		"                     when 0). The population is the workload's scenario.\n"
+		"  --pin MODE         compact (default): consecutive physical cores, SMT\n"
+		"                     siblings last; scatter: across packages, NUMA nodes\n"
+		"                     and L3s first; none: unpinned. hwloc logical order.\n"
+		"  --rate OPS         open loop: total ops/s offered, spread evenly over\n"
+		"                     threads; latency counts from each op's scheduled\n"
+		"                     start (no coordinated omission). 0 = closed loop\n"
+		"                     (default)\n"
+		"  --think NS         busy work between a thread's operations, closed loop\n"
+		"                     only, 0..%u (default 0)\n"
+		"  --pci32 MODE       mixed32: always retry below 4 GiB (default), or once:\n"
+		"                     stop after the first failure (Linux 6.x behaviour)\n"
+		"  --seed N           seed of the prefill and the threads' streams\n"
+		"                     (default 1)\n"
+		"  --json FILE        write the results as JSON (stress/SCHEMA.md); - is\n"
+		"                     stdout\n"
+		"  --csv FILE         write one CSV row per run; - is stdout\n"
+		"  --lockstat         collect lock statistics (tree, depot, per-CPU locks)\n"
+		"                     during the measured phase and report them\n"
+		"  --quiet            no progress lines on stderr\n"
+		"  --help             this text\n"
+		"\n"
+		"Every run ends with checks (tree invariants, cache conservation, no range\n"
+		"handed out twice, everything freed): a failure is printed, recorded in\n"
+		"the run's \"check\" and makes the exit status 1. Bad options exit 2.\n",
+		IOVA_SCEN_MIN_LIVE, IOVA_SCEN_MAX_LIVE, STRESS_MAX_THINK_NS);
+}
+
+static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int bad(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("iova-stress: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (see --help)\n", stderr);
+	return 2;
+}
+
+static int names(const char *opt, const char *arg, const char *const *known,
+		 size_t **out, size_t *n)
+{
+	const char *badname = NULL;
+	long ret;
+
+	free(*out);
+	*out = NULL;
+	ret = lab_parse_name_list(arg, known, out, &badname);
+	if (ret == -ENOENT) {
+		size_t len = strcspn(badname, ",");
+
+		return bad("--%s: unknown name '%.*s'", opt, (int)len, badname);
+	}
+	if (ret == -ENOMEM)
+		return bad("--%s: out of memory", opt);
+	if (ret <= 0)
+		return bad("--%s: empty list or empty item in '%s'", opt, arg);
+	*n = (size_t)ret;
+	return 0;
+}
+
+static int one_name(const char *opt, const char *arg, const char *const *known,
+		    size_t *out)
+{
+	for (size_t i = 0; known[i]; i++)
+		if (!strcmp(arg, known[i])) {
+			*out = i;
+			return 0;
+		}
+	return bad("--%s: unknown value '%s'", opt, arg);
+}
+
+static int seconds(const char *opt, const char *arg, bool zero_ok, double *out)
+{
+	if (lab_parse_seconds(arg, out) || !isfinite(*out))
+		return bad("--%s: '%s' is not a number of seconds", opt, arg);
+	if (*out == 0 && !zero_ok)
+		return bad("--%s: must be greater than 0", opt);
+	if (*out > STRESS_MAX_SECONDS)
+		return bad("--%s: %s s is more than %.0f s", opt, arg,
+			   STRESS_MAX_SECONDS);
+	return 0;
+}
+
+static int rcache_list(struct options *o, const char *arg)
+{
+	static const char *const onoff[] = { "off", "on", NULL };
+	size_t *v = NULL, n = 0;
+	int ret = names("rcache", arg, onoff, &v, &n);
+
+	if (ret)
+		return ret;
+	if (n > 2 || (n == 2 && v[0] == v[1])) {
+		free(v);
+		return bad("--rcache: use on, off, on,off or off,on");
+	}
+	for (size_t i = 0; i < n; i++)
+		o->rcache[i] = v[i] == 1;
+	o->nrcache = n;
+	free(v);
+	return 0;
+}
+
+static int lock_name(const char *opt, const char *arg, const char **out)
+{
+	size_t idx = 0;
+
+	if (!strcmp(arg, "same")) {
+		*out = NULL;
+		return 0;
+	}
+	if (one_name(opt, arg, lab_lock_names, &idx))
+		return 2;
+	*out = lab_lock_names[idx];
+	return 0;
+}
+
+static int open_out(const char *opt, const char *path, FILE **f)
+{
+	if (!strcmp(path, "-")) {
+		*f = stdout;
+		return 0;
+	}
+	if (!*path)
+		return bad("--%s: empty file name", opt);
+	*f = fopen(path, "w");
+	if (!*f)
+		return bad("--%s: cannot open '%s' for writing: %s", opt, path,
+			   strerror(errno));
+	return 0;
+}
+
+static int set_defaults(struct options *o)
+{
+	static const size_t alg_default = IOVA_ALG_ANYLIMIT;
+
+	memset(o, 0, sizeof(*o));
+	o->threads = malloc(sizeof(*o->threads));
+	o->algs = malloc(sizeof(*o->algs));
+	o->locks = malloc(sizeof(*o->locks));
+	o->workloads = malloc(sizeof(*o->workloads));
+	o->prefill = malloc(sizeof(*o->prefill));
+	if (!o->threads || !o->algs || !o->locks || !o->workloads ||
+	    !o->prefill)
+		return bad("out of memory");
+	o->threads[0] = 1;
+	o->nthreads = 1;
+	o->algs[0] = alg_default;
+	o->nalgs = 1;
+	if (one_name("lock", "mutex", lab_lock_names, &o->locks[0]))
+		return 2;
+	o->nlocks = 1;
+	o->workloads[0] = 0; /* nic */
+	o->nworkloads = 1;
+	o->rcache[0] = true;
+	o->nrcache = 1;
+	o->prefill[0] = 0;
+	o->nprefill = 1;
+	o->spin = LAB_SPIN_YIELD;
+	o->duration_s = 1.0;
+	o->warmup_s = 0.2;
+	o->pin = PIN_COMPACT;
+	o->seed = 1;
+	o->pci32 = PCI32_ALWAYS;
+	return 0;
+}
+
+static int check_prefill(const struct options *o)
+{
+	for (size_t i = 0; i < o->nprefill; i++) {
+		uint64_t p = o->prefill[i];
+
+		if (p && (p < IOVA_SCEN_MIN_LIVE || p > IOVA_SCEN_MAX_LIVE))
+			return bad("--prefill: %llu is neither 0 nor in "
+				   "%lu..%lu",
+				   (unsigned long long)p, IOVA_SCEN_MIN_LIVE,
+				   IOVA_SCEN_MAX_LIVE);
+	}
+	return 0;
+}
+
+int options_parse(struct options *o, int argc, char **argv, unsigned int pus)
+{
+	uint64_t max_threads = (uint64_t)pus * STRESS_MAX_THREADS_PER_PU;
+	const char *json = NULL, *csv = NULL;
+	int c, ret = set_defaults(o);
+	size_t idx = 0;
+	long n;
+
+	if (ret)
+		return ret;
+	o->argc = argc;
+	o->argv = argv;
+	if (max_threads > STRESS_MAX_THREADS)
+		max_threads = STRESS_MAX_THREADS;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		const char *arg = optarg;
+
+		ret = 0;
+		switch (c) {
+		case OPT_THREADS:
+			free(o->threads);
+			o->threads = NULL;
+			n = lab_parse_u64_list(arg, 1, max_threads, 4096,
+					       &o->threads);
+			if (n == -ERANGE)
+				return bad("--threads: each count must be in "
+					   "1..%llu (%u per usable PU, at most "
+					   "%u)",
+					   (unsigned long long)max_threads,
+					   STRESS_MAX_THREADS_PER_PU,
+					   STRESS_MAX_THREADS);
+			if (n < 0)
+				return bad("--threads: '%s' is not a list of "
+					   "counts like 1,2,4 or 1-16",
+					   arg);
+			o->nthreads = (size_t)n;
+			break;
+		case OPT_DURATION:
+			ret = seconds("duration", arg, false, &o->duration_s);
+			break;
+		case OPT_WARMUP:
+			ret = seconds("warmup", arg, true, &o->warmup_s);
+			break;
+		case OPT_ALG:
+			ret = names("alg", arg, iova_alg_names, &o->algs,
+				    &o->nalgs);
+			break;
+		case OPT_LOCK:
+			ret = names("lock", arg, lab_lock_names, &o->locks,
+				    &o->nlocks);
+			break;
+		case OPT_CPU_LOCK:
+			ret = lock_name("cpu-lock", arg, &o->cpu_lock);
+			break;
+		case OPT_DEPOT_LOCK:
+			ret = lock_name("depot-lock", arg, &o->depot_lock);
+			break;
+		case OPT_SPIN:
+			if (lab_spin_policy_parse(arg, &o->spin))
+				ret = bad("--spin: unknown policy '%s'", arg);
+			break;
+		case OPT_WORKLOAD:
+			ret = names("workload", arg, workload_names,
+				    &o->workloads, &o->nworkloads);
+			break;
+		case OPT_RCACHE:
+			ret = rcache_list(o, arg);
+			break;
+		case OPT_PREFILL:
+			free(o->prefill);
+			o->prefill = NULL;
+			n = lab_parse_u64_list(arg, 0, IOVA_SCEN_MAX_LIVE, 1024,
+					       &o->prefill);
+			if (n == -ERANGE)
+				return bad("--prefill: each value must be 0 or "
+					   "%lu..%lu",
+					   IOVA_SCEN_MIN_LIVE,
+					   IOVA_SCEN_MAX_LIVE);
+			if (n < 0)
+				return bad("--prefill: '%s' is not a list of "
+					   "counts",
+					   arg);
+			o->nprefill = (size_t)n;
+			break;
+		case OPT_PIN:
+			ret = one_name("pin", arg, pin_mode_names, &idx);
+			o->pin = (enum pin_mode)idx;
+			break;
+		case OPT_RATE:
+			if (lab_parse_seconds(arg, &o->rate) ||
+			    !isfinite(o->rate) || o->rate > 1e10)
+				ret = bad("--rate: '%s' is not a rate in "
+					  "0..1e10 ops/s",
+					  arg);
+			break;
+		case OPT_THINK: {
+			uint64_t v;
+
+			if (lab_parse_u64(arg, &v) || v > STRESS_MAX_THINK_NS)
+				ret = bad("--think: '%s' is not 0..%u ns", arg,
+					  STRESS_MAX_THINK_NS);
+			o->think_ns = v;
+			break;
+		}
+		case OPT_PCI32: {
+			static const char *const modes[] = { "always", "once",
+							     NULL };
+
+			ret = one_name("pci32", arg, modes, &idx);
+			o->pci32 = (enum pci32_mode)idx;
+			break;
+		}
+		case OPT_SEED:
+			if (lab_parse_u64(arg, &o->seed))
+				ret = bad("--seed: '%s' is not an unsigned "
+					  "64-bit number",
+					  arg);
+			break;
+		case OPT_JSON:
+			json = arg;
+			break;
+		case OPT_CSV:
+			csv = arg;
+			break;
+		case OPT_LOCKSTAT:
+			o->lockstat = true;
+			break;
+		case OPT_QUIET:
+			o->quiet = true;
+			break;
+		case OPT_HELP:
+			usage(stdout, pus);
+			return 1;
+		case ':':
+			return bad("option '%s' needs a value",
+				   argv[optind - 1]);
+		default:
+			return bad("unknown option '%s'", argv[optind - 1]);
+		}
+		if (ret)
+			return ret;
+	}
+	if (optind < argc)
+		return bad("unexpected argument '%s'", argv[optind]);
+	ret = check_prefill(o);
+	if (ret)
+		return ret;
+	if (o->rate > 0 && o->think_ns)
+		return bad("--think applies to the closed loop only; drop it "
+			   "or --rate");
+	if (o->rate > 0 && o->rate < 1e-3)
+		return bad("--rate: %g ops/s is below 0.001", o->rate);
+	if (json && csv && !strcmp(json, "-") && !strcmp(csv, "-"))
+		return bad("--json and --csv cannot both go to stdout");
+	if (json && (ret = open_out("json", json, &o->json)))
+		return ret;
+	o->json_path = json;
+	if (csv && (ret = open_out("csv", csv, &o->csv)))
+		return ret;
+	o->csv_path = csv;
+	return 0;
+}
+
+void options_free(struct options *o)
+{
+	free(o->threads);
+	free(o->algs);
+	free(o->locks);
+	free(o->workloads);
+	free(o->prefill);
+	if (o->json && o->json != stdout)
+		fclose(o->json);
+	if (o->csv && o->csv != stdout)
+		fclose(o->csv);
+	memset(o, 0, sizeof(*o));
+}

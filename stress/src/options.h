@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * iova-stress command line: every value is checked, and every output file
+ * opened, before any run starts; a bad one is a one-line error and exit 2.
+ */
+#ifndef STRESS_OPTIONS_H
+#define STRESS_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "iovalab/lock.h"
+#include "topo.h"
+
+/* Hard ceiling on --threads, and per usable PU (see README). */
+#define STRESS_MAX_THREADS 4096u
+#define STRESS_MAX_THREADS_PER_PU 64u
+/* Longest --duration / --warmup accepted, seconds (one week). */
+#define STRESS_MAX_SECONDS 604800.0
+/* Largest --think, ns (1 ms: beyond that it is not a stress test). */
+#define STRESS_MAX_THINK_NS 1000000u
+
+/* mixed32: what a PCI device does after a 32-bit allocation fails. */
+enum pci32_mode {
+	PCI32_ALWAYS, /* keep trying below 4 GiB first (older kernels) */
+	PCI32_ONCE, /* stop after the first failure (pci_32bit_workaround) */
+};
+
+struct options {
+	uint64_t *threads;
+	size_t nthreads;
+	size_t *algs; /* indexes into iova_alg_names */
+	size_t nalgs;
+	size_t *locks; /* indexes into lab_lock_names */
+	size_t nlocks;
+	size_t *workloads; /* indexes into workloads[] */
+	size_t nworkloads;
+	bool rcache[2]; /* values in the order given */
+	size_t nrcache;
+	uint64_t *prefill;
+	size_t nprefill;
+	const char *cpu_lock; /* NULL: same as the tree lock */
+	const char *depot_lock; /* NULL: same as the tree lock */
+	enum lab_spin_policy spin;
+	double duration_s;
+	double warmup_s;
+	enum pin_mode pin;
+	double rate; /* ops/s over all threads; 0: closed loop */
+	uint64_t seed;
+	uint64_t think_ns;
+	enum pci32_mode pci32;
+	const char *json_path;
+	const char *csv_path;
+	FILE *json;
+	FILE *csv;
+	bool lockstat;
+	bool quiet;
+	int argc;
+	char **argv;
+};
+
+/*
+ * Parse and validate argv. Returns 0 (run), 1 (--help printed: exit 0) or
+ * 2 (message printed: exit 2). @pus is the number of usable PUs.
+ */
+int options_parse(struct options *o, int argc, char **argv, unsigned int pus);
+void options_free(struct options *o);
+
+#endif /* STRESS_OPTIONS_H */

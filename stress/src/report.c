@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: MIT
+#include <inttypes.h>
+#include <string.h>
+
+#include "report.h"
+#include "topo.h"
+#include "workload.h"
+
+static void lat_json(struct lab_json *j, const char *key,
+		     const struct lab_hist *h)
+{
+	lab_json_object_begin(j, key);
+	lab_json_u64(j, "count", h->count);
+	lab_json_double(j, "mean", lab_hist_mean(h));
+	lab_json_u64(j, "p50", lab_hist_quantile(h, 0.50));
+	lab_json_u64(j, "p90", lab_hist_quantile(h, 0.90));
+	lab_json_u64(j, "p99", lab_hist_quantile(h, 0.99));
+	lab_json_u64(j, "p999", lab_hist_quantile(h, 0.999));
+	lab_json_u64(j, "max", h->count ? h->max : 0);
+	lab_json_object_end(j);
+}
+
+static uint64_t sum6(const uint64_t *v)
+{
+	uint64_t n = 0;
+
+	for (int c = 0; c < IOVAD_NR_CLASSES; c++)
+		n += v[c];
+	return n;
+}
+
+static double hit_rate(const struct iovad_rcache_stats *s)
+{
+	uint64_t h = sum6(s->hits), m = sum6(s->misses);
+
+	return h + m ? (double)h / (double)(h + m) : 0.0;
+}
+
+static void per_class(struct lab_json *j, const char *key, const uint64_t *v)
+{
+	lab_json_array_begin(j, key);
+	for (int c = 0; c < IOVAD_NR_CLASSES; c++)
+		lab_json_u64(j, NULL, v[c]);
+	lab_json_array_end(j);
+}
+
+static void rcache_json(struct lab_json *j, const struct iovad_rcache_stats *s)
+{
+	lab_json_object_begin(j, "rcache_stats");
+	lab_json_double(j, "hit_rate", hit_rate(s));
+	lab_json_u64(j, "hits", sum6(s->hits));
+	lab_json_u64(j, "misses", sum6(s->misses));
+	lab_json_u64(j, "frees_cached", sum6(s->frees_cached));
+	lab_json_u64(j, "frees_uncached", sum6(s->frees_uncached));
+	lab_json_u64(j, "depot_pushes", sum6(s->depot_pushes));
+	lab_json_u64(j, "depot_pops", sum6(s->depot_pops));
+	lab_json_u64(j, "trims", sum6(s->trims));
+	lab_json_u64(j, "bypass_allocs", s->bypass_allocs);
+	lab_json_u64(j, "bypass_frees", s->bypass_frees);
+	lab_json_u64(j, "alloc_failures", s->alloc_failures);
+	lab_json_u64(j, "flushes", s->flushes);
+	lab_json_u64(j, "flushed_ranges", s->flushed_ranges);
+	lab_json_u64(j, "trim_runs", s->trim_runs);
+	lab_json_u64(j, "cached_at_end", sum6(s->cached));
+	lab_json_u64(j, "depot_mags_at_end", sum6(s->depot_mags));
+	lab_json_u64(j, "mags_at_end", s->mags);
+	lab_json_u64(j, "mag_bytes_at_end", s->mag_bytes);
+	lab_json_object_begin(j, "per_class");
+	per_class(j, "hits", s->hits);
+	per_class(j, "misses", s->misses);
+	per_class(j, "frees_cached", s->frees_cached);
+	per_class(j, "frees_uncached", s->frees_uncached);
+	per_class(j, "depot_pushes", s->depot_pushes);
+	per_class(j, "depot_pops", s->depot_pops);
+	per_class(j, "trims", s->trims);
+	per_class(j, "cached_at_end", s->cached);
+	per_class(j, "depot_mags_at_end", s->depot_mags);
+	lab_json_object_end(j);
+	lab_json_object_end(j);
+}
+
+void report_json_run(struct lab_json *j, const struct run_result *r,
+		     const struct options *o)
+{
+	const struct run_cfg *c = &r->cfg;
+
+	lab_json_object_begin(j, NULL);
+	lab_json_str(j, "alg", iova_alg_name(c->alg));
+	lab_json_str(j, "lock", c->lock);
+	lab_json_str(j, "cpu_lock", c->cpu_lock);
+	lab_json_str(j, "depot_lock", c->depot_lock);
+	lab_json_str(j, "spin", lab_spin_policy_name(o->spin));
+	lab_json_str(j, "workload", c->wl->name);
+	lab_json_bool(j, "rcache", c->rcache);
+	lab_json_str(j, "pin", pin_mode_names[o->pin]);
+	lab_json_u64(j, "threads", c->threads);
+	lab_json_bool(j, "oversubscribed", r->oversubscribed);
+	lab_json_bool(j, "smt_shared", r->smt_shared);
+	lab_json_array_begin(j, "thread_cpus");
+	for (unsigned int i = 0; i < c->threads; i++)
+		lab_json_i64(j, NULL, r->per_thread_pu[i]);
+	lab_json_array_end(j);
+	lab_json_u64(j, "prefill", c->prefill);
+	lab_json_str(j, "population", iova_scenario_name(c->wl->population));
+	lab_json_u64(j, "prefill_ranges", r->prefill_ranges);
+	lab_json_double(j, "rate", r->rate);
+	lab_json_u64(j, "think_ns", o->think_ns);
+	if (!strcmp(c->wl->name, "mixed32"))
+		lab_json_str(j, "pci32",
+			     o->pci32 == PCI32_ONCE ? "once" : "always");
+	lab_json_u64(j, "seed", o->seed);
+	lab_json_double(j, "warmup_s", r->warmup_s);
+	lab_json_double(j, "duration_s", r->duration_s);
+	lab_json_u64(j, "ops", r->ops);
+	lab_json_double(j, "ops_per_sec", r->ops_per_sec);
+	lab_json_object_begin(j, "ops_by_type");
+	for (int t = 0; t < OP_NR; t++)
+		lab_json_u64(j, op_names[t], r->lat[t].count);
+	lab_json_object_end(j);
+	lab_json_object_begin(j, "latency_ns");
+	lat_json(j, "all", &r->lat[OP_NR]);
+	for (int t = 0; t < OP_NR; t++)
+		lat_json(j, op_names[t], &r->lat[t]);
+	lab_json_object_end(j);
+	lab_json_object_begin(j, "fairness");
+	lab_json_u64(j, "min_ops", r->fairness.min);
+	lab_json_u64(j, "max_ops", r->fairness.max);
+	lab_json_double(j, "jain", r->fairness.jain);
+	lab_json_object_end(j);
+	lab_json_array_begin(j, "per_thread_ops");
+	for (unsigned int i = 0; i < c->threads; i++)
+		lab_json_u64(j, NULL, r->per_thread_ops[i]);
+	lab_json_array_end(j);
+	lab_json_object_begin(j, "nodes_visited");
+	lab_json_u64(j, "searches", r->searches);
+	lab_json_double(j, "mean", r->nodes_mean);
+	lab_json_u64(j, "max", r->nodes_max);
+	lab_json_object_end(j);
+	lab_json_u64(j, "alloc_failures", r->alloc_failures);
+	lab_json_object_begin(j, "workload_counters");
+	for (int k = 0; k < WL_COUNTERS; k++)
+		if (c->wl->counters[k])
+			lab_json_u64(j, c->wl->counters[k], r->wl_count[k]);
+	lab_json_object_end(j);
+	if (c->rcache)
+		rcache_json(j, &r->rc);
+	else
+		lab_json_null(j, "rcache_stats");
+	if (r->locks[0]) {
+		lab_json_array_begin(j, "locks");
+		for (int role = 0; role < LOCK_ROLES; role++) {
+			lab_json_object_begin(j, NULL);
+			lab_json_u64(j, "instances", r->lock_instances[role]);
+			lab_lock_stats_write_json(r->locks[role], j, "stats");
+			lab_json_object_end(j);
+		}
+		lab_json_array_end(j);
+	} else {
+		lab_json_null(j, "locks");
+	}
+	lab_json_u64(j, "bytes_per_node", r->bytes_per_node);
+	lab_json_u64(j, "slab_bytes_per_node", r->slab_bytes_per_node);
+	lab_json_str(j, "check", r->check);
+	lab_json_object_end(j);
+}
+
+static const char csv_header[] =
+	"alg,lock,workload,rcache,threads,oversubscribed,prefill,duration_s,"
+	"ops,ops_per_sec,p50_ns,p90_ns,p99_ns,p999_ns,max_ns,jain,"
+	"nodes_visited_mean,nodes_visited_max,alloc_failures,"
+	"rcache_hit_rate,bytes_per_node,check,"
+	/* added after schema 1's list, so column positions above hold */
+	"pin,rate,cpu_lock,depot_lock,prefill_ranges,alloc_p99_ns,"
+	"alloc_p999_ns,free_p99_ns,free_p999_ns,find_p99_ns,find_p999_ns,"
+	"min_ops,max_ops,smt_shared\n";
+
+void report_csv_header(FILE *f)
+{
+	fputs(csv_header, f);
+}
+
+/* CSV field: quoted, with quotes doubled, when it needs to be. */
+static void csv_str(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\n")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s == '\n' ? ' ' : *s, f);
+	}
+	fputc('"', f);
+}
+
+void report_csv_row(FILE *f, const struct run_result *r,
+		    const struct options *o)
+{
+	const struct run_cfg *c = &r->cfg;
+	const struct lab_hist *all = &r->lat[OP_NR];
+
+	fprintf(f,
+		"%s,%s,%s,%s,%u,%s,%lu,%.6f,%" PRIu64 ",%.1f,%" PRIu64
+		",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+		",%.6f,%.3f,%" PRIu64 ",%" PRIu64 ",%.6f,%zu,",
+		iova_alg_name(c->alg), c->lock, c->wl->name,
+		c->rcache ? "on" : "off", c->threads,
+		r->oversubscribed ? "true" : "false", c->prefill, r->duration_s,
+		r->ops, r->ops_per_sec, lab_hist_quantile(all, 0.5),
+		lab_hist_quantile(all, 0.9), lab_hist_quantile(all, 0.99),
+		lab_hist_quantile(all, 0.999), all->count ? all->max : 0,
+		r->fairness.jain, r->nodes_mean, r->nodes_max,
+		r->alloc_failures, c->rcache ? hit_rate(&r->rc) : 0.0,
+		r->bytes_per_node);
+	csv_str(f, r->check);
+	fprintf(f,
+		",%s,%.1f,%s,%s,%lu,%" PRIu64 ",%" PRIu64 ",%" PRIu64
+		",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+		",%s\n",
+		pin_mode_names[o->pin], r->rate, c->cpu_lock, c->depot_lock,
+		r->prefill_ranges, lab_hist_quantile(&r->lat[OP_ALLOC], 0.99),
+		lab_hist_quantile(&r->lat[OP_ALLOC], 0.999),
+		lab_hist_quantile(&r->lat[OP_FREE], 0.99),
+		lab_hist_quantile(&r->lat[OP_FREE], 0.999),
+		lab_hist_quantile(&r->lat[OP_FIND], 0.99),
+		lab_hist_quantile(&r->lat[OP_FIND], 0.999), r->fairness.min,
+		r->fairness.max, r->smt_shared ? "true" : "false");
+}
+
+void report_summary(FILE *f, const struct run_result *r)
+{
+	const struct run_cfg *c = &r->cfg;
+	const struct lab_hist *all = &r->lat[OP_NR];
+
+	fprintf(f,
+		"iova-stress: %s/%s/%s rcache=%s threads=%u%s prefill=%lu: "
+		"%.4g ops/s p50 %" PRIu64 " p99 %" PRIu64 " p99.9 %" PRIu64
+		" max %" PRIu64 " ns, jain %.3f, nodes %.1f/%" PRIu64
+		", fails %" PRIu64 ", check %s\n",
+		iova_alg_name(c->alg), c->lock, c->wl->name,
+		c->rcache ? "on" : "off", c->threads,
+		r->oversubscribed ? " (oversubscribed)" : "", r->prefill_ranges,
+		r->ops_per_sec, lab_hist_quantile(all, 0.5),
+		lab_hist_quantile(all, 0.99), lab_hist_quantile(all, 0.999),
+		all->count ? all->max : 0, r->fairness.jain, r->nodes_mean,
+		r->nodes_max, r->alloc_failures, r->check);
+}

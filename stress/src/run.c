@@ -1,0 +1,778 @@
+// SPDX-License-Identifier: MIT
+/*
+ * One run of the matrix: build the domain, prefill it, start the threads
+ * together, warm up, measure, stop, check, drain, check again.
+ *
+ * Timeline (main thread M, workers W):
+ *   M: create domain, prefill, init workers     W: bind, thread_init
+ *   ----------------------- barrier "ready" -----------------------
+ *   M: warmup, snapshot counters, phase=MEASURE  W: step, step, ...
+ *   M: duration, phase=STOP                      W: see STOP, stop
+ *   ---------------------- barrier "stopped" ----------------------
+ *   M: end snapshots; held-range check (no thread runs)
+ *   ---------------------- barrier "checked" ----------------------
+ *   W: free everything held, exit; M: join, domain checks, flush, recheck
+ *
+ * Workers count and time only while they see MEASURE, so warmup traffic
+ * shapes the domain and the caches but never the figures.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "iovalab/lock.h"
+#include "iovalab/scenario.h"
+#include "run.h"
+#include "workload.h"
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ volatile("yield");
+#endif
+}
+
+static void sleep_until_ns(uint64_t t)
+{
+	struct timespec ts = { .tv_sec = (time_t)(t / 1000000000ull),
+			       .tv_nsec = (long)(t % 1000000000ull) };
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
+	       EINTR)
+		;
+}
+
+static int load_phase(struct run *r)
+{
+	return atomic_load_explicit(&r->phase, memory_order_acquire);
+}
+
+/*
+ * Open loop: wait for the operation's scheduled start. Sleeps in slices
+ * of at most 10 ms (to notice STOP), then spins the last 50 us so the
+ * wake-up latency of the sleep is not charged to the operation... unless
+ * the schedule is already behind, in which case the op starts at once and
+ * its latency includes the lateness (that is the point).
+ */
+static bool wait_for_slot(struct run *r, uint64_t t)
+{
+	for (;;) {
+		uint64_t now = lab_now_ns();
+
+		if (now >= t)
+			return true;
+		if (load_phase(r) == PHASE_STOP)
+			return false;
+		if (t - now > 100000) {
+			uint64_t until = t - 50000;
+
+			if (until - now > 10000000)
+				until = now + 10000000;
+			sleep_until_ns(until);
+		} else {
+			cpu_relax();
+		}
+	}
+}
+
+static void think(uint64_t ns)
+{
+	uint64_t until = lab_now_ns() + ns;
+
+	while (lab_now_ns() < until)
+		cpu_relax();
+}
+
+static void worker_loop(struct worker *w)
+{
+	struct run *r = w->run;
+	const struct workload *wl = r->cfg->wl;
+	uint64_t think_ns = r->opt->think_ns;
+	uint64_t next = lab_now_ns();
+	int seen = PHASE_WARMUP;
+
+	for (;;) {
+		int ph = load_phase(r);
+
+		if (ph != seen) {
+			if (ph == PHASE_STOP)
+				break;
+			w->measuring = true;
+			seen = ph;
+		}
+		if (r->interval_ns) {
+			if (!wait_for_slot(r, next))
+				break;
+			w->intended = next;
+			if (wl->step(w))
+				next += r->interval_ns;
+		} else if (wl->step(w) && think_ns) {
+			think(think_ns);
+		}
+	}
+	w->measuring = false;
+	w->intended = 0;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct run *r = w->run;
+	const struct workload *wl = r->cfg->wl;
+	bool inited = false;
+	int ret;
+
+	lab_lock_thread_online();
+	if (w->pinned) {
+		w->pin_err = topo_bind_self(r->topo, w->pu_logical);
+		if (w->pin_err)
+			w_error(w, "thread %u: cannot bind to PU L#%u: %s",
+				w->id, w->pu_logical, strerror(-w->pin_err));
+	}
+	if (!w->error[0]) {
+		ret = wl->thread_init(w);
+		if (ret)
+			w_error(w, "thread %u: workload init: %s", w->id,
+				strerror(-ret));
+		else
+			inited = true;
+	}
+	stress_barrier_wait(&r->ready);
+	if (inited)
+		worker_loop(w);
+	stress_barrier_wait(&r->stopped);
+	stress_barrier_wait(&r->checked);
+	if (inited) {
+		wl->drain(w);
+		wl->thread_fini(w);
+	}
+	lab_lock_thread_offline();
+	return NULL;
+}
+
+/* ---- lock statistics ---- */
+
+struct lock_set {
+	struct lab_lock **l;
+	enum lock_role *role;
+	unsigned int n;
+};
+
+static int lock_set_init(struct lock_set *s, struct iovad *d)
+{
+	unsigned int slots = iovad_nr_cpu_slots(d);
+	unsigned int n = 1 + IOVAD_NR_CLASSES * (1 + slots), k = 0;
+
+	s->l = calloc(n, sizeof(*s->l));
+	s->role = calloc(n, sizeof(*s->role));
+	if (!s->l || !s->role)
+		return -ENOMEM;
+	s->l[k] = iovad_tree_lock(d);
+	s->role[k++] = LOCK_TREE;
+	for (unsigned int c = 0; c < IOVAD_NR_CLASSES; c++) {
+		s->l[k] = iovad_depot_lock(d, c);
+		s->role[k++] = LOCK_DEPOT;
+		for (unsigned int cpu = 0; cpu < slots; cpu++) {
+			s->l[k] = iovad_cpu_lock(d, cpu, c);
+			s->role[k++] = LOCK_CPU;
+		}
+	}
+	s->n = k;
+	return 0;
+}
+
+static void lock_set_free(struct lock_set *s)
+{
+	free(s->l);
+	free(s->role);
+}
+
+static int lock_set_enable(struct lock_set *s, bool on)
+{
+	for (unsigned int i = 0; i < s->n; i++) {
+		int ret;
+
+		if (!s->l[i])
+			continue;
+		ret = lab_lock_stats_enable(s->l[i], on);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static void stats_merge(struct lab_lock_stats *dst,
+			const struct lab_lock_stats *src)
+{
+	dst->acquisitions += src->acquisitions;
+	dst->contended += src->contended;
+	dst->handoffs += src->handoffs;
+	dst->trylock_fail += src->trylock_fail;
+	dst->read_acquisitions += src->read_acquisitions;
+	dst->read_contended += src->read_contended;
+	dst->untracked += src->untracked;
+	lab_hist_merge(&dst->wait, &src->wait);
+	lab_hist_merge(&dst->hold, &src->hold);
+	lab_hist_merge(&dst->read_hold, &src->read_hold);
+	for (unsigned int t = 0; t < src->nthreads; t++)
+		dst->thread_acq[t] += src->thread_acq[t];
+	if (src->nthreads > dst->nthreads)
+		dst->nthreads = src->nthreads;
+}
+
+/* Read every lock, merged per role (tree, depot, cpu). */
+static int lock_set_read(struct lock_set *s, struct run_result *res)
+{
+	static const char *const label[LOCK_ROLES] = { "tree", "depot", "cpu" };
+	struct lab_lock_stats *tmp = malloc(sizeof(*tmp));
+
+	if (!tmp)
+		return -ENOMEM;
+	for (int role = 0; role < LOCK_ROLES; role++) {
+		struct lab_lock_stats *m = calloc(1, sizeof(*m));
+
+		if (!m) {
+			free(tmp);
+			return -ENOMEM;
+		}
+		lab_hist_init(&m->wait);
+		lab_hist_init(&m->hold);
+		lab_hist_init(&m->read_hold);
+		snprintf(m->label, sizeof(m->label), "%s", label[role]);
+		res->locks[role] = m;
+	}
+	for (unsigned int i = 0; i < s->n; i++) {
+		struct lab_lock_stats *m = res->locks[s->role[i]];
+
+		if (!s->l[i])
+			continue;
+		lab_lock_stats_read(s->l[i], tmp);
+		if (!res->lock_instances[s->role[i]]++)
+			snprintf(m->name, sizeof(m->name), "%s", tmp->name);
+		stats_merge(m, tmp);
+	}
+	for (int role = 0; role < LOCK_ROLES; role++) {
+		struct lab_lock_stats *m = res->locks[role];
+
+		lab_fairness_compute(m->thread_acq, m->nthreads, &m->fairness);
+	}
+	free(tmp);
+	return 0;
+}
+
+/* ---- checks ---- */
+
+static void check_fail(struct run_result *res, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void check_fail(struct run_result *res, const char *fmt, ...)
+{
+	size_t len = strcmp(res->check, "ok") ? strlen(res->check) : 0;
+	va_list ap;
+
+	if (len >= sizeof(res->check) - 8)
+		return; /* already full of failures */
+	if (len) {
+		snprintf(res->check + len, sizeof(res->check) - len, "; ");
+		len += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(res->check + len, sizeof(res->check) - len, fmt, ap);
+	va_end(ap);
+}
+
+struct held {
+	unsigned long pfn, size;
+	unsigned int owner;
+};
+
+struct held_vec {
+	struct held *v;
+	size_t n, cap;
+	unsigned int owner;
+	bool oom;
+};
+
+static void held_collect(void *arg, unsigned long pfn, unsigned long size)
+{
+	struct held_vec *hv = arg;
+
+	if (hv->n == hv->cap) {
+		size_t cap = hv->cap ? 2 * hv->cap : 4096;
+		struct held *v = realloc(hv->v, cap * sizeof(*v));
+
+		if (!v) {
+			hv->oom = true;
+			return;
+		}
+		hv->v = v;
+		hv->cap = cap;
+	}
+	hv->v[hv->n++] = (struct held){ pfn, size, hv->owner };
+}
+
+static int held_cmp(const void *pa, const void *pb)
+{
+	const struct held *a = pa, *b = pb;
+
+	return a->pfn < b->pfn ? -1 : a->pfn > b->pfn;
+}
+
+/*
+ * With every thread stopped: what the threads hold must be disjoint (no
+ * range handed out twice), each exactly a live tree range, and as many as
+ * they allocated minus what they freed (nothing lost in the driver).
+ */
+static void check_held(struct run *r, struct run_result *res)
+{
+	struct held_vec hv = { 0 };
+	uint64_t allocs = 0, frees = 0;
+
+	for (unsigned int i = 0; i < r->n; i++) {
+		struct worker *w = &r->w[i];
+
+		allocs += w->total_allocs;
+		frees += w->total_frees;
+		if (!w->wl)
+			continue;
+		hv.owner = i;
+		r->cfg->wl->for_each_held(w, held_collect, &hv);
+	}
+	if (hv.oom) {
+		check_fail(res, "out of memory collecting held ranges");
+		goto out;
+	}
+	if (allocs - frees != hv.n)
+		check_fail(res,
+			   "threads allocated %" PRIu64 " and freed %" PRIu64
+			   " ranges but hold %zu",
+			   allocs, frees, hv.n);
+	qsort(hv.v, hv.n, sizeof(*hv.v), held_cmp);
+	for (size_t i = 0; i < hv.n; i++) {
+		struct held *h = &hv.v[i];
+		unsigned long lo = 0, hi = 0;
+
+		if (i + 1 < hv.n && h->pfn + h->size > hv.v[i + 1].pfn) {
+			check_fail(res,
+				   "handed out twice: [%lu, %lu] (thread %u) "
+				   "overlaps [%lu, %lu] (thread %u)",
+				   h->pfn, h->pfn + h->size - 1, h->owner,
+				   hv.v[i + 1].pfn,
+				   hv.v[i + 1].pfn + hv.v[i + 1].size - 1,
+				   hv.v[i + 1].owner);
+			break;
+		}
+		if (!iovad_find_iova(r->d, h->pfn, &lo, &hi) || lo != h->pfn ||
+		    hi != h->pfn + h->size - 1) {
+			check_fail(res,
+				   "held range [%lu, %lu] (thread %u) is not "
+				   "a live tree range",
+				   h->pfn, h->pfn + h->size - 1, h->owner);
+			break;
+		}
+	}
+out:
+	free(hv.v);
+}
+
+static uint64_t sum_cached(const struct iovad_rcache_stats *s)
+{
+	uint64_t n = 0;
+
+	for (int c = 0; c < IOVAD_NR_CLASSES; c++)
+		n += s->cached[c];
+	return n;
+}
+
+/*
+ * After the drain: the tree and cache invariants, counts that balance,
+ * and, once the caches are flushed, the tree back at the prefill.
+ */
+static void check_final(struct run *r, struct run_result *res,
+			unsigned long base_live)
+{
+	struct iovad_rcache_stats rs;
+	struct iova_stats ts;
+	uint64_t allocs = 0, frees = 0;
+	char msg[256];
+
+	for (unsigned int i = 0; i < r->n; i++) {
+		allocs += r->w[i].total_allocs;
+		frees += r->w[i].total_frees;
+		if (r->w[i].error[0])
+			check_fail(res, "%s", r->w[i].error);
+	}
+	if (allocs != frees)
+		check_fail(res,
+			   "conservation: %" PRIu64 " allocated, %" PRIu64
+			   " freed after the drain",
+			   allocs, frees);
+	if (iovad_check(r->d, msg, sizeof(msg)))
+		check_fail(res, "domain check: %s", msg);
+	iovad_rcache_stats(r->d, &rs);
+	iovad_tree_stats(r->d, &ts);
+	if (ts.live != base_live + sum_cached(&rs))
+		check_fail(res,
+			   "conservation: tree has %" PRIu64 " ranges, "
+			   "expected prefill %lu + cached %" PRIu64,
+			   ts.live, base_live, sum_cached(&rs));
+	iovad_rcache_flush(r->d);
+	iovad_rcache_stats(r->d, &rs);
+	iovad_tree_stats(r->d, &ts);
+	if (sum_cached(&rs) || ts.live != base_live)
+		check_fail(res,
+			   "conservation after flush: tree %" PRIu64
+			   " ranges (prefill %lu), %" PRIu64 " still cached",
+			   ts.live, base_live, sum_cached(&rs));
+	if (iovad_check(r->d, msg, sizeof(msg)))
+		check_fail(res, "domain check after flush: %s", msg);
+}
+
+/* ---- the run ---- */
+
+static void rcache_delta(struct iovad_rcache_stats *d,
+			 const struct iovad_rcache_stats *a,
+			 const struct iovad_rcache_stats *b)
+{
+	/* counters: b - a; state (cached, depot_mags, mags, bytes): b */
+	*d = *b;
+	for (int c = 0; c < IOVAD_NR_CLASSES; c++) {
+		d->hits[c] = b->hits[c] - a->hits[c];
+		d->misses[c] = b->misses[c] - a->misses[c];
+		d->frees_cached[c] = b->frees_cached[c] - a->frees_cached[c];
+		d->frees_uncached[c] =
+			b->frees_uncached[c] - a->frees_uncached[c];
+		d->depot_pushes[c] = b->depot_pushes[c] - a->depot_pushes[c];
+		d->depot_pops[c] = b->depot_pops[c] - a->depot_pops[c];
+		d->trims[c] = b->trims[c] - a->trims[c];
+	}
+	d->bypass_allocs = b->bypass_allocs - a->bypass_allocs;
+	d->bypass_frees = b->bypass_frees - a->bypass_frees;
+	d->alloc_failures = b->alloc_failures - a->alloc_failures;
+	d->flushes = b->flushes - a->flushes;
+	d->flushed_ranges = b->flushed_ranges - a->flushed_ranges;
+	d->trim_runs = b->trim_runs - a->trim_runs;
+}
+
+static void progress(const struct run *r, const char *what, double done,
+		     double total, uint64_t ops_delta, double secs)
+{
+	const struct run_cfg *c = r->cfg;
+
+	fprintf(stderr,
+		"iova-stress: [%u/%u] %s/%s/%s rcache=%s threads=%u: %s "
+		"%.0f/%.0f s",
+		c->index, c->total, iova_alg_name(c->alg), c->lock, c->wl->name,
+		c->rcache ? "on" : "off", c->threads, what, done, total);
+	if (secs > 0)
+		fprintf(stderr, ", %.3g ops/s", (double)ops_delta / secs);
+	fputc('\n', stderr);
+}
+
+static uint64_t sum_pub_ops(const struct run *r)
+{
+	uint64_t n = 0;
+
+	for (unsigned int i = 0; i < r->n; i++)
+		n += atomic_load_explicit(&r->w[i].pub_ops,
+					  memory_order_relaxed);
+	return n;
+}
+
+/* Sleep through a phase of @secs, printing a progress line per second. */
+static void phase_wait(struct run *r, const char *what, uint64_t start,
+		       double secs)
+{
+	uint64_t end = start + (uint64_t)(secs * 1e9);
+	uint64_t last = start, last_ops = sum_pub_ops(r);
+
+	for (;;) {
+		uint64_t now = lab_now_ns(), tick = last + 1000000000ull;
+
+		if (now >= end)
+			break;
+		sleep_until_ns(tick < end ? tick : end);
+		now = lab_now_ns();
+		if (now >= tick && now < end && !r->opt->quiet) {
+			uint64_t ops = sum_pub_ops(r);
+
+			progress(r, what, (double)(now - start) / 1e9, secs,
+				 ops - last_ops, (double)(now - last) / 1e9);
+			last_ops = ops;
+			last = now;
+		} else if (now >= tick) {
+			last = now;
+		}
+	}
+}
+
+static int create_domain(const struct run_cfg *cfg, const struct options *o,
+			 struct iovad **out)
+{
+	struct iovad_attr a;
+
+	iovad_attr_init(&a);
+	a.alg = cfg->alg;
+	a.granule = STRESS_GRANULE;
+	a.start_pfn = STRESS_START_PFN;
+	a.tree_lock = cfg->lock;
+	a.cpu_lock = cfg->cpu_lock;
+	a.depot_lock = cfg->depot_lock;
+	a.spin = o->spin;
+	a.rcache = cfg->rcache;
+	*out = iovad_create(&a);
+	if (!*out) {
+		fprintf(stderr,
+			"iova-stress: cannot create the domain "
+			"(%s, tree lock %s): %s\n",
+			iova_alg_name(cfg->alg), cfg->lock, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static int prefill(struct run *r, unsigned long n)
+{
+	struct iova_scen *s;
+	int err = 0;
+
+	if (!n)
+		return 0;
+	/* iovad_domain() is only for tree lock holders */
+	lab_lock(iovad_tree_lock(r->d));
+	s = iova_scen_create(iovad_domain(r->d), r->cfg->wl->population, n,
+			     r->opt->seed);
+	if (!s)
+		err = errno;
+	lab_unlock(iovad_tree_lock(r->d));
+	if (!s) {
+		fprintf(stderr,
+			"iova-stress: prefill of %lu ranges (%s) "
+			"failed: %s\n",
+			n, iova_scenario_name(r->cfg->wl->population),
+			strerror(err));
+		return -err;
+	}
+	iova_scen_destroy(s);
+	return 0;
+}
+
+static int setup_workers(struct run *r, struct run_result *res)
+{
+	const struct options *o = r->opt;
+
+	r->w = aligned_alloc(LAB_CACHELINE, sizeof(*r->w) * r->n);
+	res->per_thread_ops = calloc(r->n, sizeof(uint64_t));
+	res->per_thread_pu = calloc(r->n, sizeof(int));
+	if (!r->w || !res->per_thread_ops || !res->per_thread_pu)
+		return -ENOMEM;
+	memset(r->w, 0, sizeof(*r->w) * r->n);
+	for (unsigned int i = 0; i < r->n; i++) {
+		struct worker *w = &r->w[i];
+
+		w->run = r;
+		w->d = r->d;
+		w->id = i;
+		atomic_init(&w->pub_ops, 0);
+		/* stream i + 1: the prefill uses the seed itself */
+		lab_prng_seed(&w->rng, o->seed ^ (0x9e3779b97f4a7c15ull *
+						  (uint64_t)(i + 1)));
+		w->hist = malloc(sizeof(*w->hist) * OP_NR);
+		if (!w->hist)
+			return -ENOMEM;
+		for (int t = 0; t < OP_NR; t++)
+			lab_hist_init(&w->hist[t]);
+		w->pinned = topo_place(r->topo, o->pin, i, &w->pu_logical,
+				       &w->pu_os);
+		res->per_thread_pu[i] = w->pinned ? (int)w->pu_os : -1;
+	}
+	return 0;
+}
+
+static void collect(struct run *r, struct run_result *res)
+{
+	uint64_t *ops = res->per_thread_ops;
+
+	for (int t = 0; t <= OP_NR; t++)
+		lab_hist_init(&res->lat[t]);
+	for (unsigned int i = 0; i < r->n; i++) {
+		struct worker *w = &r->w[i];
+
+		ops[i] = w->ops;
+		res->ops += w->ops;
+		res->alloc_failures += w->alloc_failures;
+		for (int k = 0; k < WL_COUNTERS; k++)
+			res->wl_count[k] += w->wl_count[k];
+		for (int t = 0; t < OP_NR; t++) {
+			lab_hist_merge(&res->lat[t], &w->hist[t]);
+			lab_hist_merge(&res->lat[OP_NR], &w->hist[t]);
+		}
+	}
+	lab_fairness_compute(ops, r->n, &res->fairness);
+	res->ops_per_sec =
+		res->duration_s > 0 ? (double)res->ops / res->duration_s : 0.0;
+}
+
+int run_execute(const struct run_cfg *cfg, const struct options *o,
+		struct topo *topo, struct run_result *res)
+{
+	struct run r = { .cfg = cfg, .opt = o, .topo = topo, .n = cfg->threads };
+	struct iovad_rcache_stats rs0 = { 0 }, rs1 = { 0 };
+	struct iova_stats ts0 = { 0 }, ts1 = { 0 };
+	struct lock_set locks = { 0 };
+	unsigned long base_live;
+	unsigned int created = 0;
+	uint64_t t0, tm0, tm1;
+	bool failed = false;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	res->cfg = *cfg;
+	snprintf(res->check, sizeof(res->check), "ok");
+	res->oversubscribed = cfg->threads > topo_pus(topo);
+	res->smt_shared = cfg->threads > topo_cores(topo);
+	res->warmup_s = o->warmup_s;
+	res->rate = o->rate;
+	res->bytes_per_node = iova_node_bytes(cfg->alg);
+	res->slab_bytes_per_node = iova_slab_bytes(cfg->alg);
+	atomic_init(&r.phase, PHASE_WARMUP);
+
+	lab_lock_thread_online();
+	ret = create_domain(cfg, o, &r.d);
+	if (ret)
+		goto out_offline;
+	if (o->lockstat) {
+		/* allocate and calibrate now, not at the start of measuring */
+		ret = lock_set_init(&locks, r.d);
+		if (!ret)
+			ret = lock_set_enable(&locks, true);
+		if (!ret)
+			ret = lock_set_enable(&locks, false);
+		for (unsigned int i = 0; !ret && i < locks.n; i++)
+			if (locks.l[i])
+				lab_lock_stats_reset(locks.l[i]);
+		if (ret) {
+			fprintf(stderr, "iova-stress: lock statistics: %s\n",
+				strerror(-ret));
+			goto out_domain;
+		}
+	}
+	ret = prefill(&r,
+		      cfg->prefill ? cfg->prefill : cfg->wl->default_prefill);
+	if (ret)
+		goto out_domain;
+	iovad_tree_stats(r.d, &ts0);
+	base_live = ts0.live;
+	res->prefill_ranges = base_live;
+	ret = setup_workers(&r, res);
+	if (!ret && cfg->wl->init)
+		ret = cfg->wl->init(&r);
+	if (ret) {
+		fprintf(stderr, "iova-stress: run setup: %s\n", strerror(-ret));
+		goto out_workers;
+	}
+	if (o->rate > 0)
+		r.interval_ns = (uint64_t)(1e9 * cfg->threads / o->rate);
+	if (r.interval_ns == 0 && o->rate > 0)
+		r.interval_ns = 1;
+	stress_barrier_init(&r.ready, r.n + 1);
+	stress_barrier_init(&r.stopped, r.n + 1);
+	stress_barrier_init(&r.checked, r.n + 1);
+	for (; created < r.n; created++) {
+		ret = pthread_create(&r.w[created].tid, NULL, worker_main,
+				     &r.w[created]);
+		if (ret) {
+			fprintf(stderr,
+				"iova-stress: cannot create thread "
+				"%u of %u: %s\n",
+				created, r.n, strerror(ret));
+			ret = -ret;
+			break;
+		}
+	}
+	if (created < r.n) {
+		/* let the threads that exist through without the others */
+		atomic_store(&r.phase, PHASE_STOP);
+		stress_barrier_set_parties(&r.ready, created + 1);
+		stress_barrier_set_parties(&r.stopped, created + 1);
+		stress_barrier_set_parties(&r.checked, created + 1);
+		snprintf(r.w[created].error, sizeof(r.w[created].error),
+			 "could not create thread %u of %u", created, r.n);
+	}
+	t0 = lab_now_ns();
+	stress_barrier_wait(&r.ready);
+	for (unsigned int i = 0; i < r.n; i++)
+		if (r.w[i].error[0])
+			failed = true;
+	tm0 = tm1 = lab_now_ns();
+	if (!failed) {
+		if (o->warmup_s > 0)
+			phase_wait(&r, "warmup", t0, o->warmup_s);
+		iovad_tree_stats(r.d, &ts0);
+		iovad_rcache_stats(r.d, &rs0);
+		if (o->lockstat)
+			lock_set_enable(&locks, true);
+		tm0 = lab_now_ns();
+		atomic_store_explicit(&r.phase, PHASE_MEASURE,
+				      memory_order_release);
+		phase_wait(&r, "measure", tm0, o->duration_s);
+		atomic_store_explicit(&r.phase, PHASE_STOP,
+				      memory_order_release);
+		tm1 = lab_now_ns();
+		if (o->lockstat)
+			lock_set_enable(&locks, false);
+	}
+	atomic_store_explicit(&r.phase, PHASE_STOP, memory_order_release);
+	stress_barrier_wait(&r.stopped);
+	iovad_tree_stats(r.d, &ts1);
+	iovad_rcache_stats(r.d, &rs1);
+	check_held(&r, res);
+	stress_barrier_wait(&r.checked);
+	for (unsigned int i = 0; i < created; i++)
+		pthread_join(r.w[i].tid, NULL);
+	res->duration_s = (double)(tm1 - tm0) / 1e9;
+	collect(&r, res);
+	if (ts1.searches > ts0.searches) {
+		res->searches = ts1.searches - ts0.searches;
+		res->nodes_mean =
+			(double)(ts1.visited_total - ts0.visited_total) /
+			(double)res->searches;
+	}
+	res->nodes_max = ts1.visited_max;
+	rcache_delta(&res->rc, &rs0, &rs1);
+	if (o->lockstat && lock_set_read(&locks, res))
+		check_fail(res, "out of memory reading lock statistics");
+	check_final(&r, res, base_live);
+	ret = 0;
+	stress_barrier_destroy(&r.ready);
+	stress_barrier_destroy(&r.stopped);
+	stress_barrier_destroy(&r.checked);
+out_workers:
+	if (cfg->wl->fini)
+		cfg->wl->fini(&r);
+	for (unsigned int i = 0; r.w && i < r.n; i++)
+		free(r.w[i].hist);
+	free(r.w);
+out_domain:
+	lock_set_free(&locks);
+	iovad_destroy(r.d);
+out_offline:
+	lab_lock_thread_offline();
+	return ret;
+}
+
+void run_result_free(struct run_result *res)
+{
+	free(res->per_thread_ops);
+	free(res->per_thread_pu);
+	for (int i = 0; i < LOCK_ROLES; i++)
+		free(res->locks[i]);
+	memset(res, 0, sizeof(*res));
+}
