@@ -270,7 +270,9 @@ static struct iovad_cpu *this_cpu(struct iovad *iovad, unsigned int cls)
 	unsigned int idx;
 
 	/* Only a hint; any slot is correct because the slot is locked. */
-	idx = cpu < 0 ? 0 : (unsigned int)cpu % iovad->nr_cpus;
+	idx = cpu < 0 ? 0 : (unsigned int)cpu;
+	if (idx >= iovad->nr_cpus) /* not on the hit path: no division */
+		idx %= iovad->nr_cpus;
 	return &iovad->cpus[idx * IOVAD_NR_CLASSES + cls];
 }
 
