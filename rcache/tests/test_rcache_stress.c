@@ -31,19 +31,21 @@
 #include "iovalab/prng.h"
 #include "iovalab/rcache.h"
 
-#define SPACE_PFNS (1UL << 16) /* allocations live in [1, SPACE_PFNS) */
 #define HELD_MAX 48 /* ranges one thread holds at most */
 #define HANDOFF_SLOTS 256
 
 struct range {
 	unsigned long pfn;
 	unsigned long size; /* as passed to alloc_iova_fast */
+	bool tree; /* from iovad_alloc_iova: freed with iovad_free_iova */
 };
 
 static struct iovad *dom;
 static _Atomic unsigned char *owner;
 static atomic_long errors;
 static unsigned long iterations = 20000;
+/* Allocations live in [1, space_pfns): small values force flushes. */
+static unsigned long space_pfns = 1UL << 16;
 
 static atomic_ulong n_alloc, n_free, n_fail;
 
@@ -82,22 +84,22 @@ static bool handoff_get(struct range *r)
 	return ok;
 }
 
-static unsigned long real_size(unsigned long size)
+static unsigned long real_size(unsigned long size, bool tree)
 {
 	unsigned long s = 1;
 
-	if (size > IOVAD_MAX_CACHED_SIZE)
+	if (tree || size > IOVAD_MAX_CACHED_SIZE)
 		return size;
 	while (s < size)
 		s <<= 1;
 	return s;
 }
 
-static void claim(unsigned long pfn, unsigned long size)
+static void claim(unsigned long pfn, unsigned long size, bool tree)
 {
-	unsigned long n = real_size(size);
+	unsigned long n = real_size(size, tree);
 
-	if (pfn + n > SPACE_PFNS) {
+	if (pfn + n > space_pfns) {
 		fprintf(stderr, "pfn %#lx+%lu beyond the limit\n", pfn, n);
 		atomic_fetch_add(&errors, 1);
 		return;
@@ -112,11 +114,11 @@ static void claim(unsigned long pfn, unsigned long size)
 	}
 }
 
-static void release(unsigned long pfn, unsigned long size)
+static void release(unsigned long pfn, unsigned long size, bool tree)
 {
-	unsigned long n = real_size(size);
+	unsigned long n = real_size(size, tree);
 
-	for (unsigned long p = pfn; p < pfn + n && p < SPACE_PFNS; p++) {
+	for (unsigned long p = pfn; p < pfn + n && p < space_pfns; p++) {
 		if (atomic_exchange_explicit(&owner[p], 0,
 					     memory_order_acq_rel) != 1) {
 			fprintf(stderr, "pfn %#lx freed but not owned\n", p);
@@ -128,8 +130,13 @@ static void release(unsigned long pfn, unsigned long size)
 
 static void do_free(struct range r)
 {
-	release(r.pfn, r.size);
-	free_iova_fast(dom, r.pfn, r.size);
+	release(r.pfn, r.size, r.tree);
+	if (!r.tree) {
+		free_iova_fast(dom, r.pfn, r.size);
+	} else if (iovad_free_iova(dom, r.pfn)) {
+		fprintf(stderr, "tree range %#lx vanished\n", r.pfn);
+		atomic_fetch_add(&errors, 1);
+	}
 	atomic_fetch_add_explicit(&n_free, 1, memory_order_relaxed);
 }
 
@@ -162,16 +169,22 @@ static void *worker_main(void *arg)
 		struct range r;
 
 		if (w->nheld < HELD_MAX && (dice < 50 || w->nheld == 0)) {
-			r.size = pick_size(&rng);
-			r.pfn = alloc_iova_fast(dom, r.size, SPACE_PFNS - 1,
-						true);
+			/* 1 in 50 goes through the plain tree operation. */
+			r.tree = dice == 0;
+			r.size = r.tree ? 5 + lab_prng_below(&rng, 60) :
+					  pick_size(&rng);
+			r.pfn = r.tree ? iovad_alloc_iova(dom, r.size,
+							  space_pfns - 1,
+							  false) :
+					 alloc_iova_fast(dom, r.size,
+							 space_pfns - 1, true);
 			if (!r.pfn) {
 				atomic_fetch_add(&n_fail, 1);
 				continue;
 			}
 			atomic_fetch_add_explicit(&n_alloc, 1,
 						  memory_order_relaxed);
-			claim(r.pfn, r.size);
+			claim(r.pfn, r.size, r.tree);
 			w->held[w->nheld++] = r;
 		} else if (dice < 75) {
 			unsigned int k = lab_prng_below(&rng, w->nheld);
@@ -189,7 +202,8 @@ static void *worker_main(void *arg)
 
 			r = w->held[k];
 			if (!iovad_find_iova(dom, r.pfn, &lo, &hi) ||
-			    lo != r.pfn || hi - lo + 1 != real_size(r.size)) {
+			    lo != r.pfn ||
+			    hi - lo + 1 != real_size(r.size, r.tree)) {
 				fprintf(stderr, "find %#lx: wrong range\n",
 					r.pfn);
 				atomic_fetch_add(&errors, 1);
@@ -215,16 +229,19 @@ static void *worker_main(void *arg)
 static int usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s THREADS ITERATIONS [LOCKS [MAG_SIZE [TRIM_NS]]]\n"
+		"usage: %s THREADS ITERATIONS [LOCKS [MAG_SIZE [TRIM_NS "
+		"[SPACE]]]]\n"
 		"  LOCKS: one strategy for all, or TREE,CPU,DEPOT\n"
-		"  TRIM_NS 0: workers call iovad_rcache_trim() themselves\n",
+		"  TRIM_NS 0: workers call iovad_rcache_trim() themselves\n"
+		"  SPACE: pfns to allocate from (65536; small forces "
+		"flushes)\n",
 		prog);
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
-	uint64_t nthreads, iters, mag = 16, trim_ns = 0;
+	uint64_t nthreads, iters, mag = 16, trim_ns = 0, space = 1UL << 16;
 	const char *lock = "mutex";
 	char locks[3][32];
 	struct iovad_rcache_stats st;
@@ -235,21 +252,24 @@ int main(int argc, char **argv)
 	char msg[256];
 	struct range r;
 
-	if (argc < 3 || argc > 6)
+	if (argc < 3 || argc > 7)
 		return usage(argv[0]);
 	if (lab_parse_u64(argv[1], &nthreads) || nthreads < 1 ||
 	    nthreads > 256 || lab_parse_u64(argv[2], &iters) || iters < 1 ||
 	    (argc > 4 && (lab_parse_u64(argv[4], &mag) || mag < 1 ||
 			  mag > IOVAD_MAG_SIZE_MAX)) ||
-	    (argc > 5 && lab_parse_u64(argv[5], &trim_ns))) {
+	    (argc > 5 && lab_parse_u64(argv[5], &trim_ns)) ||
+	    (argc > 6 && (lab_parse_u64(argv[6], &space) || space < 1024 ||
+			  space > (1UL << 26)))) {
 		fprintf(stderr, "%s: bad argument\n", argv[0]);
 		return usage(argv[0]);
 	}
 	if (argc > 3)
 		lock = argv[3];
 	iterations = iters;
+	space_pfns = space;
 
-	owner = calloc(SPACE_PFNS, sizeof(*owner));
+	owner = calloc(space_pfns, sizeof(*owner));
 	w = calloc(nthreads, sizeof(*w));
 	if (!owner || !w) {
 		perror("calloc");
@@ -348,7 +368,7 @@ int main(int argc, char **argv)
 			(unsigned long long)ts.live);
 		errors++;
 	}
-	for (unsigned long p = 0; p < SPACE_PFNS; p++) {
+	for (unsigned long p = 0; p < space_pfns; p++) {
 		if (owner[p]) {
 			fprintf(stderr, "pfn %#lx still owned\n", p);
 			errors++;
