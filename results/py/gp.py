@@ -10,25 +10,38 @@ as written, not subscripted.
 import os
 import subprocess
 
-# Colour-blind-friendly qualitative palette (Okabe-Ito, then Tableau).
-PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00",
-           "#56B4E9", "#000000", "#8C564B", "#7F7F7F", "#BCBD22",
-           "#17BECF", "#9467BD"]
+# Twenty colours readable on white (no yellow), assigned to series names in
+# a fixed order for a whole render, so "mutex" is the same colour in every
+# chart. Point shapes cycle with a different period, so two names that
+# share a colour (more than twenty) still differ.
+PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e",
+           "#17becf", "#000000", "#8c564b", "#e377c2", "#7f7f7f",
+           "#bcbd22", "#393b79", "#ad494a", "#637939", "#843c39",
+           "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1"]
+POINTS = [7, 5, 9, 11, 13, 15, 4]
 
-_colour_of = {}
+_index_of = {}
+
+
+def _index(name):
+    if name not in _index_of:
+        _index_of[name] = len(_index_of)
+    return _index_of[name]
 
 
 def colour(name):
     """A stable colour per series name across every chart of a render."""
-    if name not in _colour_of:
-        _colour_of[name] = PALETTE[len(_colour_of) % len(PALETTE)]
-    return _colour_of[name]
+    return PALETTE[_index(name) % len(PALETTE)]
+
+
+def point(name):
+    return POINTS[_index(name) % len(POINTS)]
 
 
 def reset_colours(names):
-    _colour_of.clear()
+    _index_of.clear()
     for n in names:
-        colour(n)
+        _index(n)
 
 
 def q(s):

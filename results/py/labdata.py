@@ -138,6 +138,22 @@ def machine(d):
     return out
 
 
+def machines_seen(d):
+    """{(host, logical CPUs): [files]} over every input that names one."""
+    seen = {}
+    for name, m in d.stress_files + [(n, doc.get("meta") or {})
+                                     for n, doc in d.lockbench]:
+        key = (m.get("hostname"), m.get("logical_cpus"))
+        if key != (None, None):
+            seen.setdefault(key, []).append(name)
+    for name, doc in d.gbench:
+        c = doc.get("context") or {}
+        key = (c.get("host_name"), c.get("num_cpus"))
+        if key != (None, None):
+            seen.setdefault(key, []).append(name)
+    return seen
+
+
 def machine_label(m):
     """The one-line tag every chart carries."""
     cpu = m.get("cpu_model", "unknown CPU")

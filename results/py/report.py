@@ -15,6 +15,8 @@ import labdata
 import usl
 from labdata import num
 
+LOCKS = ("tas", "ttas", "ticket", "mcs", "mutex", "rwlock", "rcu", "ck-fas",
+         "ck-ticket", "ck-mcs", "ck-clh", "ck-rwlock")
 STAT_KEYS = ("p50", "p90", "p99", "p999", "max")
 STAT_NAMES = {"p50": "p50", "p90": "p90", "p99": "p99", "p999": "p99.9",
               "max": "max"}
@@ -113,13 +115,14 @@ def stress_groups(d, problems):
         skey = (r.get("alg"), r.get("lock"))
         n = int(num(r.get("threads"), 0))
         if chk != "ok":
-            problems.append("%s: %s/%s %s rcache %s at %d threads: check"
-                            " failed (%s); run left out of every chart and"
+            problems.append("run excluded: %s: %s/%s %s rcache %s at %d"
+                            " threads: check"
+                            " failed (%s); left out of every chart and"
                             " table" % (fname, skey[0], skey[1], gkey[0],
                                         _onoff(gkey[1]), n, chk))
             continue
         if num(r.get("ops_per_sec")) is None or n < 1:
-            problems.append("%s: run without ops_per_sec/threads ignored"
+            problems.append("run excluded: %s: no ops_per_sec/threads"
                             % fname)
             continue
         target = stats if r.get("locks") else plain
@@ -259,69 +262,27 @@ class Renderer:
             self.md.append(self._throughput_chart(g))
 
     def _throughput_chart(self, g):
-        ns = g.all_ns()
-        vmax = max(s.val(n, lambda r: num(r.get("ops_per_sec")))
-                   for s in g.series.values() for n in s.by_n)
-        div, unit = rate_unit(vmax)
-        title = "Throughput vs threads: " + ", ".join(g.title_dims)
-        ch = gp.Chart("throughput-" + g.name, title, self.footer)
-        p = ch.panel(xlabel="threads", ylabel=unit)
-        self.thread_axis(p, ns)
-        p.set("set yrange [0:%g]" % (vmax / div * 1.15))
-        p.set("set key outside right top")
-        fit_rows = []
-        have_fit = False
+        curves = []
+        over = set()
         for s in g.series.values():
-            c = gp.colour(s.label)
-            pts = [(n, s.val(n, lambda r: num(r.get("ops_per_sec"))) / div)
-                   for n in s.ns()]
-            b = ch.block(pts)
-            p.plot("%s using 1:2 with linespoints lw 2 pt 7 ps 1.2"
-                   " lc rgb \"%s\" title %s" % (b, c, gp.q(s.label)))
-            if 1 in s.by_n:
-                x1 = pts[0][1] if pts[0][0] == 1 else None
-                if x1:
-                    lb = ch.block([(ns[0], x1 * ns[0]), (ns[-1], x1 * ns[-1])])
-                    p.plot("%s using 1:2 with lines dt 3 lw 1 lc rgb \"%s\""
-                           " notitle" % (lb, c))
-            inside = [(n, s.val(n, lambda r: num(r.get("ops_per_sec"))))
-                      for n in s.ns()
-                      if not any(is_over(r, self.logical)
-                                 for r in s.by_n[n])]
-            try:
-                f = usl.fit(inside)
-            except usl.FitRefused as e:
-                fit_rows.append((s.label, len({n for n, _ in inside}),
-                                 "not fitted: %s" % e))
-                continue
-            have_fit = True
-            cb = ch.block([(n, x / div) for n, x in usl.curve(f)])
-            p.plot("%s using 1:2 with lines dt 2 lw 1.5 lc rgb \"%s\""
-                   " notitle" % (cb, c))
-            fit_rows.append((s.label, f["points"], f))
-            self.fits.append((g, s, f))
-        p.plot("keyentry with lines dt 3 lc rgb \"#555555\""
-               " title \"linear from 1 thread\"")
-        if have_fit:
-            p.plot("keyentry with lines dt 2 lc rgb \"#555555\""
-                   " title \"USL fit (measured range)\"")
-        out = ["### " + ", ".join(g.title_dims) + "\n", self.draw(ch), ""]
+            pts = {n: s.val(n, lambda r: num(r.get("ops_per_sec")))
+                   for n in s.ns()}
+            curves.append((s.label, pts))
+            over |= {n for n in s.ns()
+                     if any(is_over(r, self.logical) for r in s.by_n[n])}
+        title = "Throughput vs threads: " + ", ".join(g.title_dims)
+        heading = ", ".join(g.title_dims)
+        out = self.scaling_chart("throughput-" + g.name, title, heading,
+                                 curves, over)
+        # fairness beside throughput: an unfair lock wins by starving
         head = ["threads"] + [s.label for s in g.series.values()]
-        rows = []
         frows = []
-        for n in ns:
-            over = any(is_over(r, self.logical) for s in g.series.values()
-                       for r in s.by_n.get(n, []))
-            tn = "%d%s" % (n, " (oversub)" if over else "")
-            row = [tn]
-            frow = [tn]
+        for n in g.all_ns():
+            frow = ["%d%s" % (n, " (oversub)" if n in over else "")]
             for s in g.series.values():
                 if n not in s.by_n:
-                    row.append("–")
                     frow.append("–")
                     continue
-                row.append(fmt_g(s.val(n, lambda r:
-                                       num(r.get("ops_per_sec"))) / div))
                 j = s.val(n, lambda r: num((r.get("fairness") or {})
                                            .get("jain")))
                 mn = s.val(n, lambda r: num((r.get("fairness") or {})
@@ -332,12 +293,67 @@ class Renderer:
                 if mn and mx:
                     cell += " (max/min %.2f)" % (mx / mn)
                 frow.append(cell)
-            rows.append(row)
             frows.append(frow)
+        out += "\nFairness (Jain's index over per-thread ops; 1 = even):\n\n"
+        out += table(head, frows) + "\n"
+        return out
+
+    def scaling_chart(self, name, title, heading, curves, over):
+        """Throughput curves vs threads with linear lines and USL fits.
+
+        curves: [(label, {threads: ops_per_sec})]; over: the thread counts
+        that were oversubscribed. Returns the markdown (chart + tables).
+        """
+        ns = sorted({n for _, pts in curves for n in pts})
+        vmax = max(x for _, pts in curves for x in pts.values())
+        div, unit = rate_unit(vmax)
+        ch = gp.Chart(name, title, self.footer)
+        p = ch.panel(xlabel="threads", ylabel=unit)
+        self.thread_axis(p, ns)
+        p.set("set yrange [0:%g]" % (vmax / div * 1.15))
+        p.set("set key outside right top")
+        fit_rows = []
+        have_fit = False
+        for label, pts in curves:
+            c = gp.colour(label)
+            xy = [(n, pts[n] / div) for n in sorted(pts)]
+            b = ch.block(xy)
+            p.plot("%s using 1:2 with linespoints lw 2 pt %d ps 1.2"
+                   " lc rgb \"%s\" title %s" % (b, gp.point(label), c,
+                                                gp.q(label)))
+            if 1 in pts:
+                x1 = pts[1] / div
+                lb = ch.block([(ns[0], x1 * ns[0]), (ns[-1], x1 * ns[-1])])
+                p.plot("%s using 1:2 with lines dt 3 lw 1 lc rgb \"%s\""
+                       " notitle" % (lb, c))
+            inside = [(n, x) for n, x in sorted(pts.items())
+                      if n not in over]
+            try:
+                f = usl.fit(inside)
+            except usl.FitRefused as e:
+                fit_rows.append((label, len(inside), "not fitted: %s" % e))
+                continue
+            have_fit = True
+            cb = ch.block([(n, x / div) for n, x in usl.curve(f)])
+            p.plot("%s using 1:2 with lines dt 2 lw 1.5 lc rgb \"%s\""
+                   " notitle" % (cb, c))
+            fit_rows.append((label, f["points"], f))
+            self.fits.append((heading, label, f))
+        p.plot("keyentry with lines dt 3 lc rgb \"#555555\""
+               " title \"linear from 1 thread\"")
+        if have_fit:
+            p.plot("keyentry with lines dt 2 lc rgb \"#555555\""
+                   " title \"USL fit (measured range)\"")
+        out = ["### " + heading + "\n", self.draw(ch), ""]
+        head = ["threads"] + [label for label, _ in curves]
+        rows = []
+        for n in ns:
+            row = ["%d%s" % (n, " (oversub)" if n in over else "")]
+            for _, pts in curves:
+                row.append(fmt_g(pts[n] / div) if n in pts else "–")
+            rows.append(row)
         out.append("Throughput (%s):\n" % unit)
         out.append(table(head, rows) + "\n")
-        out.append("Fairness (Jain's index over per-thread ops; 1 = even):\n")
-        out.append(table(head, frows) + "\n")
         out.append("USL fit (within %s logical CPUs only):\n" % (
             "%d" % self.logical if self.logical else "?"))
         frs = []
@@ -358,6 +374,37 @@ class Renderer:
                           "peak N*", "residual rms / max", "note"], frs)
                    + "\n")
         return "\n".join(out)
+
+    def section_bench_locks(self):
+        """Contended lock throughput from bench-locks (Google Benchmark)."""
+        groups = {}
+        for r in labdata.gbench_rows(self.d):
+            toks = r.get("run_name", "").split("/")
+            if toks[0] != "contended" or len(toks) < 2:
+                continue
+            x = num(r.get("wall_ops_per_s"), num(r.get("items_per_second")))
+            n = int(num(r.get("threads"), 0))
+            if x is None or x <= 0 or n < 1:
+                continue
+            params = tuple(t for t in toks[2:] if t != "real_time"
+                           and not t.startswith("threads:"))
+            groups.setdefault(params, {}).setdefault(toks[1], {})[n] = x
+        if not groups:
+            return
+        self.md.append("## Lock throughput vs threads (bench-locks)\n")
+        self.md.append(
+            "Google Benchmark `contended/LOCK/...`: every thread loops "
+            "acquire, critical section, release (wall-clock ops/s over all "
+            "threads, `UseRealTime`). No allocator: the lock alone.\n")
+        for params in sorted(groups):
+            curves = sorted(groups[params].items())
+            ns = {n for _, pts in curves for n in pts}
+            over = {n for n in ns if self.logical and n > self.logical}
+            dims = ", ".join(params) or "default"
+            self.md.append(self.scaling_chart(
+                slug("bench-contended", *params),
+                "Lock throughput vs threads (bench-locks): " + dims,
+                "bench-locks contended, " + dims, curves, over))
 
     def section_latency(self, groups):
         self.md.append("## Tail latency vs threads\n")
@@ -392,7 +439,7 @@ class Renderer:
                     b = ch.block(pts)
                     p.plot("%s using 1:2 with linespoints lw 2 pt %d dt %d"
                            " lc rgb \"%s\" %s" % (
-                               b, 7 if dt == 1 else 6, dt, c,
+                               b, gp.point(s.label) if dt == 1 else 6, dt, c,
                                "title " + gp.q(t) if t else "notitle"))
             p.plot("keyentry with lines dt 1 lc rgb \"#555555\""
                    " title \"p99\"")
@@ -543,8 +590,9 @@ class Renderer:
                             else None) for i, k in enumerate(keys)]
                     c = gp.colour(sname)
                     b = ch.block(pts)
-                    p.plot("%s using 1:3:xtic(2) with linespoints lw 2 pt 7"
-                           " lc rgb \"%s\" title %s" % (b, c, gp.q(sname)))
+                    p.plot("%s using 1:3:xtic(2) with linespoints lw 2"
+                           " pt %d lc rgb \"%s\" title %s"
+                           % (b, gp.point(sname), c, gp.q(sname)))
                     rows.append([n, sname, len(inst), "%d" % acq,
                                  "%.1f%%" % (100 * con / acq) if acq else "–"]
                                 + [fmt_ns(w[k]) for k in keys]
@@ -746,8 +794,16 @@ class Renderer:
         for f in os.listdir(self.charts_dir):
             if f.endswith((".png", ".svg", ".gp")):
                 os.unlink(os.path.join(self.charts_dir, f))
+        seen = labdata.machines_seen(self.d)
+        if len(seen) > 1:
+            self.problems.append(
+                "inputs come from different machines (%s); charts mix them "
+                "and carry the first one's description" % "; ".join(
+                    "%s with %s CPUs: %s" % (h, c, ", ".join(f))
+                    for (h, c), f in sorted(seen.items(), key=str)))
         groups, stats = stress_groups(self.d, self.problems)
-        names = []
+        # canonical order first, so colours agree across renders
+        names = list(labdata.ALGS) + list(LOCKS)
         for g in groups:
             names += [s.label for s in g.series.values()]
         names += sorted({str(r.get("alg")) for _, r, _ in self.d.scenarios})
@@ -760,6 +816,7 @@ class Renderer:
         self.section_lockwait(stats)
         self.section_tree()
         self.section_lockbench()
+        self.section_bench_locks()
         self.section_gbench()
         body = self.md[body_start:]
         self.md = self.md[:body_start]
@@ -871,11 +928,11 @@ class Renderer:
             out.append(table(
                 ["chart", "series", "range", "σ", "κ", "peak N*",
                  "residual rms"],
-                [[", ".join(g.title_dims), s.label, "%g–%g" % (
-                    f["n_min"], f["n_max"]), "%.4g" % f["sigma"],
-                  "%.3g" % f["kappa"], "%.1f" % f["peak_n"]
-                  if f["peak_n"] else "–", "%.2f%%" % (
-                      100 * f["rms_rel_err"])] for g, s, f in self.fits])
+                [[h, label, "%g–%g" % (f["n_min"], f["n_max"]),
+                  "%.4g" % f["sigma"], "%.3g" % f["kappa"],
+                  "%.1f" % f["peak_n"] if f["peak_n"] else "–",
+                  "%.2f%%" % (100 * f["rms_rel_err"])]
+                 for h, label, f in self.fits])
                 + "\n")
         else:
             out.append("No curve had four or more thread counts within the "
@@ -884,7 +941,7 @@ class Renderer:
                        "residual; oversubscribed points measure "
                        "time-slicing, not the model's concurrency).\n")
         out.append("## Problems and skipped charts\n")
-        items = (["run excluded: " + p for p in self.problems] +
+        items = (self.problems +
                  ["unreadable file: " + e for e in self.d.errors] +
                  ["unrecognised file (ignored): " + f
                   for f in self.d.unrecognised] +
