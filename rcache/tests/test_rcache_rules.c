@@ -129,6 +129,27 @@ static void test_defaults(void)
 	EXPECT(a.rcache);
 	EXPECT_EQ(a.start_pfn, 1);
 	EXPECT_EQ(a.granule, 4096);
+
+	/* Slots cover every CPU we may run on (possible, not online). */
+	struct iovad *d = make(127, 1, 0, true);
+	cpu_set_t set;
+
+	EXPECT(iovad_nr_cpu_slots(d) >= (unsigned int)online);
+	EXPECT(sched_getaffinity(0, sizeof(set), &set) == 0);
+	for (unsigned int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &set))
+			EXPECT(c < iovad_nr_cpu_slots(d));
+	EXPECT_EQ(iovad_get_attr(d)->mag_size, 127);
+	EXPECT(!strcmp(iovad_get_attr(d)->cpu_lock, lock_name));
+	EXPECT(iovad_tree_lock(d) != NULL);
+	EXPECT(iovad_depot_lock(d, IOVAD_NR_CLASSES - 1) != NULL);
+	EXPECT(iovad_depot_lock(d, IOVAD_NR_CLASSES) == NULL);
+	EXPECT(iovad_cpu_lock(d, 0, 0) != NULL);
+	EXPECT(iovad_cpu_lock(d, iovad_nr_cpu_slots(d), 0) == NULL);
+	/* 1 KiB magazines, two per slot and class, none in the depot. */
+	EXPECT_EQ(stats(d).mag_bytes,
+		  1024ull * 2 * IOVAD_NR_CLASSES * iovad_nr_cpu_slots(d));
+	iovad_destroy(d);
 }
 
 static void test_rounding(void)
