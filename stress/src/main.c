@@ -10,6 +10,7 @@
 
 #include "iovalab/clock.h"
 #include "iovalab/json.h"
+#include "iovalab/lock.h"
 #include "meta.h"
 #include "options.h"
 #include "report.h"
@@ -25,13 +26,47 @@ static unsigned int matrix_size(const struct options *o)
 			      o->nrcache * o->nprefill * o->nthreads);
 }
 
+/*
+ * Run @i of the matrix. Thread counts vary fastest, so a scaling curve is
+ * consecutive runs; then prefill, rcache, workload, lock, alg.
+ */
+static void matrix_cfg(const struct options *o, unsigned int i,
+		       struct run_cfg *cfg)
+{
+	size_t k = i, t, p, rc, w, l, a;
+	const char *lock;
+
+	t = k % o->nthreads;
+	k /= o->nthreads;
+	p = k % o->nprefill;
+	k /= o->nprefill;
+	rc = k % o->nrcache;
+	k /= o->nrcache;
+	w = k % o->nworkloads;
+	k /= o->nworkloads;
+	l = k % o->nlocks;
+	a = k / o->nlocks;
+	lock = lab_lock_names[o->locks[l]];
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->alg = (enum iova_alg)o->algs[a];
+	cfg->lock = lock;
+	cfg->cpu_lock = o->cpu_lock ? o->cpu_lock : lock;
+	cfg->depot_lock = o->depot_lock ? o->depot_lock : lock;
+	cfg->wl = workloads[o->workloads[w]];
+	cfg->rcache = o->rcache[rc];
+	cfg->threads = (unsigned int)o->threads[t];
+	cfg->prefill = (unsigned long)o->prefill[p];
+	cfg->index = i + 1;
+	cfg->total = matrix_size(o);
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
 	struct lab_json j;
 	struct topo *topo = topo_load();
 	struct run_result *res = malloc(sizeof(*res));
-	unsigned int index = 0, total;
+	unsigned int total;
 	double timer_ns;
 	int status = 0, ret;
 
@@ -48,6 +83,11 @@ int main(int argc, char **argv)
 		return ret == 1 ? 0 : 2;
 	}
 	total = matrix_size(&o);
+	/*
+	 * Once for the whole process: liburcu cannot register a thread again
+	 * after unregistering it, so not once per run.
+	 */
+	lab_lock_thread_online();
 	timer_ns = lab_clock_overhead_ns(100000);
 	if (o.json) {
 		lab_json_init(&j, o.json);
@@ -65,78 +105,31 @@ int main(int argc, char **argv)
 			"timer overhead %.1f ns\n",
 			total, topo_pus(topo), topo_cores(topo), timer_ns);
 
-	for (size_t a = 0; a < o.nalgs; a++)
-		for (size_t l = 0; l < o.nlocks; l++)
-			for (size_t w = 0; w < o.nworkloads; w++)
-				for (size_t rc = 0; rc < o.nrcache; rc++)
-					for (size_t p = 0; p < o.nprefill; p++)
-						for (size_t t = 0;
-						     t < o.nthreads; t++) {
-							const char *lock = lab_lock_names
-								[o.locks[l]];
-							struct run_cfg cfg = {
-								.alg = (enum iova_alg)
-									       o.algs[a],
-								.lock = lock,
-								.cpu_lock =
-									o.cpu_lock ?
-										o.cpu_lock :
-										lock,
-								.depot_lock =
-									o.depot_lock ?
-										o.depot_lock :
-										lock,
-								.wl = workloads
-									[o.workloads
-										 [w]],
-								.rcache =
-									o.rcache[rc],
-								.threads =
-									(unsigned int)
-										o.threads[t],
-								.prefill =
-									(unsigned long)
-										o.prefill[p],
-								.index =
-									++index,
-								.total = total,
-							};
+	for (unsigned int i = 0; i < total; i++) {
+		struct run_cfg cfg;
 
-							if (run_execute(&cfg,
-									&o,
-									topo,
-									res)) {
-								status = 1;
-								goto done;
-							}
-							if (o.json)
-								report_json_run(
-									&j, res,
-									&o);
-							if (o.csv) {
-								report_csv_row(
-									o.csv,
-									res,
-									&o);
-								fflush(o.csv);
-							}
-							if (!o.quiet)
-								report_summary(
-									stderr,
-									res);
-							if (strcmp(res->check,
-								   "ok")) {
-								fprintf(stderr,
-									"iova-stress: CHECK FAILED [%u/%u]: "
-									"%s\n",
-									cfg.index,
-									total,
-									res->check);
-								status = 1;
-							}
-							run_result_free(res);
-						}
-done:
+		matrix_cfg(&o, i, &cfg);
+		if (run_execute(&cfg, &o, topo, res)) {
+			run_result_free(res);
+			status = 1;
+			break;
+		}
+		if (o.json)
+			report_json_run(&j, res, &o);
+		if (o.csv) {
+			report_csv_row(o.csv, res, &o);
+			fflush(o.csv);
+		}
+		if (!o.quiet)
+			report_summary(stderr, res);
+		if (strcmp(res->check, "ok")) {
+			fprintf(stderr,
+				"iova-stress: CHECK FAILED [%u/%u]: %s\n",
+				cfg.index, total, res->check);
+			status = 1;
+		}
+		run_result_free(res);
+	}
 	if (o.json) {
 		lab_json_array_end(&j);
 		lab_json_object_end(&j);
@@ -156,6 +149,7 @@ done:
 		status = 1;
 	}
 	o.json = NULL;
+	lab_lock_thread_offline();
 	options_free(&o);
 	topo_free(topo);
 	free(res);

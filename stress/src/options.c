@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "iovalab/iova.h"
 #include "iovalab/parse.h"
@@ -438,6 +439,10 @@ int options_parse(struct options *o, int argc, char **argv, unsigned int pus)
 	ret = check_prefill(o);
 	if (ret)
 		return ret;
+	if ((double)o->nalgs * o->nlocks * o->nworkloads * o->nrcache *
+		    o->nprefill * o->nthreads >
+	    STRESS_MAX_RUNS)
+		return bad("the matrix has more than %u runs", STRESS_MAX_RUNS);
 	if (o->rate > 0 && o->think_ns)
 		return bad("--think applies to the closed loop only; drop it "
 			   "or --rate");
@@ -448,8 +453,15 @@ int options_parse(struct options *o, int argc, char **argv, unsigned int pus)
 	if (json && (ret = open_out("json", json, &o->json)))
 		return ret;
 	o->json_path = json;
-	if (csv && (ret = open_out("csv", csv, &o->csv)))
+	if (csv && (ret = open_out("csv", csv, &o->csv))) {
+		/* leave nothing behind for a command that did not run */
+		if (o->json && o->json != stdout) {
+			fclose(o->json);
+			o->json = NULL;
+			unlink(json);
+		}
 		return ret;
+	}
 	o->csv_path = csv;
 	return 0;
 }

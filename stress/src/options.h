@@ -19,6 +19,8 @@
 #define STRESS_MAX_THREADS_PER_PU 64u
 /* Longest --duration / --warmup accepted, seconds (one week). */
 #define STRESS_MAX_SECONDS 604800.0
+/* Most runs one invocation may ask for. */
+#define STRESS_MAX_RUNS 100000u
 /* Largest --think, ns (1 ms: beyond that it is not a stress test). */
 #define STRESS_MAX_THINK_NS 1000000u
 

@@ -644,10 +644,9 @@ int run_execute(const struct run_cfg *cfg, const struct options *o,
 	res->slab_bytes_per_node = iova_slab_bytes(cfg->alg);
 	atomic_init(&r.phase, PHASE_WARMUP);
 
-	lab_lock_thread_online();
 	ret = create_domain(cfg, o, &r.d);
 	if (ret)
-		goto out_offline;
+		return ret;
 	if (o->lockstat) {
 		/* allocate and calibrate now, not at the start of measuring */
 		ret = lock_set_init(&locks, r.d);
@@ -763,8 +762,6 @@ out_workers:
 out_domain:
 	lock_set_free(&locks);
 	iovad_destroy(r.d);
-out_offline:
-	lab_lock_thread_offline();
 	return ret;
 }
 

@@ -66,7 +66,8 @@ struct run_result {
 };
 
 /*
- * Execute one run. Returns 0 when it ran (res->check says whether the
+ * Execute one run. The calling thread must be lab_lock_thread_online():
+ * it prefills and checks the domain. Returns 0 when it ran (res->check says whether the
  * end-of-run checks passed), or a negative errno when it could not run
  * (message printed).
  */

@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Run iova-stress and check what it wrote.
+
+  stress_check.py EXE --runs N [--workload W] -- ARGS...
+
+Runs EXE ARGS --json F --csv C --quiet, then asserts: exit status 0; the
+JSON parses and follows stress/SCHEMA.md (schema 1, meta fields, N runs);
+every run's check is "ok"; the counts agree with each other (latency
+counts = ops = sum of per-thread ops, per-type counts add up); the matrix
+cells are the ones asked for; the CSV has a header and N rows whose key
+columns match the JSON. No timing is asserted: only behaviour and counts.
+"""
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+META_KEYS = ["commit", "compiler", "cflags", "build_type", "sanitizer",
+             "cpu_model", "logical_cpus", "physical_cores", "numa_nodes",
+             "kernel", "glibc", "hostname", "date", "argv",
+             "timer_overhead_ns"]
+RUN_KEYS = ["alg", "lock", "workload", "rcache", "pin", "threads",
+            "oversubscribed", "prefill", "rate", "duration_s", "ops",
+            "ops_per_sec", "latency_ns", "fairness", "per_thread_ops",
+            "nodes_visited", "alloc_failures", "rcache_stats", "locks",
+            "bytes_per_node", "slab_bytes_per_node", "check"]
+LAT_KEYS = ["count", "mean", "p50", "p90", "p99", "p999", "max"]
+
+
+def fail(msg):
+    print("stress_check: FAIL: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def check_run(i, r, meta, lockstat):
+    where = "run %d (%s/%s/%s rcache=%s threads=%s)" % (
+        i, r.get("alg"), r.get("lock"), r.get("workload"), r.get("rcache"),
+        r.get("threads"))
+    for k in RUN_KEYS:
+        if k not in r:
+            fail("%s: missing %s" % (where, k))
+    if r["check"] != "ok":
+        fail("%s: check: %s" % (where, r["check"]))
+    if r["ops"] <= 0:
+        fail("%s: no operations were measured" % where)
+    lat = r["latency_ns"]
+    for t in ["all", "alloc", "free", "find"]:
+        for k in LAT_KEYS:
+            if k not in lat[t]:
+                fail("%s: latency_ns.%s lacks %s" % (where, t, k))
+        q = [lat[t][k] for k in ["p50", "p90", "p99", "p999", "max"]]
+        if q != sorted(q):
+            fail("%s: latency_ns.%s quantiles not monotonic: %s" %
+                 (where, t, q))
+    if lat["all"]["count"] != r["ops"]:
+        fail("%s: latency count %d != ops %d" %
+             (where, lat["all"]["count"], r["ops"]))
+    if sum(lat[t]["count"] for t in ["alloc", "free", "find"]) != r["ops"]:
+        fail("%s: per-type counts do not add up to ops" % where)
+    pto = r["per_thread_ops"]
+    if len(pto) != r["threads"] or sum(pto) != r["ops"]:
+        fail("%s: per_thread_ops %s vs threads %d, ops %d" %
+             (where, pto, r["threads"], r["ops"]))
+    f = r["fairness"]
+    if f["min_ops"] != min(pto) or f["max_ops"] != max(pto):
+        fail("%s: fairness min/max disagree with per_thread_ops" % where)
+    if not (0 < f["jain"] <= 1.0000001):
+        fail("%s: Jain's index %s out of (0, 1]" % (where, f["jain"]))
+    if r["oversubscribed"] != (r["threads"] > meta["logical_cpus"]):
+        fail("%s: oversubscribed flag wrong" % where)
+    if len(r["thread_cpus"]) != r["threads"]:
+        fail("%s: thread_cpus length" % where)
+    if r["pin"] != "none" and min(r["thread_cpus"]) < 0:
+        fail("%s: a pinned thread has no CPU" % where)
+    if r["rcache"] != (r["rcache_stats"] is not None):
+        fail("%s: rcache_stats must be an object exactly when rcache" %
+             where)
+    if r["bytes_per_node"] <= 0 or r["slab_bytes_per_node"] % 64:
+        fail("%s: node sizes %s/%s" %
+             (where, r["bytes_per_node"], r["slab_bytes_per_node"]))
+    nv = r["nodes_visited"]
+    if nv["searches"] and nv["max"] < nv["mean"]:
+        fail("%s: nodes_visited max < mean" % where)
+    wl = r["workload"]
+    if wl == "lookup" and lat["find"]["count"] == 0:
+        fail("%s: lookup did no finds" % where)
+    if wl != "lookup" and lat["find"]["count"] != 0:
+        fail("%s: %s should not find" % (where, wl))
+    rs = r["rcache_stats"]
+    if rs is not None:
+        if wl == "large" and rs["hits"] != 0:
+            fail("%s: large mappings hit the cache" % where)
+        if wl == "large" and rs["bypass_allocs"] == 0:
+            fail("%s: large mappings did not bypass the cache" % where)
+        if not (0.0 <= rs["hit_rate"] <= 1.0):
+            fail("%s: hit_rate %s" % (where, rs["hit_rate"]))
+    if lockstat:
+        if not isinstance(r["locks"], list) or len(r["locks"]) != 3:
+            fail("%s: --lockstat but locks is %r" % (where, r["locks"]))
+        tree = r["locks"][0]["stats"]
+        if r["rcache"] is False and wl != "lookup" and \
+                tree.get("acquisitions", 0) == 0:
+            fail("%s: tree lock never acquired with the cache off" % where)
+    elif r["locks"] is not None:
+        fail("%s: locks must be null without --lockstat" % where)
+
+
+def main():
+    argv = sys.argv[1:]
+    if "--" not in argv or len(argv) < 4:
+        fail("usage: stress_check.py EXE --runs N -- ARGS")
+    sep = argv.index("--")
+    exe, opts, args = argv[0], argv[1:sep], argv[sep + 1:]
+    runs = int(opts[opts.index("--runs") + 1])
+    lockstat = "--lockstat" in args
+    with tempfile.TemporaryDirectory() as d:
+        jpath = os.path.join(d, "out.json")
+        cpath = os.path.join(d, "out.csv")
+        cmd = [exe] + args + ["--json", jpath, "--csv", cpath, "--quiet"]
+        p = subprocess.run(cmd, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+        sys.stderr.write(p.stderr)
+        if p.returncode != 0:
+            fail("exit status %d from %s" % (p.returncode, " ".join(cmd)))
+        try:
+            with open(jpath) as f:
+                doc = json.load(f)
+        except ValueError as e:
+            fail("JSON does not parse: %s" % e)
+        with open(cpath, newline="") as f:
+            rows = list(csv.DictReader(f))
+    if doc.get("schema") != 1 or doc.get("tool") != "iova-stress":
+        fail("schema/tool header wrong")
+    meta = doc["meta"]
+    for k in META_KEYS:
+        if k not in meta:
+            fail("meta lacks %s" % k)
+    if meta["logical_cpus"] < 1 or meta["physical_cores"] < 1:
+        fail("meta CPU counts")
+    if meta["argv"][0] != exe and not meta["argv"][0].endswith("iova-stress"):
+        fail("meta.argv[0] is %r" % meta["argv"][0])
+    if len(doc["runs"]) != runs:
+        fail("%d runs, expected %d" % (len(doc["runs"]), runs))
+    for i, r in enumerate(doc["runs"]):
+        check_run(i, r, meta, lockstat)
+    if len(rows) != runs:
+        fail("CSV has %d rows, expected %d" % (len(rows), runs))
+    for r, row in zip(doc["runs"], rows):
+        if (row["alg"], row["lock"], row["workload"], row["check"],
+                int(row["threads"]), int(row["ops"])) != \
+                (r["alg"], r["lock"], r["workload"], r["check"],
+                 r["threads"], r["ops"]):
+            fail("CSV row %r disagrees with JSON" % row)
+    print("stress_check: %d runs ok" % runs)
+
+
+if __name__ == "__main__":
+    main()
