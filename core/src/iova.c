@@ -1,0 +1,538 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The IOVA domain: what every algorithm shares (creation, lookup, free,
+ * reserve, counters, the invariant checker, the lockless lookup). The
+ * search itself and the bookkeeping it needs live in iova_<alg>.c behind
+ * struct iova_ops.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "iova_internal.h"
+
+const char *const iova_alg_names[] = { "classic", "maxgap", "gap32", "anylimit",
+				       NULL };
+
+static const struct iova_ops *const iova_alg_ops[IOVA_ALG_NR] = {
+	[IOVA_ALG_CLASSIC] = &iova_classic_ops,
+	[IOVA_ALG_MAXGAP] = &iova_maxgap_ops,
+	[IOVA_ALG_GAP32] = &iova_gap32_ops,
+	[IOVA_ALG_ANYLIMIT] = &iova_anylimit_ops,
+};
+
+const char *iova_alg_name(enum iova_alg alg)
+{
+	if ((unsigned int)alg >= IOVA_ALG_NR)
+		return NULL;
+	return iova_alg_names[alg];
+}
+
+int iova_alg_parse(const char *name)
+{
+	for (int i = 0; name && iova_alg_names[i]; i++)
+		if (!strcmp(name, iova_alg_names[i]))
+			return i;
+	return -EINVAL;
+}
+
+size_t iova_node_bytes(enum iova_alg alg)
+{
+	if ((unsigned int)alg >= IOVA_ALG_NR)
+		return 0;
+	return iova_alg_ops[alg]->node_bytes;
+}
+
+size_t iova_slab_bytes(enum iova_alg alg)
+{
+	size_t n = iova_node_bytes(alg);
+
+	return (n + IOVA_SLAB_ALIGN - 1) & ~(IOVA_SLAB_ALIGN - 1);
+}
+
+static struct iova *iova_node_alloc(const struct iova_domain *iovad)
+{
+	size_t bytes = iova_slab_bytes(iovad->alg);
+	struct iova *iova = aligned_alloc(IOVA_SLAB_ALIGN, bytes);
+
+	if (iova) {
+		memset(iova, 0, bytes);
+		rb_clear_node(&iova->node);
+	}
+	return iova;
+}
+
+static void iova_node_free(struct iova_domain *iovad, struct iova *iova)
+{
+	if (iovad->free_fn)
+		iovad->free_fn(iova, iovad->free_arg);
+	else
+		free(iova);
+}
+
+struct iova *iova_anchor_alloc(struct iova_domain *iovad)
+{
+	struct iova *anchor = iova_node_alloc(iovad);
+
+	if (anchor) {
+		anchor->pfn_lo = IOVA_ANCHOR;
+		anchor->pfn_hi = IOVA_ANCHOR;
+	}
+	return anchor;
+}
+
+int iova_check_fail(char *msg, size_t msglen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (msg && msglen) {
+		va_start(ap, fmt);
+		vsnprintf(msg, msglen, fmt, ap);
+		va_end(ap);
+	}
+	return -EUCLEAN;
+}
+
+#ifdef IOVALAB_CHECK
+static void iova_debug_check(const struct iova_domain *iovad, const char *op)
+{
+	char msg[256];
+
+	if (iova_domain_check(iovad, msg, sizeof(msg))) {
+		fprintf(stderr,
+			"iovalab: %s: invariant violated after %s: %s\n",
+			iova_alg_name(iovad->alg), op, msg);
+		abort();
+	}
+}
+#else
+static inline void iova_debug_check(const struct iova_domain *iovad,
+				    const char *op)
+{
+}
+#endif
+
+struct iova_domain *iova_domain_create(enum iova_alg alg, unsigned long granule,
+				       unsigned long start_pfn)
+{
+	struct iova_domain *iovad;
+
+	if ((unsigned int)alg >= IOVA_ALG_NR || granule < 512 ||
+	    granule > (1UL << 30) || (granule & (granule - 1)) ||
+	    start_pfn < 1) {
+		errno = EINVAL;
+		return NULL;
+	}
+	iovad = aligned_alloc(64, (sizeof(*iovad) + 63) & ~63UL);
+	if (!iovad) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	memset(iovad, 0, sizeof(*iovad));
+	iovad->rbroot = RB_ROOT;
+	iovad->ops = iova_alg_ops[alg];
+	iovad->alg = alg;
+	iovad->granule = granule;
+	iovad->granule_shift = __builtin_ctzl(granule);
+	iovad->start_pfn = start_pfn;
+	iovad->dma_32bit_pfn = 1UL << (32 - iovad->granule_shift);
+	iovad->max32_alloc_size = iovad->dma_32bit_pfn;
+	atomic_init(&iovad->seq, 0);
+	if (iovad->ops->init(iovad)) {
+		free(iovad);
+		errno = ENOMEM;
+		return NULL;
+	}
+	iova_debug_check(iovad, "create");
+	return iovad;
+}
+
+void iova_domain_put(struct iova_domain *iovad)
+{
+	struct rb_node *rb, *next;
+
+	if (!iovad)
+		return;
+	/*
+	 * No reader may run any more: free at once, post-order, without
+	 * rebalancing (nor the free hook, whose owner may be gone).
+	 */
+	rb = iovad->rbroot.rb_node;
+	while (rb) {
+		if (rb->rb_left) {
+			next = rb->rb_left;
+			rb->rb_left = NULL;
+		} else if (rb->rb_right) {
+			next = rb->rb_right;
+			rb->rb_right = NULL;
+		} else {
+			next = rb_parent(rb);
+			free(to_iova(rb));
+		}
+		rb = next;
+	}
+	free(iovad);
+}
+
+enum iova_alg iova_domain_alg(const struct iova_domain *iovad)
+{
+	return iovad->alg;
+}
+
+unsigned long iova_domain_start_pfn(const struct iova_domain *iovad)
+{
+	return iovad->start_pfn;
+}
+
+unsigned long iova_domain_dma_32bit_pfn(const struct iova_domain *iovad)
+{
+	return iovad->dma_32bit_pfn;
+}
+
+void iova_domain_set_free_hook(struct iova_domain *iovad, iova_free_fn fn,
+			       void *arg)
+{
+	iovad->free_fn = fn;
+	iovad->free_arg = arg;
+}
+
+void iova_domain_stats(const struct iova_domain *iovad, struct iova_stats *st)
+{
+	*st = iovad->stats;
+}
+
+static unsigned long iova_align_mask(unsigned long size, bool size_aligned)
+{
+	unsigned int shift;
+
+	if (!size_aligned || size == 1)
+		return ~0UL;
+	/* fls_long(size - 1): the order of roundup_pow_of_two(size) */
+	shift = 64 - __builtin_clzl(size - 1);
+	/* 2^64 alignment: only pfn 0 qualifies, which is never usable */
+	return shift >= 64 ? 0 : ~0UL << shift;
+}
+
+struct iova *alloc_iova(struct iova_domain *iovad, unsigned long size,
+			unsigned long limit_pfn, bool size_aligned)
+{
+	struct iova_stats *st = &iovad->stats;
+	unsigned long visits = 0, searches = 0, mask;
+	struct iova *new;
+	int ret;
+
+	st->visited_last = 0;
+	if (!size) {
+		st->alloc_failures++;
+		return NULL;
+	}
+	new = iova_node_alloc(iovad);
+	if (!new) {
+		st->alloc_failures++;
+		return NULL;
+	}
+	mask = iova_align_mask(size, size_aligned);
+	ret = iovad->ops->alloc(iovad, new, size, limit_pfn, mask, &visits,
+				&searches);
+	st->searches += searches;
+	st->visited_total += visits;
+	st->visited_last = visits;
+	if (visits > st->visited_max)
+		st->visited_max = visits;
+	if (ret) {
+		free(new); /* never linked: no reader can hold it */
+		st->alloc_failures++;
+		return NULL;
+	}
+	st->allocs++;
+	st->live++;
+#ifdef IOVALAB_CHECK
+	if (new->pfn_lo < iovad->start_pfn || new->pfn_hi > limit_pfn ||
+	    new->pfn_hi - new->pfn_lo != size - 1 || (new->pfn_lo & ~mask)) {
+		fprintf(stderr,
+			"iovalab: %s: alloc_iova(%lu, %lu, %d) returned "
+			"[%lu, %lu]: out of bounds or misaligned\n",
+			iova_alg_name(iovad->alg), size, limit_pfn,
+			size_aligned, new->pfn_lo, new->pfn_hi);
+		abort();
+	}
+#endif
+	iova_debug_check(iovad, "alloc_iova");
+	return new;
+}
+
+/* Plain lookup; the caller holds the domain's lock (maybe shared). */
+struct iova *find_iova(struct iova_domain *iovad, unsigned long pfn)
+{
+	struct rb_node *rb = iovad->rbroot.rb_node;
+
+	while (rb) {
+		struct iova *iova = to_iova(rb);
+
+		if (pfn < iova->pfn_lo)
+			rb = rb->rb_left;
+		else if (pfn > iova->pfn_hi)
+			rb = rb->rb_right;
+		else
+			return iova == iovad->anchor ? NULL : iova;
+	}
+	return NULL;
+}
+
+/*
+ * The writer's tree changes may hide nodes from this walk for a moment
+ * (mid-rotation) but never send it round a cycle (rbtree.h). A hit is
+ * always right: the node held @pfn when it was read and lived in the tree
+ * at some point of the call. A miss is only trusted when no writer ran
+ * during the walk; otherwise walk again.
+ */
+struct iova *find_iova_lockless(struct iova_domain *iovad, unsigned long pfn)
+{
+	for (;;) {
+		unsigned long seq =
+			atomic_load_explicit(&iovad->seq, memory_order_acquire);
+		struct rb_node *rb = rb_load_child(&iovad->rbroot.rb_node);
+
+		while (rb) {
+			struct iova *iova = to_iova(rb);
+
+			if (pfn <
+			    __atomic_load_n(&iova->pfn_lo, __ATOMIC_RELAXED))
+				rb = rb_load_child(&rb->rb_left);
+			else if (pfn > __atomic_load_n(&iova->pfn_hi,
+						       __ATOMIC_RELAXED))
+				rb = rb_load_child(&rb->rb_right);
+			else
+				return iova == iovad->anchor ? NULL : iova;
+		}
+		atomic_thread_fence(memory_order_acquire);
+		if (!(seq & 1) &&
+		    atomic_load_explicit(&iovad->seq, memory_order_relaxed) ==
+			    seq)
+			return NULL;
+	}
+}
+
+void __free_iova(struct iova_domain *iovad, struct iova *iova)
+{
+	iova_write_begin(iovad);
+	iovad->ops->remove(iovad, iova);
+	iova_write_end(iovad);
+	iovad->stats.frees++;
+	iovad->stats.live--;
+	iova_node_free(iovad, iova);
+	iova_debug_check(iovad, "free_iova");
+}
+
+int free_iova(struct iova_domain *iovad, unsigned long pfn)
+{
+	struct iova *iova = find_iova(iovad, pfn);
+
+	if (!iova)
+		return -ENOENT;
+	__free_iova(iovad, iova);
+	return 0;
+}
+
+/* Lowest range ending at or above @pfn, or NULL. */
+static struct rb_node *iova_lower_bound(struct iova_domain *iovad,
+					unsigned long pfn)
+{
+	struct rb_node *rb = iovad->rbroot.rb_node, *best = NULL;
+
+	while (rb) {
+		if (to_iova(rb)->pfn_hi >= pfn) {
+			best = rb;
+			rb = rb->rb_left;
+		} else {
+			rb = rb->rb_right;
+		}
+	}
+	return best;
+}
+
+/*
+ * Kernel semantics: walk the ranges overlapping [pfn_lo, pfn_hi] upwards;
+ * the first one is widened down to pfn_lo, each next one down to the end of
+ * the previous (swallowing the gap between them); whatever sticks out above
+ * the last one becomes a new range. The kernel starts the walk at
+ * rb_first(); starting at the first range that can overlap skips only
+ * ranges the kernel's walk passes over untouched.
+ */
+struct iova *reserve_iova(struct iova_domain *iovad, unsigned long pfn_lo,
+			  unsigned long pfn_hi)
+{
+	struct iova *iova = NULL, *spare;
+	struct rb_node *rb;
+
+	if (pfn_lo > pfn_hi || pfn_hi > (~0UL >> iovad->granule_shift))
+		return NULL;
+	/* Allocated up front so that running out changes nothing. */
+	spare = iova_node_alloc(iovad);
+	if (!spare)
+		return NULL;
+
+	iova_write_begin(iovad);
+	for (rb = iova_lower_bound(iovad, pfn_lo); rb; rb = rb_next(rb)) {
+		iova = to_iova(rb);
+		if (iova->pfn_lo > pfn_hi) {
+			iova = NULL;
+			break;
+		}
+		if (pfn_lo < iova->pfn_lo)
+			iovad->ops->set_pfn_lo(iovad, iova, pfn_lo);
+		if (pfn_hi <= iova->pfn_hi)
+			break;
+		pfn_lo = iova->pfn_hi + 1;
+		iova = NULL;
+	}
+	if (!iova) {
+		iova = spare;
+		spare = NULL;
+		iova->pfn_lo = pfn_lo;
+		iova->pfn_hi = pfn_hi;
+		iovad->ops->insert(iovad, iova);
+		iovad->stats.live++;
+	}
+	iova_write_end(iovad);
+	free(spare);
+	iovad->stats.reserves++;
+	iova_debug_check(iovad, "reserve_iova");
+	return iova;
+}
+
+void iova_link(struct rb_root *root, struct iova *iova, struct rb_node *start)
+{
+	struct rb_node **link = &root->rb_node, *parent = NULL;
+	struct rb_node *cur = start ? start : root->rb_node;
+
+	while (cur) {
+		struct iova *this = to_iova(cur);
+
+		parent = cur;
+		if (iova->pfn_lo < this->pfn_lo) {
+			link = &cur->rb_left;
+		} else if (iova->pfn_lo > this->pfn_lo) {
+			link = &cur->rb_right;
+		} else {
+			fprintf(stderr, "iovalab: pfn %lu linked twice\n",
+				iova->pfn_lo);
+			abort();
+		}
+		cur = *link;
+	}
+	rb_link_node(&iova->node, parent, link);
+}
+
+struct iova *iova_first(struct iova_domain *iovad)
+{
+	struct rb_node *rb = rb_first(&iovad->rbroot);
+
+	if (!rb || to_iova(rb) == iovad->anchor)
+		return NULL;
+	return to_iova(rb);
+}
+
+struct iova *iova_next(struct iova_domain *iovad, struct iova *iova)
+{
+	struct rb_node *rb = rb_next(&iova->node);
+
+	if (!rb || to_iova(rb) == iovad->anchor)
+		return NULL;
+	return to_iova(rb);
+}
+
+/* Red-black rules and parent links; returns the black height or -1. */
+static int iova_check_rb(const struct rb_node *rb, const struct rb_node *parent,
+			 unsigned long *count, char *msg, size_t msglen)
+{
+	int bl, br;
+
+	if (!rb)
+		return 1;
+	(*count)++;
+	if (rb_parent(rb) != parent) {
+		iova_check_fail(msg, msglen, "[%lu, %lu]: wrong parent link",
+				to_iova(rb)->pfn_lo, to_iova(rb)->pfn_hi);
+		return -1;
+	}
+	if (rb_is_red(rb) && (!parent || rb_is_red(parent))) {
+		iova_check_fail(msg, msglen, "[%lu, %lu]: red %s",
+				to_iova(rb)->pfn_lo, to_iova(rb)->pfn_hi,
+				parent ? "child of a red node" : "root");
+		return -1;
+	}
+	bl = iova_check_rb(rb->rb_left, rb, count, msg, msglen);
+	if (bl < 0)
+		return -1;
+	br = iova_check_rb(rb->rb_right, rb, count, msg, msglen);
+	if (br < 0)
+		return -1;
+	if (bl != br) {
+		iova_check_fail(msg, msglen,
+				"[%lu, %lu]: black heights %d (left) != %d",
+				to_iova(rb)->pfn_lo, to_iova(rb)->pfn_hi, bl,
+				br);
+		return -1;
+	}
+	return bl + rb_is_black(rb);
+}
+
+int iova_domain_check(const struct iova_domain *iovad, char *msg, size_t msglen)
+{
+	const struct rb_node *rb;
+	const struct iova *prev = NULL;
+	unsigned long count = 0, walked = 0, max_pfn;
+
+	if (msg && msglen)
+		msg[0] = '\0';
+	if (iova_check_rb(iovad->rbroot.rb_node, NULL, &count, msg, msglen) < 0)
+		return -EUCLEAN;
+	/*
+	 * reserve_iova may cover pfns below start_pfn (as in the kernel), so
+	 * the lower bound is enforced on allocations (alloc_iova checks its
+	 * result under IOVALAB_CHECK), not here.
+	 */
+	max_pfn = iovad->ops->has_anchor ? IOVA_ANCHOR - 1 : ~0UL;
+	for (rb = rb_first(&iovad->rbroot); rb; rb = rb_next(rb)) {
+		const struct iova *iova = to_iova(rb);
+
+		walked++;
+		if (iova == iovad->anchor) {
+			if (rb_next(rb))
+				return iova_check_fail(msg, msglen,
+						       "anchor is not last");
+			if (iova->pfn_lo != IOVA_ANCHOR ||
+			    iova->pfn_hi != IOVA_ANCHOR)
+				return iova_check_fail(msg, msglen,
+						       "anchor moved");
+		} else if (iova->pfn_lo > iova->pfn_hi ||
+			   iova->pfn_hi > max_pfn) {
+			return iova_check_fail(msg, msglen,
+					       "bad range [%lu, %lu]",
+					       iova->pfn_lo, iova->pfn_hi);
+		}
+		if (prev && prev->pfn_hi >= iova->pfn_lo)
+			return iova_check_fail(
+				msg, msglen,
+				"[%lu, %lu] overlaps or precedes [%lu, %lu]",
+				iova->pfn_lo, iova->pfn_hi, prev->pfn_lo,
+				prev->pfn_hi);
+		prev = iova;
+	}
+	if (walked != count)
+		return iova_check_fail(msg, msglen,
+				       "in-order walk saw %lu of %lu nodes",
+				       walked, count);
+	if (iovad->ops->has_anchor && (!prev || prev != iovad->anchor))
+		return iova_check_fail(msg, msglen, "anchor missing");
+	if (!iovad->ops->has_anchor && iovad->anchor)
+		return iova_check_fail(msg, msglen, "unexpected anchor");
+	if (count - (iovad->anchor ? 1 : 0) != iovad->stats.live)
+		return iova_check_fail(msg, msglen,
+				       "%lu ranges in the tree, live says %llu",
+				       count - (iovad->anchor ? 1 : 0),
+				       (unsigned long long)iovad->stats.live);
+	return iovad->ops->check(iovad, msg, msglen);
+}

@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: MIT
+/*
+ * anylimit: one walk from the root to the highest free space below any
+ * limit_pfn, using only maxgap's data (gap_to_prev and its subtree maximum,
+ * 56 bytes per node). No anchor node, no cached nodes, no
+ * max32_alloc_size: an allocation fails only when nothing fits.
+ *
+ * Gaps measured here start at start_pfn (iova_gaptree.h), so a recorded
+ * gap is exactly allocatable space. With L the (inclusive) limit, the free
+ * space at or below L, from the top down, is:
+ *
+ *   1. the gap straddling L: from just above P, the last range with
+ *      pfn_lo <= L, up to L (this is also the space above the highest
+ *      range, clipped to L, and the whole [start_pfn, L] when P is none);
+ *   2. the gaps of the ranges with pfn_lo <= L, each wholly below L.
+ *
+ * Descending by address toward L, the ranges with pfn_lo <= L are exactly
+ * the path nodes where the walk turned right, together with their left
+ * subtrees; deeper turns hold higher addresses:
+ *
+ *                    A (pfn_lo > L: turn left)
+ *                   /
+ *                  B (<= L: turn right)        blocks from high to low:
+ *                 / \                            gap above P, up to L
+ *               Bl   C (> L: left)               P's gap, then Pl
+ *                   /                            B's gap, then Bl
+ *                  P (<= L: right; last)
+ *                 / \
+ *               Pl   NULL
+ *
+ * Phase 1 walks root to leaf toward L, remembering each right turn (node,
+ * its pfn_lo, gap and left child) on a small stack: the nodes read on the
+ * way are the only path visits. Phase 2 takes the blocks from the top:
+ * the straddling gap, then for each right turn from the deepest up, its own
+ * gap, then its left subtree if that subtree's maximum gap can hold the
+ * request. Phase 3 finds the highest fitting gap inside that subtree: go
+ * right while the right child's maximum fits, else take the node's own gap
+ * if it fits, else go left.
+ *
+ * Invariant of phases 2 and 3: every gap above the current candidate and
+ * below L has been rejected (or pruned: its subtree maximum is < size).
+ *
+ * Unaligned requests: a subtree whose maximum gap is >= size always holds
+ * a fit, so phase 3 never backtracks and the walk touches at most the path
+ * (~log2 n), one left child per right turn tried, and one or two nodes per
+ * level inside the chosen subtree: O(log n) for every limit.
+ *
+ * Size-aligned requests: a gap of at least size may still hold no aligned
+ * slot (it must be at least size + alignment - 1 to be sure). Such a gap
+ * is rejected and the search continues with the next lower candidate:
+ * phase 3 backtracks through a stack of the right turns it took. Each such
+ * gap costs up to O(log n) more visits; in the worst case (many gaps just
+ * too small to align) the search is linear in their number. This cost is
+ * counted like every other visit.
+ */
+#include <errno.h>
+
+#include "iova_gaptree.h"
+
+/* Red-black height <= 2 log2(n + 1) < 128 for any n that fits in memory. */
+#define AL_MAX_DEPTH 128
+
+static const struct iova_gap_desc anylimit_desc = {
+	.cb = &gt_gap_callbacks,
+	.gap32 = false,
+	.from_start_pfn = true,
+	.max32 = false,
+};
+
+/* A node whose right subtree we entered, with what we read from it. */
+struct al_frame {
+	struct rb_node *node;
+	unsigned long pfn_lo;
+	unsigned long pfn_hi;
+	unsigned long gap;
+	struct rb_node *left;
+};
+
+/* Highest slot for @size pfns in [lo, hi] under @mask; false if none. */
+static inline bool al_fit(unsigned long lo, unsigned long hi,
+			  unsigned long size, unsigned long mask,
+			  unsigned long *pfn)
+{
+	unsigned long p;
+
+	if (hi < lo || hi - lo < size - 1)
+		return false;
+	p = (hi - (size - 1)) & mask;
+	if (p < lo)
+		return false;
+	*pfn = p;
+	return true;
+}
+
+static inline bool al_frame_fit(const struct al_frame *f, unsigned long size,
+				unsigned long mask, unsigned long *pfn)
+{
+	return f->gap >= size &&
+	       al_fit(f->pfn_lo - f->gap, f->pfn_lo - 1, size, mask, pfn);
+}
+
+static inline void al_read(struct al_frame *f, struct rb_node *rb)
+{
+	const struct iova_gap_node *g = to_gap(rb);
+
+	f->node = rb;
+	f->pfn_lo = g->iova.pfn_lo;
+	f->pfn_hi = g->iova.pfn_hi;
+	f->gap = g->gap_to_prev;
+	f->left = rb->rb_left;
+}
+
+/*
+ * Phase 3: the highest gap in the subtree at @top (already visited; its
+ * maximum gap is >= @size) that holds an aligned slot. Returns the node
+ * whose gap takes it, or NULL.
+ */
+static struct rb_node *al_subtree(struct rb_node *top, unsigned long size,
+				  unsigned long mask, unsigned long *pfn,
+				  unsigned long *v)
+{
+	struct al_frame stack[AL_MAX_DEPTH], cur;
+	struct rb_node *next;
+	int sp = 0;
+
+	al_read(&cur, top);
+	for (;;) {
+		/* cur: visited, its maximum gap fits, its right side first */
+		next = cur.node->rb_right;
+		if (next) {
+			(*v)++;
+			if (to_gap(next)->subtree_max_gap >= size) {
+				stack[sp++] = cur;
+				al_read(&cur, next);
+				continue;
+			}
+		}
+		for (;;) {
+			if (al_frame_fit(&cur, size, mask, pfn))
+				return cur.node;
+			next = cur.left;
+			if (next) {
+				(*v)++;
+				if (to_gap(next)->subtree_max_gap >= size)
+					break;
+			}
+			/* cur's subtree is exhausted: back to the last right
+			 * turn, whose own gap and left side come next */
+			if (!sp)
+				return NULL;
+			cur = stack[--sp];
+		}
+		al_read(&cur, next);
+	}
+}
+
+static int anylimit_alloc(struct iova_domain *iovad, struct iova *new,
+			  unsigned long size, unsigned long limit_pfn,
+			  unsigned long align_mask, unsigned long *visits,
+			  unsigned long *searches)
+{
+	struct al_frame path[AL_MAX_DEPTH];
+	struct rb_node *rb = iovad->rbroot.rb_node, *last = NULL, *gap_node;
+	unsigned long v = 0, lo, pfn;
+	int depth = 0;
+	bool straddle;
+
+	if (limit_pfn < iovad->start_pfn)
+		return -ENOSPC;
+	(*searches)++;
+
+	/* Phase 1: toward L, stacking the right turns. */
+	while (rb) {
+		v++;
+		last = rb;
+		if (to_iova(rb)->pfn_lo <= limit_pfn) {
+			al_read(&path[depth++], rb);
+			rb = rb->rb_right;
+		} else {
+			rb = rb->rb_left;
+		}
+	}
+
+	/* Phase 2a: the gap straddling L, which needs no gap field. */
+	lo = iovad->start_pfn;
+	straddle = true;
+	if (depth) {
+		unsigned long hi = path[depth - 1].pfn_hi;
+
+		if (hi >= limit_pfn)
+			straddle = false;
+		else if (hi + 1 > lo)
+			lo = hi + 1;
+	}
+	if (straddle && al_fit(lo, limit_pfn, size, align_mask, &pfn)) {
+		/* the slot where phase 1 fell off the tree is its place */
+		gap_node = last;
+		goto found;
+	}
+
+	/* Phase 2b: right turns from the deepest up. */
+	while (depth--) {
+		const struct al_frame *f = &path[depth];
+
+		if (al_frame_fit(f, size, align_mask, &pfn)) {
+			gap_node = f->node;
+			goto found;
+		}
+		if (!f->left)
+			continue;
+		v++;
+		if (to_gap(f->left)->subtree_max_gap < size)
+			continue;
+		gap_node = al_subtree(f->left, size, align_mask, &pfn, &v);
+		if (gap_node)
+			goto found;
+	}
+	*visits += v;
+	return -ENOSPC;
+
+found:
+	*visits += v;
+	new->pfn_lo = pfn;
+	new->pfn_hi = pfn + size - 1;
+	iova_write_begin(iovad);
+	gt_insert(iovad, &anylimit_desc, new, gap_node);
+	iova_write_end(iovad);
+	return 0;
+}
+
+static int anylimit_init(struct iova_domain *iovad)
+{
+	return 0;
+}
+
+static void anylimit_insert(struct iova_domain *iovad, struct iova *iova)
+{
+	gt_insert(iovad, &anylimit_desc, iova, NULL);
+}
+
+static void anylimit_remove(struct iova_domain *iovad, struct iova *iova)
+{
+	gt_remove(iovad, &anylimit_desc, iova);
+}
+
+static void anylimit_set_pfn_lo(struct iova_domain *iovad, struct iova *iova,
+				unsigned long pfn_lo)
+{
+	gt_set_pfn_lo(iovad, &anylimit_desc, iova, pfn_lo);
+}
+
+static int anylimit_check(const struct iova_domain *iovad, char *msg,
+			  size_t msglen)
+{
+	return gt_check(iovad, &anylimit_desc, msg, msglen);
+}
+
+const struct iova_ops iova_anylimit_ops = {
+	.node_bytes = sizeof(struct iova_gap_node),
+	.has_anchor = false,
+	.init = anylimit_init,
+	.alloc = anylimit_alloc,
+	.insert = anylimit_insert,
+	.remove = anylimit_remove,
+	.set_pfn_lo = anylimit_set_pfn_lo,
+	.check = anylimit_check,
+};

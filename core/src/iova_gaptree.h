@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Gap-augmented trees, shared by maxgap, gap32 and anylimit.
+ *
+ * Every node records the free gap just below it, gap_to_prev: the pfns
+ * between its predecessor's pfn_hi and its own pfn_lo, and the largest such
+ * gap in its subtree (subtree_max_gap). gap32 also keeps the part of the gap
+ * below dma_32bit_pfn and its subtree maximum.
+ *
+ *   pred            node
+ *   [....]  free   [....]
+ *         ^-------^
+ *      gap_to_prev = node.pfn_lo - (pred.pfn_hi + 1)
+ *
+ * Where the lowest gap starts differs: maxgap and gap32 measure it from
+ * pfn 0 as the patch series does (gap = pfn_lo), so the search itself must
+ * reject the pfns below start_pfn; anylimit measures it from start_pfn, so
+ * that every recorded gap is exactly usable space.
+ */
+#ifndef IOVALAB_IOVA_GAPTREE_H
+#define IOVALAB_IOVA_GAPTREE_H
+
+#include "iova_internal.h"
+
+struct iova_gap_node {
+	struct iova iova;
+	unsigned long gap_to_prev;
+	unsigned long subtree_max_gap;
+};
+
+struct iova_gap32_node {
+	struct iova_gap_node g;
+	unsigned long clamped_gap32; /* part of gap_to_prev below 4G */
+	unsigned long subtree_max_gap32;
+};
+
+struct iova_gap_desc {
+	const struct rb_augment_callbacks *cb;
+	bool gap32; /* nodes are struct iova_gap32_node */
+	bool from_start_pfn; /* lowest gap measured from start_pfn */
+	bool max32; /* freeing below 4G resets max32_alloc_size */
+};
+
+static inline struct iova_gap_node *to_gap(const struct rb_node *rb)
+{
+	return rb_entry(rb, struct iova_gap_node, iova.node);
+}
+
+static inline struct iova_gap32_node *to_gap32(const struct rb_node *rb)
+{
+	return rb_entry(rb, struct iova_gap32_node, g.iova.node);
+}
+
+/* The part of [pfn_lo - gap, pfn_lo - 1] below @dma_32bit_pfn. */
+static inline unsigned long iova_clamped_gap32(unsigned long pfn_lo,
+					       unsigned long gap,
+					       unsigned long dma_32bit_pfn)
+{
+	unsigned long gap_lo = pfn_lo - gap, gap_hi = pfn_lo - 1;
+
+	if (!gap || gap_lo >= dma_32bit_pfn)
+		return 0;
+	if (gap_hi >= dma_32bit_pfn)
+		gap_hi = dma_32bit_pfn - 1;
+	return gap_hi - gap_lo + 1;
+}
+
+extern const struct rb_augment_callbacks gt_gap_callbacks;
+extern const struct rb_augment_callbacks gt_gap32_callbacks;
+
+/* The gap below @iova given its predecessor @prev (NULL: none). */
+unsigned long gt_gap_below(const struct iova_domain *iovad,
+			   const struct iova_gap_desc *d,
+			   const struct iova *iova, const struct iova *prev);
+
+int gt_init_anchor(struct iova_domain *iovad, const struct iova_gap_desc *d);
+/* Link @iova below @start (NULL: from the root); gaps kept right. */
+void gt_insert(struct iova_domain *iovad, const struct iova_gap_desc *d,
+	       struct iova *iova, struct rb_node *start);
+void gt_remove(struct iova_domain *iovad, const struct iova_gap_desc *d,
+	       struct iova *iova);
+void gt_set_pfn_lo(struct iova_domain *iovad, const struct iova_gap_desc *d,
+		   struct iova *iova, unsigned long pfn_lo);
+int gt_check(const struct iova_domain *iovad, const struct iova_gap_desc *d,
+	     char *msg, size_t msglen);
+
+/*
+ * The series' search (maxgap; gap32 when @use_gap32): reverse in-order walk
+ * pruned by subtree maxima. Returns the node whose gap takes the range and
+ * sets *new_pfn, or NULL.
+ */
+struct rb_node *gt_series_search(struct iova_domain *iovad, unsigned long size,
+				 unsigned long limit_pfn,
+				 unsigned long align_mask, bool use_gap32,
+				 unsigned long *new_pfn, unsigned long *visits);
+
+/* The maxgap/gap32 alloc hook around gt_series_search(). */
+int gt_series_alloc(struct iova_domain *iovad, const struct iova_gap_desc *d,
+		    struct iova *new, unsigned long size,
+		    unsigned long limit_pfn, unsigned long align_mask,
+		    unsigned long *visits, unsigned long *searches);
+
+#endif /* IOVALAB_IOVA_GAPTREE_H */

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Inside the IOVA domain: the domain structure, the per-algorithm ops table
+ * and helpers shared by iova.c and the algorithm files.
+ */
+#ifndef IOVALAB_IOVA_INTERNAL_H
+#define IOVALAB_IOVA_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdio.h>
+
+#include "iovalab/iova.h"
+#include "iovalab/rbtree_augmented.h"
+
+/* The anchor node sits above every usable pfn (kernel IOVA_ANCHOR). */
+#define IOVA_ANCHOR (~0UL)
+
+#define IOVA_SLAB_ALIGN 64UL
+
+/*
+ * One search algorithm. Every hook runs with the domain's lock held; those
+ * that change the tree are bracketed by iova_write_begin/end by the caller.
+ */
+struct iova_ops {
+	size_t node_bytes; /* sizeof the algorithm's node */
+	bool has_anchor;
+	/* Set up algorithm state on a fresh domain (e.g. link the anchor). */
+	int (*init)(struct iova_domain *iovad);
+	/*
+	 * Find room for @size pfns at or below @limit_pfn (inclusive) and
+	 * link @new there. Returns 0 or -ENOSPC. Adds the nodes it
+	 * dereferenced to *@visits and the searches it ran to *@searches.
+	 * Brackets its own tree changes with iova_write_begin/end.
+	 */
+	int (*alloc)(struct iova_domain *iovad, struct iova *new,
+		     unsigned long size, unsigned long limit_pfn,
+		     unsigned long align_mask, unsigned long *visits,
+		     unsigned long *searches);
+	/* Link @iova (pfns set, not overlapping anything): reserve_iova. */
+	void (*insert)(struct iova_domain *iovad, struct iova *iova);
+	/* Unlink @iova (cached nodes, gaps, max32_alloc_size). */
+	void (*remove)(struct iova_domain *iovad, struct iova *iova);
+	/* Lower @iova->pfn_lo in place (reserve_iova merging). */
+	void (*set_pfn_lo)(struct iova_domain *iovad, struct iova *iova,
+			   unsigned long pfn_lo);
+	/* Algorithm invariants beyond the generic ones; 0 or -EUCLEAN. */
+	int (*check)(const struct iova_domain *iovad, char *msg, size_t msglen);
+};
+
+struct iova_domain {
+	struct rb_root rbroot;
+	const struct iova_ops *ops;
+	enum iova_alg alg;
+	unsigned int granule_shift;
+	unsigned long granule;
+	unsigned long start_pfn;
+	unsigned long dma_32bit_pfn;
+	/* classic, maxgap, gap32: smallest size known not to fit below 4G */
+	unsigned long max32_alloc_size;
+	/* classic only: where the last allocations landed */
+	struct rb_node *cached_node;
+	struct rb_node *cached32_node;
+	struct iova *anchor; /* NULL for anylimit */
+	iova_free_fn free_fn;
+	void *free_arg;
+	struct iova_stats stats;
+	/*
+	 * Odd while a writer changes the tree; lockless readers poll it, so
+	 * it lives on its own cache line, away from the writer's counters.
+	 */
+	_Alignas(64) atomic_ulong seq;
+};
+
+extern const struct iova_ops iova_classic_ops;
+extern const struct iova_ops iova_maxgap_ops;
+extern const struct iova_ops iova_gap32_ops;
+extern const struct iova_ops iova_anylimit_ops;
+
+static inline struct iova *to_iova(const struct rb_node *node)
+{
+	return rb_entry(node, struct iova, node);
+}
+
+/* Seqcount writer side (Boehm, "Can seqlocks get along with PL atomics"). */
+static inline void iova_write_begin(struct iova_domain *iovad)
+{
+	unsigned long s =
+		atomic_load_explicit(&iovad->seq, memory_order_relaxed);
+
+	atomic_store_explicit(&iovad->seq, s + 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+}
+
+static inline void iova_write_end(struct iova_domain *iovad)
+{
+	unsigned long s =
+		atomic_load_explicit(&iovad->seq, memory_order_relaxed);
+
+	atomic_store_explicit(&iovad->seq, s + 1, memory_order_release);
+}
+
+/* pfn stores to a node that lockless readers may be looking at. */
+static inline void iova_store_pfn(unsigned long *field, unsigned long pfn)
+{
+	__atomic_store_n(field, pfn, __ATOMIC_RELAXED);
+}
+
+/*
+ * Link @iova by its pfn_lo, descending from @start (NULL: the root). @start
+ * must be an ancestor of the new node's position, e.g. the node right above
+ * the gap the range was carved from.
+ */
+void iova_link(struct rb_root *root, struct iova *iova, struct rb_node *start);
+
+/* The anchor range at IOVA_ANCHOR, allocated like any node. */
+struct iova *iova_anchor_alloc(struct iova_domain *iovad);
+
+/* Format a checker message; always returns -EUCLEAN. */
+int iova_check_fail(char *msg, size_t msglen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Exclusive internal limit as the kernel passes it (limit_pfn + 1); the
+ * anchor occupies IOVA_ANCHOR, so an inclusive ULONG_MAX is the same as
+ * ULONG_MAX - 1 there and must not wrap to 0. */
+static inline unsigned long iova_limit_excl(unsigned long limit_pfn)
+{
+	return limit_pfn == ~0UL ? ~0UL : limit_pfn + 1;
+}
+
+#endif /* IOVALAB_IOVA_INTERNAL_H */
