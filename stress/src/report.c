@@ -147,14 +147,16 @@ void report_json_run(struct lab_json *j, const struct run_result *r,
 	else
 		lab_json_null(j, "rcache_stats");
 	if (r->locks[0]) {
+		/* one lock_stat object per role, merged over its instances */
 		lab_json_array_begin(j, "locks");
-		for (int role = 0; role < LOCK_ROLES; role++) {
-			lab_json_object_begin(j, NULL);
-			lab_json_u64(j, "instances", r->lock_instances[role]);
-			lab_lock_stats_write_json(r->locks[role], j, "stats");
-			lab_json_object_end(j);
-		}
+		for (int role = 0; role < LOCK_ROLES; role++)
+			lab_lock_stats_write_json(r->locks[role], j, NULL);
 		lab_json_array_end(j);
+		lab_json_object_begin(j, "lock_instances");
+		for (int role = 0; role < LOCK_ROLES; role++)
+			lab_json_u64(j, r->locks[role]->label,
+				     r->lock_instances[role]);
+		lab_json_object_end(j);
 	} else {
 		lab_json_null(j, "locks");
 	}

@@ -208,8 +208,13 @@ static int lock_set_enable(struct lock_set *s, bool on)
 	return 0;
 }
 
+/*
+ * Sum @src into @dst. Per-thread acquisition lists are per instance (slot
+ * order is the lock's own), so a merged role keeps none; its fairness is
+ * that of its least fair busy instance (lowest Jain's index).
+ */
 static void stats_merge(struct lab_lock_stats *dst,
-			const struct lab_lock_stats *src)
+			const struct lab_lock_stats *src, bool first)
 {
 	dst->acquisitions += src->acquisitions;
 	dst->contended += src->contended;
@@ -221,10 +226,10 @@ static void stats_merge(struct lab_lock_stats *dst,
 	lab_hist_merge(&dst->wait, &src->wait);
 	lab_hist_merge(&dst->hold, &src->hold);
 	lab_hist_merge(&dst->read_hold, &src->read_hold);
-	for (unsigned int t = 0; t < src->nthreads; t++)
-		dst->thread_acq[t] += src->thread_acq[t];
-	if (src->nthreads > dst->nthreads)
-		dst->nthreads = src->nthreads;
+	if (first ||
+	    (src->fairness.n > 1 &&
+	     (dst->fairness.n <= 1 || src->fairness.jain < dst->fairness.jain)))
+		dst->fairness = src->fairness;
 }
 
 /* Read every lock, merged per role (tree, depot, cpu). */
@@ -250,18 +255,22 @@ static int lock_set_read(struct lock_set *s, struct run_result *res)
 	}
 	for (unsigned int i = 0; i < s->n; i++) {
 		struct lab_lock_stats *m = res->locks[s->role[i]];
+		bool first;
 
 		if (!s->l[i])
 			continue;
 		lab_lock_stats_read(s->l[i], tmp);
-		if (!res->lock_instances[s->role[i]]++)
+		first = !res->lock_instances[s->role[i]]++;
+		if (first) {
+			/* a single instance keeps its per-thread list */
 			snprintf(m->name, sizeof(m->name), "%s", tmp->name);
-		stats_merge(m, tmp);
-	}
-	for (int role = 0; role < LOCK_ROLES; role++) {
-		struct lab_lock_stats *m = res->locks[role];
-
-		lab_fairness_compute(m->thread_acq, m->nthreads, &m->fairness);
+			m->nthreads = tmp->nthreads;
+			memcpy(m->thread_acq, tmp->thread_acq,
+			       sizeof(m->thread_acq));
+		} else {
+			m->nthreads = 0;
+		}
+		stats_merge(m, tmp, first);
 	}
 	free(tmp);
 	return 0;

@@ -100,7 +100,10 @@ def check_run(i, r, meta, lockstat):
     if lockstat:
         if not isinstance(r["locks"], list) or len(r["locks"]) != 3:
             fail("%s: --lockstat but locks is %r" % (where, r["locks"]))
-        tree = r["locks"][0]["stats"]
+        if [ls.get("label") for ls in r["locks"]] != \
+                ["tree", "depot", "cpu"]:
+            fail("%s: lock labels %r" % (where, r["locks"]))
+        tree = r["locks"][0]
         if r["rcache"] is False and wl != "lookup" and \
                 tree.get("acquisitions", 0) == 0:
             fail("%s: tree lock never acquired with the cache off" % where)
