@@ -44,8 +44,13 @@ static struct iovad *dom;
 static _Atomic unsigned char *owner;
 static atomic_long errors;
 static unsigned long iterations = 20000;
-/* Allocations live in [1, space_pfns): small values force flushes. */
-static unsigned long space_pfns = 1UL << 16;
+/*
+ * Allocations live in [1, space_pfns): small values force flushes. The
+ * default straddles dma_32bit_pfn (2^20) so the two limits below use both
+ * of classic's cached nodes and the cache really holds pfns above the low
+ * limit.
+ */
+static unsigned long space_pfns = 1UL << 21;
 
 static atomic_ulong n_alloc, n_free, n_fail;
 
@@ -95,12 +100,14 @@ static unsigned long real_size(unsigned long size, bool tree)
 	return s;
 }
 
-static void claim(unsigned long pfn, unsigned long size, bool tree)
+static void claim(unsigned long pfn, unsigned long size, bool tree,
+		  unsigned long limit)
 {
 	unsigned long n = real_size(size, tree);
 
-	if (pfn + n > space_pfns) {
-		fprintf(stderr, "pfn %#lx+%lu beyond the limit\n", pfn, n);
+	if (pfn + n - 1 > limit) {
+		fprintf(stderr, "pfn %#lx+%lu beyond the limit %#lx\n", pfn, n,
+			limit);
 		atomic_fetch_add(&errors, 1);
 		return;
 	}
@@ -166,6 +173,10 @@ static void *worker_main(void *arg)
 	lab_prng_seed(&rng, 0x5eed0000u + w->id);
 	for (unsigned long i = 0; i < iterations; i++) {
 		uint64_t dice = lab_prng_below(&rng, 100);
+		/* Two DMA masks, so pops must skip pfns above the limit. */
+		unsigned long limit = lab_prng_below(&rng, 4) ?
+					      space_pfns - 1 :
+					      space_pfns / 4 - 1;
 		struct range r;
 
 		if (w->nheld < HELD_MAX && (dice < 50 || w->nheld == 0)) {
@@ -173,18 +184,17 @@ static void *worker_main(void *arg)
 			r.tree = dice == 0;
 			r.size = r.tree ? 5 + lab_prng_below(&rng, 60) :
 					  pick_size(&rng);
-			r.pfn = r.tree ? iovad_alloc_iova(dom, r.size,
-							  space_pfns - 1,
+			r.pfn = r.tree ? iovad_alloc_iova(dom, r.size, limit,
 							  false) :
-					 alloc_iova_fast(dom, r.size,
-							 space_pfns - 1, true);
+					 alloc_iova_fast(dom, r.size, limit,
+							 true);
 			if (!r.pfn) {
 				atomic_fetch_add(&n_fail, 1);
 				continue;
 			}
 			atomic_fetch_add_explicit(&n_alloc, 1,
 						  memory_order_relaxed);
-			claim(r.pfn, r.size, r.tree);
+			claim(r.pfn, r.size, r.tree, limit);
 			w->held[w->nheld++] = r;
 		} else if (dice < 75) {
 			unsigned int k = lab_prng_below(&rng, w->nheld);
@@ -233,7 +243,7 @@ static int usage(const char *prog)
 		"[SPACE]]]]\n"
 		"  LOCKS: one strategy for all, or TREE,CPU,DEPOT\n"
 		"  TRIM_NS 0: workers call iovad_rcache_trim() themselves\n"
-		"  SPACE: pfns to allocate from (65536; small forces "
+		"  SPACE: pfns to allocate from (2^21; small forces "
 		"flushes)\n",
 		prog);
 	return 2;
@@ -241,7 +251,7 @@ static int usage(const char *prog)
 
 int main(int argc, char **argv)
 {
-	uint64_t nthreads, iters, mag = 16, trim_ns = 0, space = 1UL << 16;
+	uint64_t nthreads, iters, mag = 16, trim_ns = 0, space = 1UL << 21;
 	const char *lock = "mutex";
 	char locks[3][32];
 	struct iovad_rcache_stats st;
