@@ -29,8 +29,21 @@ def _index(name):
     return _index_of[name]
 
 
+# Names that often share a chart get colours picked to be far apart.
+FIXED = {
+    "tas": "#17becf", "ttas": "#000000", "ticket": "#d62728",
+    "mcs": "#1f77b4", "mutex": "#2ca02c", "rwlock": "#ff7f0e",
+    "rcu": "#9467bd", "ck-fas": "#8c564b", "ck-ticket": "#e377c2",
+    "ck-mcs": "#7f7f7f", "ck-clh": "#bcbd22", "ck-rwlock": "#393b79",
+    "classic": "#d62728", "maxgap": "#ff7f0e", "gap32": "#2ca02c",
+    "anylimit": "#1f77b4", "btree": "#9467bd",
+}
+
+
 def colour(name):
     """A stable colour per series name across every chart of a render."""
+    if name in FIXED:
+        return FIXED[name]
     return PALETTE[_index(name) % len(PALETTE)]
 
 

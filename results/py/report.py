@@ -9,6 +9,7 @@ import math
 import os
 import re
 import shutil
+import traceback
 
 import gp
 import labdata
@@ -183,6 +184,17 @@ def _label_group(g):
                   "prefill%d" % prefill if prefill else "",
                   "rate%g" % rate if rate else "",
                   "pin" + pin if pin != "compact" else "")
+
+
+def rcache_stats(r):
+    """The cache counters of a run: iova-stress writes them under
+    "rcache_stats" ("rcache" is the on/off flag); accept an object under
+    "rcache" too (the schema's first draft)."""
+    for k in ("rcache_stats", "rcache"):
+        v = r.get(k)
+        if isinstance(v, dict):
+            return v
+    return {}
 
 
 def is_over(r, logical):
@@ -476,7 +488,7 @@ class Renderer:
             for s in g.series.values():
                 for n, runs in s.by_n.items():
                     for r in runs:
-                        rc = r.get("rcache") or {}
+                        rc = rcache_stats(r)
                         h = num(rc.get("hit_rate"))
                         if h is None:
                             continue
@@ -503,7 +515,7 @@ class Renderer:
             for n in sorted(per_wl[wl]):
                 hs = [h for h, _, _ in per_wl[wl][n]]
                 pts.append((n, 100 * mean(hs), 100 * min(hs), 100 * max(hs)))
-                miss = sum(num((r.get("rcache") or {}).get("misses"), 0)
+                miss = sum(num(rcache_stats(r).get("misses"), 0)
                            for _, r, _ in per_wl[wl][n])
                 rows.append([wl, n, "%.2f%%" % (100 * mean(hs)),
                              "%.2f%% – %.2f%%" % (100 * min(hs),
@@ -528,6 +540,11 @@ class Renderer:
                     for r in runs:
                         for ls in r.get("locks") or []:
                             if not isinstance(ls, dict):
+                                continue
+                            # a role never taken (per-CPU and depot locks
+                            # with the cache off) has nothing to draw
+                            if not (num(ls.get("acquisitions"), 0) or
+                                    num(ls.get("read_acquisitions"), 0)):
                                 continue
                             lab = str(ls.get("label") or ls.get("name")
                                       or "lock")
@@ -558,7 +575,7 @@ class Renderer:
                                "prefill%d" % prefill if prefill else "",
                                lab.replace("*", "N")),
                           "Lock wait time by percentile: " + dims,
-                          self.footer, width=max(1100, 420 * len(byn)))
+                          self.footer, width=max(1100, 450 * len(byn)))
             rows = []
             # percentiles present in any instance (lock_stat writes p50,
             # p99 and max; other writers may add p90/p99.9)
@@ -572,8 +589,11 @@ class Renderer:
                     n, " (oversubscribed)" if over else ""),
                     xlabel="percentile", ylabel="wait (ns, log scale)")
                 p.set("set logscale y")
-                p.set("set key below")
-                p.set("set bmargin 8")
+                if len(byn) > 1:
+                    p.set("set key below")
+                    p.set("set bmargin 8")
+                else:
+                    p.set("set key outside right top")
                 p.set("set format y \"%.0s%c\"")
                 p.set("set xrange [-0.3:%g]" % (len(keys) - 0.7))
                 for sname in sorted(byn[n]):
@@ -637,13 +657,17 @@ class Renderer:
             lives = sorted({num(r.get("live")) for r in rows} |
                            {p[2] for p in bp})
             lives = [v for v in lives if v]
+            # two panels: keys below each; one: key to the right (the
+            # footer owns the bottom)
+            key = ["set key below", "set bmargin 8"] if (rows and bp) \
+                else ["set key outside right top"]
             if rows:
                 p = ch.panel(title="nodes visited per allocation",
                              xlabel="live ranges (log)",
                              ylabel="nodes visited (log)")
                 p.set("set logscale xy")
-                p.set("set key below")
-                p.set("set bmargin 8")
+                for k in key:
+                    p.set(k)
                 p.set("set xrange [%g:%g]" % (lives[0] / 1.5,
                                                lives[-1] * 1.5))
                 for alg in sorted({str(r.get("alg")) for r in rows}):
@@ -665,8 +689,8 @@ class Renderer:
                              xlabel="live ranges (log)",
                              ylabel="ns per operation (log)")
                 p.set("set logscale xy")
-                p.set("set key below")
-                p.set("set bmargin 8")
+                for k in key:
+                    p.set(k)
                 p.set("set xrange [%g:%g]" % (lives[0] / 1.5,
                                                lives[-1] * 1.5))
                 for alg in sorted({q[0] for q in bp}):
@@ -810,14 +834,26 @@ class Renderer:
         gp.reset_colours(sorted(set(names), key=names.index))
 
         body_start = len(self.md)
-        self.section_throughput(groups)
-        self.section_latency(groups)
-        self.section_hitrate(groups)
-        self.section_lockwait(stats)
-        self.section_tree()
-        self.section_lockbench()
-        self.section_bench_locks()
-        self.section_gbench()
+        for name, fn in (("throughput", lambda: self.section_throughput(
+                              groups)),
+                         ("latency", lambda: self.section_latency(groups)),
+                         ("hit rate", lambda: self.section_hitrate(groups)),
+                         ("lock wait", lambda: self.section_lockwait(stats)),
+                         ("search cost", self.section_tree),
+                         ("lock-bench", self.section_lockbench),
+                         ("bench-locks", self.section_bench_locks),
+                         ("Google Benchmark", self.section_gbench)):
+            # JSON from another version may not have the shape this code
+            # expects: say so in the report, draw the rest.
+            try:
+                fn()
+            except Exception as e:  # noqa: BLE001
+                tb = traceback.extract_tb(e.__traceback__)[-1]
+                msg = "section '%s' failed: %s: %s (%s:%d)" % (
+                    name, type(e).__name__, e,
+                    os.path.basename(tb.filename), tb.lineno)
+                self.chart_fail.append(msg)
+                self.md.append("*%s*\n" % msg)
         body = self.md[body_start:]
         self.md = self.md[:body_start]
         head = self.header()
