@@ -35,6 +35,15 @@ def fmt_ns(v):
     return "%.3g ns" % v
 
 
+def pct(f):
+    """A fraction as a percentage with the digits that matter near 100%."""
+    if f is None:
+        return "–"
+    if f >= 0.99 and f < 1.0:
+        return "%.4f%%" % (100 * f)
+    return "%.2f%%" % (100 * f)
+
+
 def rate_unit(vmax):
     if vmax >= 1e6:
         return 1e6, "Mops/s"
@@ -366,6 +375,16 @@ class Renderer:
             rows.append(row)
         out.append("Throughput (%s):\n" % unit)
         out.append(table(head, rows) + "\n")
+        if all(isinstance(f, str) for _, _, f in fit_rows):
+            counts = sorted({npts for _, npts, _ in fit_rows})
+            out.append("USL fit: not done: %s distinct thread count%s "
+                       "within the %s logical CPUs; the fit needs at least "
+                       "%d (three parameters and a residual).\n" % (
+                           "/".join(str(c) for c in counts),
+                           "" if counts == [1] else "s",
+                           "%d" % self.logical if self.logical else "?",
+                           usl.MIN_POINTS))
+            return "\n".join(out)
         out.append("USL fit (within %s logical CPUs only):\n" % (
             "%d" % self.logical if self.logical else "?"))
         frs = []
@@ -517,9 +536,8 @@ class Renderer:
                 pts.append((n, 100 * mean(hs), 100 * min(hs), 100 * max(hs)))
                 miss = sum(num(rcache_stats(r).get("misses"), 0)
                            for _, r, _ in per_wl[wl][n])
-                rows.append([wl, n, "%.2f%%" % (100 * mean(hs)),
-                             "%.2f%% – %.2f%%" % (100 * min(hs),
-                                                   100 * max(hs)),
+                rows.append([wl, n, pct(mean(hs)),
+                             "%s – %s" % (pct(min(hs)), pct(max(hs))),
                              len(hs), "%d" % miss])
             c = gp.colour("wl:" + wl)
             b = ch.block(pts)

@@ -129,7 +129,7 @@ class Fixture(unittest.TestCase):
         self.assertIn("| workload nic, rcache off, alg anylimit | mutex |"
                       " 1–4 | 0.15 | 0.002 |", rep)
         # two thread counts: refused, with the reason
-        self.assertIn("not fitted: 2 distinct thread counts measured", rep)
+        self.assertIn("USL fit: not done: 2 distinct thread counts within the 4 logical CPUs", rep)
 
     def test_problems_listed(self):
         self.assertIn("check failed (conservation: pfn 0x1234 handed out"
