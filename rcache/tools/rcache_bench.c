@@ -13,6 +13,10 @@
  *            thread (i + 1) % T, which unmaps it (completions on another
  *            CPU): one CPU's magazines drain while another's fill, so the
  *            depot carries the traffic.
+ *   xsplit   as xfree, but even threads only map and odd threads only
+ *            unmap (RX refill on one CPU, completion on another): every
+ *            magazine a consumer fills travels through the depot to a
+ *            producer.
  *
  * Reports hit rates from iovad_rcache_stats() and throughput; timings are
  * only as good as the machine is quiet (say so when quoting them).
@@ -55,7 +59,7 @@ struct opts {
 };
 
 static struct opts o = {
-	.modes = "hitpath,nic,xfree",
+	.modes = "hitpath,nic,xfree,xsplit",
 	.alg = IOVA_ALG_CLASSIC,
 	.locks = { "mutex", "mutex", "mutex" },
 	.pairs = 2000000,
@@ -84,7 +88,7 @@ static void die_usage(const char *fmt, const char *arg)
 static void usage(void)
 {
 	printf("usage: rcache-bench [options]\n"
-	       "  --mode LIST        hitpath,nic,xfree (default all)\n"
+	       "  --mode LIST        hitpath,nic,xfree,xsplit (default all)\n"
 	       "  --alg NAME         tree algorithm (classic)\n"
 	       "  --lock L|T,C,D     lock strategy for all, or tree,cpu,depot "
 	       "(mutex)\n"
@@ -212,7 +216,8 @@ static void parse_args(int argc, char **argv)
 
 		if (!((n == 7 && !strncmp(p, "hitpath", 7)) ||
 		      (n == 3 && !strncmp(p, "nic", 3)) ||
-		      (n == 5 && !strncmp(p, "xfree", 5))))
+		      (n == 5 && !strncmp(p, "xfree", 5)) ||
+		      (n == 6 && !strncmp(p, "xsplit", 6))))
 			die_usage("unknown mode in '%s'", o.modes);
 		p += n;
 		if (*p)
@@ -385,6 +390,7 @@ struct wthread {
 	uint64_t maps, unmaps, fails;
 	uint64_t ns;
 	pthread_barrier_t *bar;
+	bool producer;
 	_Atomic unsigned int *producers_left;
 } __lab_cacheline_aligned;
 
@@ -489,7 +495,7 @@ static void *xfree_main(void *arg)
 	lab_prng_seed(&rng, 4242 + w->id);
 	pthread_barrier_wait(w->bar);
 	t0 = lab_now_ns();
-	while (i < o.ops) {
+	while (w->producer && i < o.ops) {
 		unsigned long s, p;
 
 		drain(w);
@@ -511,9 +517,10 @@ static void *xfree_main(void *arg)
 		w->maps++;
 		spsc_push(&w->out, p, s);
 	}
-	w->ns = lab_now_ns() - t0;
+	w->ns = w->producer ? lab_now_ns() - t0 : 0;
 	/* Keep freeing for the previous thread until every producer ends. */
-	atomic_fetch_sub(w->producers_left, 1);
+	if (w->producer)
+		atomic_fetch_sub(w->producers_left, 1);
 	while (atomic_load(w->producers_left))
 		if (!drain(w))
 			sched_yield();
@@ -530,13 +537,13 @@ struct mt_result {
 	struct rates r;
 };
 
-static struct mt_result run_mt(const char *mode, bool xfree)
+static struct mt_result run_mt(const char *mode, bool xfree, bool split)
 {
 	unsigned int n = o.threads ? (unsigned int)o.threads : ncpus;
 	struct wthread *w = aligned_alloc(LAB_CACHELINE, n * sizeof(*w));
 	struct iovad *d = make_domain(true);
 	struct mt_result res = { .mode = mode, .threads = n };
-	_Atomic unsigned int left = n;
+	_Atomic unsigned int left = split ? (n + 1) / 2 : n;
 	pthread_barrier_t bar;
 	uint64_t max_ns = 0;
 
@@ -547,6 +554,7 @@ static struct mt_result run_mt(const char *mode, bool xfree)
 		w[i].d = d;
 		w[i].bar = &bar;
 		w[i].producers_left = &left;
+		w[i].producer = !split || i % 2 == 0;
 		w[i].out.cap = o.ring;
 		w[i].out.pfn = calloc(o.ring, sizeof(unsigned long));
 		w[i].out.size = calloc(o.ring, sizeof(unsigned long));
@@ -606,7 +614,7 @@ static void json_rates(struct lab_json *j, const struct rates *r)
 int main(int argc, char **argv)
 {
 	struct hit_result hr[2];
-	struct mt_result mr[2];
+	struct mt_result mr[3];
 	int nhr = 0, nmr = 0;
 
 	parse_args(argc, argv);
@@ -644,9 +652,11 @@ int main(int argc, char **argv)
 		}
 	}
 	if (mode_on("nic"))
-		mr[nmr++] = run_mt("nic", false);
+		mr[nmr++] = run_mt("nic", false, false);
 	if (mode_on("xfree"))
-		mr[nmr++] = run_mt("xfree", true);
+		mr[nmr++] = run_mt("xfree", true, false);
+	if (mode_on("xsplit"))
+		mr[nmr++] = run_mt("xsplit", true, true);
 	for (int i = 0; i < nmr; i++) {
 		const struct rates *r = &mr[i].r;
 
