@@ -108,59 +108,76 @@ static int meas_push(struct iova_scen *s, unsigned long pfn)
 }
 
 /*
- * Allocate @count * num / den ranges at @limit (compact, top-down, so
- * every algorithm places them identically), then free all but @count of
- * them chosen at random. With @keep, the survivors become the measured
- * class. Stores the lowest pfn allocated in *@lowest.
+ * Lay out @count * num / den ranges of the request mix top-down from
+ * @limit, each directly below the previous one at the alignment it asks
+ * for (what a run of allocations into empty space does, alignment holes
+ * included), then keep @count of them chosen at random: the rest are the
+ * holes that frees would have left. The kept ranges are created with
+ * reserve_iova(), so the tree is the same whatever the algorithm (highest
+ * fit and classic's first fit would place mixed alignments differently).
+ * With @keep, the kept ranges become the measured class. Stores the
+ * lowest pfn laid out in *@lowest.
  */
 static int populate_part(struct iova_scen *s, struct lab_prng *r,
 			 unsigned long count, unsigned long num,
 			 unsigned long den, unsigned long limit, bool keep,
 			 unsigned long *lowest)
 {
+	unsigned long start = iova_domain_start_pfn(s->iovad);
 	unsigned long total = count + (count * (num - den) + den - 1) / den;
-	unsigned long *pfns = malloc(total * sizeof(*pfns));
+	unsigned long *lo = malloc(total * sizeof(*lo));
+	unsigned long *hi = malloc(total * sizeof(*hi));
+	unsigned long top = limit; /* highest free pfn so far */
 	struct iova_scen_req req;
-	unsigned long low = limit;
 	int ret = 0;
 
-	if (!pfns)
-		return -ENOMEM;
+	if (!count || !lo || !hi) {
+		ret = count ? -ENOMEM : -EINVAL;
+		goto out;
+	}
 	for (unsigned long i = 0; i < total; i++) {
-		struct iova *v;
+		unsigned long align = 1, p;
 
 		iova_scen_draw(r, limit, &req);
-		v = alloc_iova(s->iovad, req.size, req.limit_pfn,
-			       req.size_aligned);
-		if (!v) {
+		if (req.size_aligned)
+			while (align < req.size)
+				align <<= 1;
+		if (top < start || top - start + 1 < req.size) {
 			ret = -ENOSPC;
 			goto out;
 		}
-		pfns[i] = v->pfn_lo;
-		if (v->pfn_lo < low)
-			low = v->pfn_lo;
-	}
-	/* Partial Fisher-Yates: the first total - count slots are freed. */
-	for (unsigned long i = 0; i < total - count; i++) {
-		unsigned long j = i + lab_prng_below(r, total - i);
-		unsigned long t = pfns[i];
-
-		pfns[i] = pfns[j];
-		pfns[j] = t;
-		if (free_iova(s->iovad, pfns[i])) {
-			ret = -ENOENT;
+		p = (top - req.size + 1) & ~(align - 1);
+		if (p < start) {
+			ret = -ENOSPC;
 			goto out;
 		}
-	}
-	for (unsigned long i = total - count; keep && i < total; i++) {
-		ret = meas_push(s, pfns[i]);
-		if (ret)
-			goto out;
+		lo[i] = p;
+		hi[i] = p + req.size - 1;
+		top = p - 1;
 	}
 	if (lowest)
-		*lowest = low;
+		*lowest = top + 1;
+	/* Partial Fisher-Yates: the first total - count slots are holes. */
+	for (unsigned long i = 0; i < total - count; i++) {
+		unsigned long j = i + lab_prng_below(r, total - i), t;
+
+		t = lo[i], lo[i] = lo[j], lo[j] = t;
+		t = hi[i], hi[i] = hi[j], hi[j] = t;
+	}
+	for (unsigned long i = total - count; i < total; i++) {
+		if (!reserve_iova(s->iovad, lo[i], hi[i])) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		if (keep) {
+			ret = meas_push(s, lo[i]);
+			if (ret)
+				goto out;
+		}
+	}
 out:
-	free(pfns);
+	free(lo);
+	free(hi);
 	return ret;
 }
 
@@ -218,9 +235,9 @@ static int populate(struct iova_scen *s, uint64_t seed)
 	}
 }
 
-struct iova_scen *iova_scen_create(struct iova_domain *iovad,
-				   enum iova_scenario sc, unsigned long live,
-				   uint64_t seed)
+static struct iova_scen *create(struct iova_domain *iovad,
+				enum iova_scenario sc, unsigned long live,
+				uint64_t seed, unsigned int warmup)
 {
 	static const unsigned long limits[IOVA_SCEN_NR] = {
 		[IOVA_SCEN_HIGH32] = IOVA_SCEN_LIMIT32,
@@ -256,12 +273,29 @@ struct iova_scen *iova_scen_create(struct iova_domain *iovad,
 	/* the stream's generator is independent of the population's */
 	lab_prng_seed(&s->rng, seed ^ 0x5ce9a710a11cULL);
 	ret = populate(s, seed);
+	for (unsigned int i = 0; !ret && i < warmup; i++)
+		ret = iova_scen_step(s, NULL);
 	if (ret) {
 		iova_scen_destroy(s);
 		errno = -ret;
 		return NULL;
 	}
+	s->failures = 0;
 	return s;
+}
+
+struct iova_scen *iova_scen_create(struct iova_domain *iovad,
+				   enum iova_scenario sc, unsigned long live,
+				   uint64_t seed)
+{
+	return create(iovad, sc, live, seed, IOVA_SCEN_WARMUP);
+}
+
+struct iova_scen *iova_scen_create_cold(struct iova_domain *iovad,
+					enum iova_scenario sc,
+					unsigned long live, uint64_t seed)
+{
+	return create(iovad, sc, live, seed, 0);
 }
 
 void iova_scen_destroy(struct iova_scen *s)

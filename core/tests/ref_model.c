@@ -31,6 +31,7 @@ void ref_init(struct ref_model *m, unsigned long granule,
 	memset(m, 0, sizeof(*m));
 	m->start_pfn = start_pfn;
 	m->dma_32bit_pfn = 1UL << (32 - granule_shift(granule));
+	m->max_pfn = ~0UL >> granule_shift(granule);
 	m->max32_alloc_size = m->dma_32bit_pfn;
 	m->next_id = 1;
 }
@@ -100,8 +101,7 @@ long ref_find(const struct ref_model *m, unsigned long pfn)
 	return -1;
 }
 
-bool ref_is_free(const struct ref_model *m, unsigned long lo,
-		 unsigned long hi)
+bool ref_is_free(const struct ref_model *m, unsigned long lo, unsigned long hi)
 {
 	if (lo > hi || lo < m->start_pfn)
 		return false;
@@ -151,7 +151,7 @@ bool ref_reserve(struct ref_model *m, unsigned long lo, unsigned long hi)
 {
 	bool overlap = false;
 
-	if (lo > hi)
+	if (lo > hi || hi > m->max_pfn)
 		return false;
 	for (size_t i = 0; i < m->n; i++) {
 		struct ref_range *r = &m->r[i];
@@ -255,7 +255,7 @@ bool classic_alloc(struct classic_model *c, unsigned long size,
 		return false;
 	}
 	curr = (long)idx_of(m, limit <= m->dma_32bit_pfn ? c->cached32_id :
-							     c->cached_id);
+							   c->cached_id);
 	retry_pfn = m->r[curr].hi;
 retry:
 	/* first fit walking down from curr: the kernel's rb_prev loop */

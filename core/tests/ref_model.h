@@ -27,6 +27,7 @@ struct ref_model {
 	size_t n, cap;
 	unsigned long start_pfn;
 	unsigned long dma_32bit_pfn;
+	unsigned long max_pfn; /* ~0UL >> granule shift: the last IOVA page */
 	unsigned long next_id;
 	/* maxgap/gap32 series: size of the last failed 32-bit search */
 	unsigned long max32_alloc_size;
@@ -48,8 +49,7 @@ bool ref_highest_fit(const struct ref_model *m, unsigned long size,
 		     unsigned long *pfn);
 
 /* Is [lo, hi] free of every range (and inside [start_pfn, ...])? */
-bool ref_is_free(const struct ref_model *m, unsigned long lo,
-		 unsigned long hi);
+bool ref_is_free(const struct ref_model *m, unsigned long lo, unsigned long hi);
 
 /* Index of the range holding @pfn, or -1. */
 long ref_find(const struct ref_model *m, unsigned long pfn);
@@ -70,7 +70,8 @@ bool ref_free(struct ref_model *m, unsigned long pfn);
  * reserve_iova(lo, hi) with the kernel's merge rules: walking ranges in
  * address order, each overlapping range is widened down to the
  * reservation's low end, the reservation's low end then moves past it;
- * a remainder becomes a new range. Returns false when lo > hi.
+ * a remainder becomes a new range. Returns false when lo > hi or hi lies
+ * beyond the address space (max_pfn), as the kernel refuses those.
  */
 bool ref_reserve(struct ref_model *m, unsigned long lo, unsigned long hi);
 

@@ -159,20 +159,24 @@ static void do_alloc(struct run *t)
 		unsigned long lo = v->pfn_lo, hi = v->pfn_hi;
 
 		if (hi < lo || hi - lo + 1 != size)
-			fail(t, "alloc %lu below %lu%s: range [%lu, %lu] has "
-			     "the wrong size", size, limit, aligned ? " A" : "",
-			     lo, hi);
+			fail(t,
+			     "alloc %lu below %lu%s: range [%lu, %lu] has "
+			     "the wrong size",
+			     size, limit, aligned ? " A" : "", lo, hi);
 		if (lo < t->m->start_pfn || hi > limit)
-			fail(t, "alloc %lu below %lu%s: [%lu, %lu] out of "
-			     "bounds (start_pfn %lu)", size, limit,
-			     aligned ? " A" : "", lo, hi, t->m->start_pfn);
+			fail(t,
+			     "alloc %lu below %lu%s: [%lu, %lu] out of "
+			     "bounds (start_pfn %lu)",
+			     size, limit, aligned ? " A" : "", lo, hi,
+			     t->m->start_pfn);
 		if (lo & amask)
 			fail(t, "alloc %lu below %lu A: %lu not aligned", size,
 			     limit, lo);
 		if (!ref_is_free(t->m, lo, hi))
-			fail(t, "alloc %lu below %lu%s: [%lu, %lu] overlaps a "
-			     "live range", size, limit, aligned ? " A" : "",
-			     lo, hi);
+			fail(t,
+			     "alloc %lu below %lu%s: [%lu, %lu] overlaps a "
+			     "live range",
+			     size, limit, aligned ? " A" : "", lo, hi);
 	} else {
 		t->fails++;
 	}
@@ -183,9 +187,10 @@ static void do_alloc(struct run *t)
 		/* the model is independent of the highest-fit model: a
 		 * walk failure must also mean that nothing fits */
 		if (!want_ok && !shortcut && fits)
-			fail(t, "classic model failed %lu below %lu%s while "
-			     "%lu fits (model bug)", size, limit,
-			     aligned ? " A" : "", fit);
+			fail(t,
+			     "classic model failed %lu below %lu%s while "
+			     "%lu fits (model bug)",
+			     size, limit, aligned ? " A" : "", fit);
 		break;
 	case IOVA_ALG_ANYLIMIT:
 		want_ok = fits;
@@ -201,18 +206,22 @@ static void do_alloc(struct run *t)
 	if (shortcut)
 		t->shortcuts++;
 	if (!v && want_ok)
-		fail(t, "alloc %lu below %lu%s failed; model places it at "
-		     "%lu (highest fit %s%lu)", size, limit,
-		     aligned ? " A" : "", want, fits ? "" : "none ",
-		     fits ? fit : 0);
+		fail(t,
+		     "alloc %lu below %lu%s failed; model places it at "
+		     "%lu (highest fit %s%lu)",
+		     size, limit, aligned ? " A" : "", want,
+		     fits ? "" : "none ", fits ? fit : 0);
 	if (v && !want_ok)
-		fail(t, "alloc %lu below %lu%s returned %lu; model fails "
-		     "(%s)", size, limit, aligned ? " A" : "", v->pfn_lo,
+		fail(t,
+		     "alloc %lu below %lu%s returned %lu; model fails "
+		     "(%s)",
+		     size, limit, aligned ? " A" : "", v->pfn_lo,
 		     shortcut ? "max32_alloc_size short-cut" : "nothing fits");
 	if (v && v->pfn_lo != want)
-		fail(t, "alloc %lu below %lu%s returned %lu; model says %lu "
-		     "(highest fit %lu)", size, limit, aligned ? " A" : "",
-		     v->pfn_lo, want, fit);
+		fail(t,
+		     "alloc %lu below %lu%s returned %lu; model says %lu "
+		     "(highest fit %lu)",
+		     size, limit, aligned ? " A" : "", v->pfn_lo, want, fit);
 }
 
 /* A random live range's index in the model, anchor excluded; -1: none. */
@@ -295,19 +304,27 @@ static void do_reserve(struct run *t)
 {
 	unsigned long lo = pick_pfn(t), len, hi;
 	struct iova *v;
+	bool want;
 
 	if (lo < t->m->start_pfn)
 		lo = t->m->start_pfn;
 	len = lab_prng_below(&t->r, 3) ? lab_prng_range(&t->r, 1, 8) :
-					       lab_prng_range(&t->r, 1, 4096);
+					 lab_prng_range(&t->r, 1, 4096);
 	hi = lo + len - 1;
 	if (t->alg == IOVA_ALG_CLASSIC)
-		classic_reserve(&t->cm, lo, hi);
+		want = classic_reserve(&t->cm, lo, hi);
 	else
-		ref_reserve(t->m, lo, hi);
+		want = ref_reserve(t->m, lo, hi);
 	v = reserve_iova(t->d, lo, hi);
-	if (!v)
-		fail(t, "reserve [%lu, %lu] failed", lo, hi);
+	if (!v != !want)
+		fail(t, "reserve [%lu, %lu]: domain %s, model %s", lo, hi,
+		     v ? "ok" : "fail", want ? "ok" : "fail");
+	/* the kernel returns the range it finished in: it holds hi */
+	if (v && (v->pfn_lo > hi || v->pfn_hi < hi))
+		fail(t,
+		     "reserve [%lu, %lu] returned [%lu, %lu], which does "
+		     "not hold %lu",
+		     lo, hi, v->pfn_lo, v->pfn_hi, hi);
 	t->reserves++;
 	compare_all(t, "after reserve");
 }
@@ -390,9 +407,8 @@ int main(int argc, char **argv)
 	       "frees, %llu finds, %llu reserves: all agree with the model\n",
 	       argv[1], (unsigned long long)seeds, (unsigned long long)ops,
 	       (unsigned long long)tot.allocs, (unsigned long long)tot.fails,
-	       (unsigned long long)tot.shortcuts,
-	       (unsigned long long)tot.frees, (unsigned long long)tot.misses,
-	       (unsigned long long)tot.finds,
+	       (unsigned long long)tot.shortcuts, (unsigned long long)tot.frees,
+	       (unsigned long long)tot.misses, (unsigned long long)tot.finds,
 	       (unsigned long long)tot.reserves);
 	return 0;
 }

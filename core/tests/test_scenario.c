@@ -17,15 +17,16 @@
 
 static int failures;
 
-#define CHECK(cond, ...)                                                     \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			fprintf(stderr, "test_scenario: FAIL %s:%d: ",       \
-				__FILE__, __LINE__);                         \
-			fprintf(stderr, __VA_ARGS__);                        \
-			fputc('\n', stderr);                                 \
-			failures++;                                          \
-		}                                                            \
+#define CHECK(cond, ...)                                                 \
+	do {                                                             \
+		if (!(cond)) {                                           \
+			fprintf(stderr,                                  \
+				"test_scenario: FAIL %s:%d: ", __FILE__, \
+				__LINE__);                               \
+			fprintf(stderr, __VA_ARGS__);                    \
+			fputc('\n', stderr);                             \
+			failures++;                                      \
+		}                                                        \
 	} while (0)
 
 struct layout {
@@ -55,8 +56,7 @@ static void snapshot(struct iova_domain *d, struct layout *l)
 
 static bool same_layout(const struct layout *a, const struct layout *b)
 {
-	return a->n == b->n &&
-	       !memcmp(a->lo, b->lo, a->n * sizeof(*a->lo)) &&
+	return a->n == b->n && !memcmp(a->lo, b->lo, a->n * sizeof(*a->lo)) &&
 	       !memcmp(a->hi, b->hi, a->n * sizeof(*a->hi));
 }
 
@@ -69,17 +69,18 @@ static void free_layout(struct layout *l)
 /* Run @steps measured steps; record the pfns handed out (0: failure). */
 static void run_stream(enum iova_alg alg, enum iova_scenario sc,
 		       unsigned long live, uint64_t seed, unsigned long steps,
-		       unsigned long *out, struct layout *pop)
+		       unsigned long *out, struct layout *pop, bool cold)
 {
-	struct iova_domain *d = iova_domain_create(alg, IOVA_SCEN_GRANULE,
-						   IOVA_SCEN_START_PFN);
+	struct iova_domain *d =
+		iova_domain_create(alg, IOVA_SCEN_GRANULE, IOVA_SCEN_START_PFN);
 	struct iova_scen *s;
 	struct iova_stats st;
 
 	CHECK(d, "domain create: %s", strerror(errno));
 	if (!d)
 		exit(1);
-	s = iova_scen_create(d, sc, live, seed);
+	s = cold ? iova_scen_create_cold(d, sc, live, seed) :
+		   iova_scen_create(d, sc, live, seed);
 	CHECK(s, "%s %s %lu: create: %s", iova_alg_name(alg),
 	      iova_scenario_name(sc), live, strerror(errno));
 	if (!s)
@@ -98,13 +99,11 @@ static void run_stream(enum iova_alg alg, enum iova_scenario sc,
 		int ret;
 
 		iova_scen_next(s, &req);
-		CHECK(req.size >= 1 && req.size <= 256, "size %lu",
-		      req.size);
-		CHECK(req.limit_pfn == (sc == IOVA_SCEN_HIGH40 ?
-						IOVA_SCEN_LIMIT40 :
-					sc == IOVA_SCEN_CHURN ?
-						IOVA_SCEN_LIMIT48 :
-						IOVA_SCEN_LIMIT32),
+		CHECK(req.size >= 1 && req.size <= 256, "size %lu", req.size);
+		CHECK(req.limit_pfn ==
+			      (sc == IOVA_SCEN_HIGH40 ? IOVA_SCEN_LIMIT40 :
+			       sc == IOVA_SCEN_CHURN  ? IOVA_SCEN_LIMIT48 :
+							IOVA_SCEN_LIMIT32),
 		      "limit %lu", req.limit_pfn);
 		v = alloc_iova(d, req.size, req.limit_pfn, req.size_aligned);
 		out[i] = v ? v->pfn_lo : 0;
@@ -176,20 +175,25 @@ int main(int argc, char **argv)
 		if (!a || !b)
 			abort();
 		/* the population is the same tree for every algorithm */
-		run_stream(IOVA_ALG_ANYLIMIT, sc, live, 7, steps, a, &ref);
+		run_stream(IOVA_ALG_ANYLIMIT, sc, live, 7, steps, a, &ref,
+			   true);
 		for (int alg = 0; alg < IOVA_ALG_NR; alg++) {
-			run_stream(alg, sc, live, 7, steps, b, &other);
+			run_stream(alg, sc, live, 7, steps, b, &other, true);
 			CHECK(same_layout(&ref, &other),
 			      "%s: %s population differs from anylimit's",
 			      iova_scenario_name(sc), iova_alg_name(alg));
 			free_layout(&other);
 		}
 		/* same seed, same answers; another seed, another tree */
-		run_stream(IOVA_ALG_ANYLIMIT, sc, live, 7, steps, b, NULL);
+		run_stream(IOVA_ALG_CLASSIC, sc, live, 7, steps, a, NULL,
+			   false);
+		run_stream(IOVA_ALG_CLASSIC, sc, live, 7, steps, b, NULL,
+			   false);
 		CHECK(!memcmp(a, b, steps * sizeof(*a)),
 		      "%s: the stream is not deterministic",
 		      iova_scenario_name(sc));
-		run_stream(IOVA_ALG_ANYLIMIT, sc, live, 8, steps, b, &other);
+		run_stream(IOVA_ALG_ANYLIMIT, sc, live, 8, steps, b, &other,
+			   true);
 		CHECK(!same_layout(&ref, &other),
 		      "%s: seeds 7 and 8 gave the same tree",
 		      iova_scenario_name(sc));
@@ -201,7 +205,8 @@ int main(int argc, char **argv)
 	if (failures)
 		return 1;
 	printf("test_scenario: %d scenarios x %d algorithms at %llu live "
-	       "ranges, %llu steps: ok\n", IOVA_SCEN_NR, IOVA_ALG_NR,
-	       (unsigned long long)live, (unsigned long long)steps);
+	       "ranges, %llu steps: ok\n",
+	       IOVA_SCEN_NR, IOVA_ALG_NR, (unsigned long long)live,
+	       (unsigned long long)steps);
 	return 0;
 }

@@ -22,10 +22,12 @@
  *
  * Everything is a function of (scenario, live, seed) and of the allocator's
  * answers: two runs with the same arguments on the same algorithm issue
- * the same operations. The population (before the first iova_scen_next)
- * is the same tree for every algorithm: it uses only compact top-down
- * allocations (where all four algorithms place ranges identically),
- * frees by address and at most one reserve.
+ * the same operations. The population is the same tree for every
+ * algorithm: it is laid out by the generator (top-down runs of the request
+ * mix with random holes) and created with reserve_iova(), then
+ * IOVA_SCEN_WARMUP unmeasured steps of the stream let per-algorithm state
+ * (classic's cached nodes, max32_alloc_size) settle as allocations would
+ * have left it.
  *
  * Not thread-safe: one scenario drives one domain from one thread, and the
  * domain must not be changed behind its back.
@@ -44,6 +46,9 @@
 #define IOVA_SCEN_LIMIT32 ((1UL << 20) - 1)
 #define IOVA_SCEN_LIMIT40 ((1UL << 28) - 1)
 #define IOVA_SCEN_LIMIT48 ((1UL << 36) - 1)
+
+/* Unmeasured stream steps iova_scen_create() runs after populating. */
+#define IOVA_SCEN_WARMUP 32
 
 /* Smallest and largest live counts a scenario accepts. */
 #define IOVA_SCEN_MIN_LIVE 64UL
@@ -80,17 +85,25 @@ struct iova_scen;
 /*
  * Populate @iovad, which must be empty and created with granule
  * IOVA_SCEN_GRANULE and start_pfn IOVA_SCEN_START_PFN, to exactly @live
- * ranges (iova_stats.live == @live) for scenario @sc, using @seed.
+ * ranges (iova_stats.live == @live) for scenario @sc, using @seed, then
+ * run IOVA_SCEN_WARMUP steps of the stream (iova_scen_failures() starts
+ * at 0 after them).
  * Returns the scenario, or NULL with errno set: EINVAL (bad scenario, live
  * outside [IOVA_SCEN_MIN_LIVE, IOVA_SCEN_MAX_LIVE], domain not empty or
- * of another geometry), ENOSPC (an allocation of the population failed:
- * an allocator bug, since the population always fits), ENOENT (freeing a
- * range the population allocated failed: an allocator bug) or ENOMEM.
- * On failure the domain may hold part of the population.
+ * of another geometry), ENOSPC (the layout does not fit below its limit:
+ * cannot happen with the built-in mix), ENOENT (a warm-up free failed: an
+ * allocator bug) or ENOMEM (including reserve_iova returning NULL). On
+ * failure the domain may hold part of the population.
  */
 struct iova_scen *iova_scen_create(struct iova_domain *iovad,
 				   enum iova_scenario sc, unsigned long live,
 				   uint64_t seed);
+
+/* iova_scen_create() without the warm-up: the bare population, the same
+ * tree for every algorithm (tests compare it). */
+struct iova_scen *iova_scen_create_cold(struct iova_domain *iovad,
+					enum iova_scenario sc,
+					unsigned long live, uint64_t seed);
 
 /* Free the scenario's bookkeeping; the domain is left as it is. */
 void iova_scen_destroy(struct iova_scen *s);
