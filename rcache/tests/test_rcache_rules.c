@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "iovalab/lock.h"
+#include "iovalab/lock_stat.h"
 #include "iovalab/rcache.h"
 
 static int failures;
@@ -537,6 +538,40 @@ static void test_check_catches(void)
 	iovad_destroy(d);
 }
 
+/* lock_stats: the locks count what the fast path takes. */
+static void test_lock_stats(void)
+{
+	struct lab_lock_stats *ls = malloc(sizeof(*ls));
+	struct iovad_attr a;
+	struct iovad *d;
+	unsigned long p = 0;
+	int cpu = sched_getcpu();
+
+	iovad_attr_init(&a);
+	a.tree_lock = a.cpu_lock = a.depot_lock = lock_name;
+	a.trim_period_ns = 0;
+	a.lock_stats = true;
+	d = iovad_create(&a);
+	EXPECT(d != NULL && ls != NULL && cpu >= 0);
+	if (!d || !ls || cpu < 0)
+		goto out;
+	for (int i = 0; i < 10; i++) {
+		p = alloc_iova_fast(d, 1, 0xfffff, false);
+		free_iova_fast(d, p, 1);
+	}
+	/* One miss went to the tree; nine hits and ten frees did not. */
+	lab_lock_stats_read(iovad_tree_lock(d), ls);
+	EXPECT_EQ(ls->acquisitions, 1);
+	lab_lock_stats_read(iovad_cpu_lock(d, (unsigned int)cpu, 0), ls);
+	EXPECT_EQ(ls->acquisitions, 20);
+	/* The first alloc found both magazines empty and looked there. */
+	lab_lock_stats_read(iovad_depot_lock(d, 0), ls);
+	EXPECT_EQ(ls->acquisitions, 1);
+out:
+	iovad_destroy(d);
+	free(ls);
+}
+
 #ifdef IOVALAB_CHECK
 /* Checking builds abort on a free_iova_fast of a range never handed out. */
 static void test_bad_free_aborts(void)
@@ -583,6 +618,7 @@ int main(int argc, char **argv)
 	test_tree_ops();
 	test_attr_errors();
 	test_check_catches();
+	test_lock_stats();
 #ifdef IOVALAB_CHECK
 	test_bad_free_aborts();
 #endif
