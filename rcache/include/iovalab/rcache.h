@@ -145,8 +145,8 @@ unsigned long alloc_iova_fast(struct iovad *iovad, unsigned long size,
 /*
  * Return a range from alloc_iova_fast(): @pfn is its pfn_lo, @size the size
  * passed to alloc_iova_fast (rounded the same way). Cached sizes go into
- * this CPU's magazine and stay allocated in the tree; larger sizes, or a
- * failed magazine allocation, free the range in the tree. Never fails; a
+ * this CPU's magazine and stay allocated in the tree; larger sizes (and
+ * size 0), or a failed magazine allocation, free the range in the tree. Never fails; a
  * pfn that is not a live fast-path range is a caller bug (debug builds
  * abort, iovad_check() reports it otherwise).
  */
