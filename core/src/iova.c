@@ -298,15 +298,15 @@ struct iova *find_iova_lockless(struct iova_domain *iovad, unsigned long pfn)
 			struct iova *iova = to_iova(rb);
 
 			if (pfn <
-			    __atomic_load_n(&iova->pfn_lo, __ATOMIC_RELAXED))
+			    __atomic_load_n(&iova->pfn_lo, __ATOMIC_ACQUIRE))
 				rb = rb_load_child(&rb->rb_left);
 			else if (pfn > __atomic_load_n(&iova->pfn_hi,
-						       __ATOMIC_RELAXED))
+						       __ATOMIC_ACQUIRE))
 				rb = rb_load_child(&rb->rb_right);
 			else
 				return iova == iovad->anchor ? NULL : iova;
 		}
-		atomic_thread_fence(memory_order_acquire);
+		/* every load above was acquire: this one comes after them */
 		if (!(seq & 1) &&
 		    atomic_load_explicit(&iovad->seq, memory_order_relaxed) ==
 			    seq)

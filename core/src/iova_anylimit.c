@@ -28,14 +28,27 @@
  *                 / \
  *               Pl   NULL
  *
- * Phase 1 walks root to leaf toward L, remembering each right turn (node,
- * its pfn_lo, gap and left child) on a small stack: the nodes read on the
- * way are the only path visits. Phase 2 takes the blocks from the top:
- * the straddling gap, then for each right turn from the deepest up, its own
+ * Phase 1 walks from the root toward L, remembering each right turn (node,
+ * pfn_lo, pfn_hi, gap, subtree maximum, left child: everything read during
+ * the visit) on a small stack, and the last left turn S. It stops early at
+ * a node whose subtree maximum is below the request once a left turn has
+ * been seen: nothing below can fit, and the straddling gap is then known
+ * from S alone (below). Phase 2 takes the blocks from the top: the
+ * straddling gap, then for each right turn from the deepest up, its own
  * gap, then its left subtree if that subtree's maximum gap can hold the
- * request. Phase 3 finds the highest fitting gap inside that subtree: go
- * right while the right child's maximum fits, else take the node's own gap
- * if it fits, else go left.
+ * request (a right turn whose whole-subtree maximum is too small is skipped
+ * without touching its left child). Phase 3 finds the highest fitting gap
+ * inside that subtree: go right while the right child's maximum fits, else
+ * take the node's own gap if it fits, else go left.
+ *
+ * The straddling gap from S: S's gap ends at S.pfn_lo - 1 > L and starts
+ * right above S's predecessor. If S is the lowest range above L (the walk
+ * reached the bottom), that predecessor is P and the gap is [P.pfn_hi + 1,
+ * L] once clipped to L. If the walk stopped early and the lowest range above
+ * L lies deeper, S's predecessor is above L too, so [S.pfn_lo - S.gap, L]
+ * is empty, which is right: the real straddling gap is in the pruned
+ * subtree, smaller than the request. Without any left turn, every range is
+ * at or below L and the gap above the last one (P, the rightmost) is used.
  *
  * Invariant of phases 2 and 3: every gap above the current candidate and
  * below L has been rejected (or pruned: its subtree maximum is < size).
@@ -73,6 +86,7 @@ struct al_frame {
 	unsigned long pfn_lo;
 	unsigned long pfn_hi;
 	unsigned long gap;
+	unsigned long max_gap; /* subtree maximum */
 	struct rb_node *left;
 };
 
@@ -107,6 +121,7 @@ static inline void al_read(struct al_frame *f, struct rb_node *rb)
 	f->pfn_lo = g->iova.pfn_lo;
 	f->pfn_hi = g->iova.pfn_hi;
 	f->gap = g->gap_to_prev;
+	f->max_gap = g->subtree_max_gap;
 	f->left = rb->rb_left;
 }
 
@@ -161,9 +176,9 @@ static int anylimit_alloc(struct iova_domain *iovad, struct iova *new,
 {
 	struct al_frame path[AL_MAX_DEPTH];
 	struct rb_node *rb = iovad->rbroot.rb_node, *last = NULL, *gap_node;
+	const struct iova_gap_node *s = NULL;
 	unsigned long v = 0, lo, pfn;
 	int depth = 0;
-	bool straddle;
 
 	if (limit_pfn < iovad->start_pfn)
 		return -ENOSPC;
@@ -171,37 +186,45 @@ static int anylimit_alloc(struct iova_domain *iovad, struct iova *new,
 
 	/* Phase 1: toward L, stacking the right turns. */
 	while (rb) {
+		const struct iova_gap_node *g = to_gap(rb);
+
 		v++;
 		last = rb;
-		if (to_iova(rb)->pfn_lo <= limit_pfn) {
+		if (s && g->subtree_max_gap < size)
+			break;
+		if (g->iova.pfn_lo <= limit_pfn) {
 			al_read(&path[depth++], rb);
 			rb = rb->rb_right;
 		} else {
+			s = g;
 			rb = rb->rb_left;
 		}
 	}
 
-	/* Phase 2a: the gap straddling L, which needs no gap field. */
-	lo = iovad->start_pfn;
-	straddle = true;
-	if (depth) {
-		unsigned long hi = path[depth - 1].pfn_hi;
-
-		if (hi >= limit_pfn)
-			straddle = false;
-		else if (hi + 1 > lo)
-			lo = hi + 1;
-	}
-	if (straddle && al_fit(lo, limit_pfn, size, align_mask, &pfn)) {
-		/* the slot where phase 1 fell off the tree is its place */
+	/* Phase 2a: the gap straddling L. */
+	if (s) {
+		lo = s->iova.pfn_lo - s->gap_to_prev;
+		gap_node = (struct rb_node *)&s->iova.node;
+	} else {
+		/* every range is at or below L: above the last one */
+		lo = depth ? path[depth - 1].pfn_hi + 1 : iovad->start_pfn;
+		if (lo < iovad->start_pfn)
+			lo = iovad->start_pfn;
 		gap_node = last;
-		goto found;
 	}
+	if ((s ? s->gap_to_prev :
+		 !depth || path[depth - 1].pfn_hi < limit_pfn) &&
+	    al_fit(lo, limit_pfn, size, align_mask, &pfn))
+		goto found;
 
 	/* Phase 2b: right turns from the deepest up. */
 	while (depth--) {
 		const struct al_frame *f = &path[depth];
 
+		/* nothing in f's whole subtree is big enough: skip it
+		 * without touching its left child */
+		if (f->max_gap < size)
+			continue;
 		if (al_frame_fit(f, size, align_mask, &pfn)) {
 			gap_node = f->node;
 			goto found;

@@ -81,14 +81,19 @@ static inline struct iova *to_iova(const struct rb_node *node)
 	return rb_entry(node, struct iova, node);
 }
 
-/* Seqcount writer side (Boehm, "Can seqlocks get along with PL atomics"). */
+/*
+ * Seqcount writer side. No fences (ThreadSanitizer does not model them):
+ * every store a lockless reader can see is a release store (child pointers,
+ * pfns), so a reader that sees any of them also sees the odd count stored
+ * before it; the even count is stored with release after all of them.
+ * Readers load with acquire and check the count again at the end.
+ */
 static inline void iova_write_begin(struct iova_domain *iovad)
 {
 	unsigned long s =
 		atomic_load_explicit(&iovad->seq, memory_order_relaxed);
 
 	atomic_store_explicit(&iovad->seq, s + 1, memory_order_relaxed);
-	atomic_thread_fence(memory_order_release);
 }
 
 static inline void iova_write_end(struct iova_domain *iovad)
@@ -102,7 +107,7 @@ static inline void iova_write_end(struct iova_domain *iovad)
 /* pfn stores to a node that lockless readers may be looking at. */
 static inline void iova_store_pfn(unsigned long *field, unsigned long pfn)
 {
-	__atomic_store_n(field, pfn, __ATOMIC_RELAXED);
+	__atomic_store_n(field, pfn, __ATOMIC_RELEASE);
 }
 
 /*

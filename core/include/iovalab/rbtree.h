@@ -11,8 +11,9 @@
  * colour), which keeps struct rb_node at three words (24 bytes on LP64).
  *
  * Lockless lookups: the writer (one at a time, serialised by the caller)
- * stores every child pointer of a linked node with a relaxed atomic store
- * and publishes a new node with a release store (rb_link_node()). Every
+ * stores every child pointer of a linked node with an atomic store
+ * (WRITE_ONCE; release ordering, see rb_store_child()) and publishes a new
+ * node with a release store (rb_link_node()). Every
  * rotation first cuts the edge that moves a subtree and only then adds the
  * edge that points back up, so a reader following child pointers with
  * rb_load_child() never sees a cycle: it may miss nodes while the tree is
@@ -74,10 +75,16 @@ static inline bool rb_empty_node(const struct rb_node *node)
 	return node->__rb_parent_color == (unsigned long)node;
 }
 
-/* Writer-side store of a child (or root) pointer of a linked tree. */
+/*
+ * Writer-side store of a child (or root) pointer of a linked tree. Release
+ * (a plain store on x86) so that a reader who sees it also sees everything
+ * the writer did before, including a sequence count bumped before the tree
+ * change: readers detect a concurrent change without fences, which
+ * ThreadSanitizer does not model.
+ */
 static inline void rb_store_child(struct rb_node **link, struct rb_node *node)
 {
-	__atomic_store_n(link, node, __ATOMIC_RELAXED);
+	__atomic_store_n(link, node, __ATOMIC_RELEASE);
 }
 
 /*
