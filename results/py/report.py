@@ -755,23 +755,102 @@ class Renderer:
     def section_lockbench(self):
         self.md.append("## Lock microbenchmarks (lock-bench)\n")
         if not self.d.lockbench:
-            self.skip("lock-bench table", "no lock-bench JSON")
+            self.skip("lock-bench charts", "no lock-bench JSON")
             self.md.append("*Not available: no lock-bench JSON.*\n")
             return
         for fname, doc in self.d.lockbench:
-            self.md.append("From `%s`.\n" % fname)
-            for key, val in doc.items():
+            meta = doc.get("meta") or {}
+            self.md.append("From `%s` (%s).\n" % (fname, ", ".join(
+                "%s %s" % (k, meta[k]) for k in sorted(meta)
+                if not isinstance(meta[k], (dict, list)))))
+            unc = [r for r in doc.get("uncontended") or []
+                   if isinstance(r, dict) and num(r.get("ns")) is not None]
+            if unc:
+                self.md.append("### Uncontended acquire+release\n")
+                ch = gp.Chart(slug("lockbench-uncontended",
+                                   fname[:-5] if len(self.d.lockbench) > 1
+                                   else ""),
+                              "Uncontended acquire+release, one thread"
+                              " (lock-bench)", self.footer)
+                p = ch.panel(xlabel="", ylabel="ns per acquire+release")
+                p.set("set style data histograms")
+                p.set("set style histogram clustered gap 1")
+                p.set("set style fill solid 0.85 border -1")
+                p.set("set boxwidth 0.9")
+                p.set("set xtics rotate by -35 left")
+                p.set("set yrange [0:*]")
+                p.set("set key outside right top")
+                b = ch.block([(str(r.get("lock")), num(r.get("ns")),
+                               num(r.get("read_ns"))) for r in unc])
+                p.plot("%s using 2:xtic(1) title \"exclusive (lock/unlock)\""
+                       " lc rgb \"#1f77b4\"" % b)
+                p.plot("%s using 3 title \"read side (read_lock/unlock)\""
+                       " lc rgb \"#ff7f0e\"" % b)
+                self.md.append(self.draw(ch) + "\n")
+                self.md.append(table(
+                    ["lock", "peer", "ns", "cycles", "read ns",
+                     "read cycles"],
+                    [[r.get("lock"), "ck" if r.get("ck") else "ours",
+                      fmt_g(num(r.get("ns"))), fmt_g(num(r.get("cycles"))),
+                      fmt_g(num(r.get("read_ns"))),
+                      fmt_g(num(r.get("read_cycles")))] for r in unc])
+                    + "\n")
+            thr = [r for r in doc.get("throughput") or []
+                   if isinstance(r, dict) and num(r.get("ops_per_sec"))]
+            order = {}
+            for r in thr:
+                order.setdefault(str(r.get("cs")), num(r.get("cs_iters"), 0))
+            for cs in sorted(order, key=lambda c: (order[c], c)):
+                rows = [r for r in thr if str(r.get("cs")) == cs]
+                iters = rows[0].get("cs_iters")
+                curves = {}
+                over = set()
+                fair = {}
+                for r in rows:
+                    n = int(num(r.get("threads"), 0))
+                    curves.setdefault(str(r.get("lock")), {})[n] = \
+                        num(r.get("ops_per_sec"))
+                    fair[(str(r.get("lock")), n)] = r
+                    if r.get("oversubscribed"):
+                        over.add(n)
+                dims = "%s critical section (%s shared-line increments)" % (
+                    cs, iters)
+                self.md.append(self.scaling_chart(
+                    slug("lockbench-throughput", cs),
+                    "Lock throughput vs threads (lock-bench): " + dims,
+                    "lock-bench, " + dims, list(curves.items()), over))
+                ns = sorted({n for _, n in fair})
+                locks = list(curves)
+                frows = []
+                for n in ns:
+                    row = ["%d%s" % (n, " (oversub)" if n in over else "")]
+                    for lk in locks:
+                        r = fair.get((lk, n))
+                        row.append("–" if r is None else "%s / %s"
+                                   % (fmt_g(num(r.get("jain")), 3),
+                                      fmt_g(num(r.get("max_over_min")), 3)))
+                    frows.append(row)
+                self.md.append("\nFairness: Jain's index / max÷min of "
+                               "per-thread acquisitions (1 / 1 = even):\n")
+                self.md.append(table(["threads"] + locks, frows) + "\n")
+            for key, title in (("indirection", "Interface indirection "
+                                "(direct inline call vs lab_lock())"),
+                               ("stats_overhead", "Statistics overhead "
+                                "(never enabled, disabled, enabled)")):
+                val = doc.get(key)
                 if not (isinstance(val, list) and val and
                         isinstance(val[0], dict)):
                     continue
-                cols = []
-                for row in val:
-                    for k, v in row.items():
-                        if k not in cols and not isinstance(v, (dict, list)):
-                            cols.append(k)
-                rows = [[_cell(row.get(k)) for k in cols] for row in val]
-                self.md.append("**%s**\n" % key)
-                self.md.append(table(cols, rows) + "\n")
+                self.md.append("### %s\n" % title)
+                self.md.append(_generic_table(val) + "\n")
+            known = {"tool", "meta", "uncontended", "throughput",
+                     "indirection", "stats_overhead"}
+            for key, val in doc.items():
+                if key in known or not (isinstance(val, list) and val and
+                                        isinstance(val[0], dict)):
+                    continue
+                self.md.append("### %s\n" % key)
+                self.md.append(_generic_table(val) + "\n")
 
     def section_gbench(self):
         self.md.append("## Google Benchmark results\n")
@@ -1031,6 +1110,15 @@ class Renderer:
         cmds.append("results/render %s" % _shq(self.root))
         out.append("```sh\n" + "\n".join(cmds) + "\n```\n")
         return out
+
+
+def _generic_table(rows):
+    cols = []
+    for row in rows:
+        for k, v in row.items():
+            if k not in cols and not isinstance(v, (dict, list)):
+                cols.append(k)
+    return table(cols, [[_cell(row.get(k)) for k in cols] for row in rows])
 
 
 def _worst(insts, hist_keys, k):

@@ -26,6 +26,8 @@ CHARTS = [
     "latency-mixed32-rcache-off-prefill100000",
     "hitrate", "lockwait-nic-rcache-off-tree",
     "tree-high32", "tree-high40", "tree-full32", "tree-churn",
+    "lockbench-uncontended", "lockbench-throughput-short",
+    "lockbench-throughput-long",
 ]
 
 
@@ -122,12 +124,20 @@ class Fixture(unittest.TestCase):
         self.assertIn("`BM_TreeAllocFree/anylimit/high32/1000` | median |",
                       rep)
         self.assertIn("| sweep duration | 187 s |", rep)
+        self.assertIn("| lock | peer | ns | cycles | read ns | read cycles |",
+                      rep)
+        self.assertIn("| ck-mcs | ck | 4.7 |", rep)
+        self.assertIn("| lock | direct_ns | interface_ns | delta_ns |", rep)
+        self.assertIn("| threads | ticket | mutex | ck-mcs |", rep)
 
     def test_usl(self):
         rep = self.report
         # fixture: nic rcache off mutex follows sigma 0.15 kappa 0.002
         self.assertIn("| workload nic, rcache off, alg anylimit | mutex |"
                       " 1–4 | 0.15 | 0.002 |", rep)
+        # lock-bench curves fit too (short section, mutex: 0.2 / 0.01)
+        self.assertIn("| lock-bench, short critical section (1 shared-line"
+                      " increments) | mutex | 1–4 | 0.2 | 0.01 |", rep)
         # two thread counts: refused, with the reason
         self.assertIn("USL fit: not done: 2 distinct thread counts within the 4 logical CPUs", rep)
 
