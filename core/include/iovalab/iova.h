@@ -11,8 +11,11 @@
  * Concurrency: a domain is NOT internally locked. Callers serialise every
  * mutating call (alloc_iova, free_iova, __free_iova, reserve_iova) and
  * find_iova with one lock, as the kernel does with iova_rbtree_lock; the
- * rcache layer owns that lock. The one exception is find_iova_lockless(),
- * which may run concurrently with one writer (see there).
+ * rcache layer owns that lock. find_iova, iova_first/iova_next and
+ * iova_domain_check only read (no counters either), so several may run
+ * together under a shared (reader) lock. The one exception is
+ * find_iova_lockless(), which may run concurrently with one writer (see
+ * there). Algorithms and their quirks: core/README.md.
  */
 #ifndef IOVALAB_IOVA_H
 #define IOVALAB_IOVA_H
@@ -42,6 +45,12 @@ struct iova {
 	unsigned long pfn_hi; /* highest allocated pfn */
 	unsigned long pfn_lo; /* lowest allocated pfn */
 };
+
+/* Pfns in the range (the kernel's iova_size()). */
+static inline unsigned long iova_size(const struct iova *iova)
+{
+	return iova->pfn_hi - iova->pfn_lo + 1;
+}
 
 struct iova_domain;
 
@@ -74,11 +83,14 @@ size_t iova_slab_bytes(enum iova_alg alg);
  * dma_32bit_pfn is 1 << (32 - log2(granule)).
  * Returns NULL with errno EINVAL (bad alg/granule/start_pfn) or ENOMEM.
  */
-struct iova_domain *iova_domain_create(enum iova_alg alg,
-				       unsigned long granule,
+struct iova_domain *iova_domain_create(enum iova_alg alg, unsigned long granule,
 				       unsigned long start_pfn);
 
-/* Free every range and the domain. NULL is a no-op. */
+/*
+ * Free every range and the domain. NULL is a no-op. Nothing may run on the
+ * domain any more, lockless readers included: nodes are freed at once, not
+ * through the free hook.
+ */
 void iova_domain_put(struct iova_domain *iovad);
 
 enum iova_alg iova_domain_alg(const struct iova_domain *iovad);
@@ -91,12 +103,15 @@ unsigned long iova_domain_dma_32bit_pfn(const struct iova_domain *iovad);
  * Returns the new range, or NULL when: @size is 0; no fit was found (for
  * classic/maxgap/gap32 this includes max32_alloc_size short-cuts while
  * space remains: a documented quirk); @limit_pfn < start_pfn; or memory
- * ran out.
+ * ran out. classic, maxgap and gap32 keep an anchor range at pfn
+ * ULONG_MAX, so their highest usable pfn is ULONG_MAX - 1 (a @limit_pfn of
+ * ULONG_MAX acts as ULONG_MAX - 1 there instead of wrapping as
+ * limit_pfn + 1 would in the kernel); anylimit can use every pfn.
  */
 struct iova *alloc_iova(struct iova_domain *iovad, unsigned long size,
 			unsigned long limit_pfn, bool size_aligned);
 
-/* The range containing @pfn, or NULL. */
+/* The range containing @pfn, or NULL (never the anchor). */
 struct iova *find_iova(struct iova_domain *iovad, unsigned long pfn);
 
 /*
@@ -105,7 +120,9 @@ struct iova *find_iova(struct iova_domain *iovad, unsigned long pfn);
  * nodes' memory alive (RCU). Never loops, never dereferences a node that
  * was not linked at some point during the call; retries on the domain's
  * sequence count when a writer moved nodes, so a range that stayed in the
- * tree for the whole call is always found.
+ * tree for the whole call is always found. A non-NULL result held @pfn
+ * when it was read; read its pfns with atomic (acquire) loads, since
+ * reserve_iova may lower pfn_lo of a linked range in place.
  */
 struct iova *find_iova_lockless(struct iova_domain *iovad, unsigned long pfn);
 
@@ -120,9 +137,14 @@ int free_iova(struct iova_domain *iovad, unsigned long pfn);
 
 /*
  * Mark [pfn_lo, pfn_hi] as used so no allocation returns it, merging with
- * ranges it overlaps (kernel semantics: overlapping ranges are widened, the
- * rest becomes new ranges). Returns the range covering pfn_lo, or NULL when
- * pfn_lo > pfn_hi or memory ran out.
+ * ranges it overlaps (kernel semantics: the first overlapping range is
+ * widened down to pfn_lo, each later one down to the end of the one before,
+ * and what sticks out above the last becomes one new range). The range may
+ * lie below start_pfn, as in the kernel. Returns the range that covers
+ * pfn_hi (the new one, or the existing one the request ended in), or NULL
+ * when pfn_lo > pfn_hi, pfn_hi > ULONG_MAX >> log2(granule) (the kernel's
+ * "nonsensical pfn" check, which also keeps the anchor out of reach), or
+ * memory ran out (then nothing changed).
  */
 struct iova *reserve_iova(struct iova_domain *iovad, unsigned long pfn_lo,
 			  unsigned long pfn_hi);
@@ -137,15 +159,20 @@ void iova_domain_set_free_hook(struct iova_domain *iovad, iova_free_fn fn,
 			       void *arg);
 
 /* Copy the domain's counters (caller holds the domain's lock). */
-void iova_domain_stats(const struct iova_domain *iovad,
-		       struct iova_stats *st);
+void iova_domain_stats(const struct iova_domain *iovad, struct iova_stats *st);
 
 /*
  * Full invariant check, O(n): red-black rules (root black, no red-red,
- * equal black height), parent pointers, key order, no overlaps, every range
- * within [start_pfn, ULONG_MAX], every augmented field recomputed from
- * scratch, cached nodes (classic) pointing into the tree. Returns 0, or
- * -EUCLEAN with a description of the first violation in @msg.
+ * equal black height), parent pointers, key order, no overlaps, pfn_lo <=
+ * pfn_hi and nothing on the anchor's pfn, the anchor present and last
+ * (classic/maxgap/gap32) or absent (anylimit), the live count, every
+ * augmented field (gap_to_prev, clamped_gap32, subtree maxima) recomputed
+ * from scratch, cached nodes (classic) linked in the tree. The start_pfn
+ * bound is not checked here, because reserve_iova may legally go below it;
+ * IOVALAB_CHECK builds check it (and alignment and the limit) on every
+ * range alloc_iova returns. Returns 0, or -EUCLEAN with a description of
+ * the first violation in @msg. With IOVALAB_CHECK=1 every mutating call
+ * runs it and aborts with the message on a violation.
  */
 int iova_domain_check(const struct iova_domain *iovad, char *msg,
 		      size_t msglen);
