@@ -661,8 +661,10 @@ class Renderer:
         self.md.append(
             "Left: tree nodes a search dereferences per allocation "
             "(`iova-scenarios`; solid mean, dashed max; dotted grey the "
-            "2·log2(n) reference). Right: real time per alloc+free pair "
-            "from the Google Benchmark tree benchmarks. Both log-log.\n")
+            "2·log2(n) reference). Right: CPU time per alloc+free pair "
+            "from the Google Benchmark tree benchmarks (CPU, not wall, time: "
+            "a single thread's own cost, not inflated when the machine is "
+            "shared). Both log-log.\n")
         if not bpts:
             self.md.append("(No tree benchmark rows in bench-*.json: "
                            "the ns-per-allocation panels are absent.)\n")
@@ -695,17 +697,18 @@ class Renderer:
                     b = ch.block([(num(r.get("live")),
                                    num(r.get("visited_mean")),
                                    num(r.get("visited_max"))) for r in ar])
-                    p.plot("%s using 1:2 with linespoints lw 2 pt 7 lc rgb"
-                           " \"%s\" title %s" % (b, c, gp.q(alg)))
+                    p.plot("%s using 1:2 with linespoints lw 2 pt %d ps 1.3"
+                           " lc rgb \"%s\" title %s"
+                           % (b, gp.point(alg), c, gp.q(alg)))
                     p.plot("%s using 1:3 with lines dt 2 lw 1 lc rgb \"%s\""
                            " notitle" % (b, c))
                 p.plot("[%g:%g] 2*log(x)/log(2) with lines dt 3 lc rgb"
                        " \"#888888\" title \"2 log2(n)\""
                        % (lives[0] / 1.5, lives[-1] * 1.5))
             if bp:
-                p = ch.panel(title="ns per alloc+free (Google Benchmark)",
+                p = ch.panel(title="CPU ns per alloc+free (Google Benchmark)",
                              xlabel="live ranges (log)",
-                             ylabel="ns per operation (log)")
+                             ylabel="ns per alloc+free (log)")
                 p.set("set logscale xy")
                 for k in key:
                     p.set(k)
@@ -714,9 +717,9 @@ class Renderer:
                 for alg in sorted({q[0] for q in bp}):
                     pts = sorted((q[2], q[3]) for q in bp if q[0] == alg)
                     b = ch.block(pts)
-                    p.plot("%s using 1:2 with linespoints lw 2 pt 7 lc rgb"
-                           " \"%s\" title %s" % (b, gp.colour(alg),
-                                                 gp.q(alg)))
+                    p.plot("%s using 1:2 with linespoints lw 2 pt %d ps 1.3"
+                           " lc rgb \"%s\" title %s"
+                           % (b, gp.point(alg), gp.colour(alg), gp.q(alg)))
             self.md.append("### Scenario %s\n" % sc)
             self.md.append(self.draw(ch) + "\n")
             trows = []
@@ -738,7 +741,8 @@ class Renderer:
                         fmt_ns(b[0][3]) if b else "–"])
             self.md.append(table(["alg", "live ranges", "visited mean",
                                   "visited max", "2·log2(n)",
-                                  "allocs measured", "time per alloc+free"],
+                                  "allocs measured",
+                                  "CPU time per alloc+free"],
                                  trows) + "\n")
         sizes = {}
         for r in scen_rows:
@@ -861,7 +865,7 @@ class Renderer:
             return
         std = {"name", "run_name", "run_type", "repetitions", "threads",
                "iterations", "real_time", "cpu_time", "time_unit", "file",
-               "stat", "time_ns", "family_index", "per_family_instance_index",
+               "stat", "time_ns", "cpu_ns", "family_index", "per_family_instance_index",
                "repetition_index", "aggregate_name", "aggregate_unit",
                "label", "error_occurred", "error_message", "big_o", "rms",
                "complexity_n"}
