@@ -523,26 +523,43 @@ class Renderer:
                        "algorithm/lock measured, bars from min to max.\n")
         ns = sorted({n for v in per_wl.values() for n in v})
         ch = gp.Chart("hitrate", "Magazine cache hit rate vs threads",
-                      self.footer)
-        p = ch.panel(xlabel="threads", ylabel="hit rate (%)")
+                      self.footer, width=1300)
+        p = ch.panel(title="hit rate (%)", xlabel="threads",
+                     ylabel="hit rate (%)")
         self.thread_axis(p, ns)
         p.set("set yrange [0:105]")
-        p.set("set key outside right top")
+        p.set("set key below")
+        p.set("set bmargin 8")
+        # near 100% every workload looks the same: misses on a log scale
+        # tell them apart (a run with no miss at all has no point here)
+        q = ch.panel(title="misses per million allocations (log)",
+                     xlabel="threads", ylabel="misses per 10^6 allocations")
+        self.thread_axis(q, ns)
+        q.set("set logscale y")
+        q.set("set key below")
+        q.set("set bmargin 8")
         rows = []
         for wl in sorted(per_wl):
             pts = []
             for n in sorted(per_wl[wl]):
                 hs = [h for h, _, _ in per_wl[wl][n]]
-                pts.append((n, 100 * mean(hs), 100 * min(hs), 100 * max(hs)))
+                miss_pm = [(1.0 - h) * 1e6 for h in hs]
+                pts.append((n, 100 * mean(hs), 100 * min(hs), 100 * max(hs),
+                            mean(miss_pm) if mean(miss_pm) > 0 else None,
+                            min(miss_pm) if min(miss_pm) > 0 else None,
+                            max(miss_pm) if max(miss_pm) > 0 else None))
                 miss = sum(num(rcache_stats(r).get("misses"), 0)
                            for _, r, _ in per_wl[wl][n])
                 rows.append([wl, n, pct(mean(hs)),
                              "%s – %s" % (pct(min(hs)), pct(max(hs))),
                              len(hs), "%d" % miss])
             c = gp.colour("wl:" + wl)
+            pt = gp.point("wl:" + wl)
             b = ch.block(pts)
-            p.plot("%s using 1:2:3:4 with yerrorlines lw 2 pt 7 lc rgb"
-                   " \"%s\" title %s" % (b, c, gp.q(wl)))
+            p.plot("%s using 1:2:3:4 with yerrorlines lw 2 pt %d ps 1.3"
+                   " lc rgb \"%s\" title %s" % (b, pt, c, gp.q(wl)))
+            q.plot("%s using 1:5:6:7 with yerrorlines lw 2 pt %d ps 1.3"
+                   " lc rgb \"%s\" title %s" % (b, pt, c, gp.q(wl)))
         self.md.append(self.draw(ch) + "\n")
         self.md.append(table(["workload", "threads", "mean hit rate",
                               "min – max", "runs", "misses (sum)"], rows)
