@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: MIT
+//
+// Tree microbenchmarks: the cost of one allocation step and of one lookup
+// as the tree grows, for every search algorithm in every scenario of the
+// shared generator (iovalab/scenario.h), with Google Benchmark's
+// complexity fit over the live-range count n.
+//
+//  alloc_free/<alg>/<scenario>/<n>
+//      one iova_scen_step(): the scenario's next request through
+//      alloc_iova(), then free_iova() of one other measured range chosen
+//      by the generator, so the tree stays at n ranges. Counters:
+//      visited (tree nodes dereferenced per alloc_iova, the deterministic
+//      cost the time should follow), fail_rate (allocations that returned
+//      NULL: a failed search still costs its walk), node_bytes and
+//      slab_bytes (the algorithm's node, and what a 64-byte-aligned slab
+//      charges for it).
+//  find/<alg>/<scenario>/<n>
+//      find_iova() of a live range's pfn, in a shuffled order over every
+//      range in the tree (no cache-friendly sequential walk).
+//
+// Both families end with a BigO/RMS pair: Complexity(oAuto) lets the
+// library pick the best of O(1), O(lg N), O(N), O(N lg N), O(N^2), O(N^3)
+// by least squares. bench/fit.py adds explicit O(N) and O(lg N) fits, of
+// time and of visited, from the JSON.
+//
+// Populating 10^6 ranges takes far longer than measuring them, and Google
+// Benchmark calls a benchmark function several times per size while it
+// sizes the iteration count; prepared trees are therefore cached per
+// (alg, scenario, n), least recently used first out, up to kCacheLive
+// ranges in total. Registration order runs both families of one
+// (alg, scenario) back to back so they share the cached trees.
+#include <benchmark/benchmark.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <list>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bench_common.h"
+
+// C names a function after its struct (iovad_rcache_stats); g++ -Wshadow
+// objects that it hides the implicit constructor. Harmless here.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wshadow"
+extern "C" {
+#include "iovalab/iova.h"
+#include "iovalab/prng.h"
+#include "iovalab/scenario.h"
+}
+#pragma GCC diagnostic pop
+
+const char *const iovalab_bench_subject = "bench-tree";
+
+namespace {
+
+constexpr uint64_t kSeed = 0x10ba5eed;
+// ~1.2 GB at most for 10^6-range trees of 128-byte slab nodes plus malloc
+// overhead; holds the four sizes of one (alg, scenario) at once.
+constexpr unsigned long kCacheLive = 2500000;
+
+struct Prepared {
+	enum iova_alg alg;
+	enum iova_scenario sc;
+	unsigned long n;
+	struct iova_domain *dom = nullptr;
+	struct iova_scen *scen = nullptr;
+	std::vector<unsigned long> pfns; // for find: filled on first use
+	size_t next_pfn = 0;
+
+	~Prepared()
+	{
+		iova_scen_destroy(scen);
+		iova_domain_put(dom);
+	}
+};
+
+std::list<std::unique_ptr<Prepared>> g_cache; // front: most recent
+
+// The tree for (alg, sc, n), built once; nullptr with @err set on failure.
+Prepared *prepared(enum iova_alg alg, enum iova_scenario sc, unsigned long n,
+		   std::string &err)
+{
+	for (auto it = g_cache.begin(); it != g_cache.end(); ++it) {
+		Prepared *p = it->get();
+
+		if (p->alg == alg && p->sc == sc && p->n == n) {
+			g_cache.splice(g_cache.begin(), g_cache, it);
+			return p;
+		}
+	}
+
+	unsigned long held = n;
+	for (auto &p : g_cache)
+		held += p->n;
+	while (!g_cache.empty() && held > kCacheLive) {
+		held -= g_cache.back()->n;
+		g_cache.pop_back();
+	}
+
+	auto p = std::make_unique<Prepared>();
+	p->alg = alg;
+	p->sc = sc;
+	p->n = n;
+	p->dom = iova_domain_create(alg, IOVA_SCEN_GRANULE,
+				    IOVA_SCEN_START_PFN);
+	if (!p->dom) {
+		err = std::string("iova_domain_create: ") + strerror(errno);
+		return nullptr;
+	}
+	p->scen = iova_scen_create(p->dom, sc, n, kSeed);
+	if (!p->scen) {
+		err = std::string("iova_scen_create: ") + strerror(errno);
+		return nullptr;
+	}
+	g_cache.push_front(std::move(p));
+	return g_cache.front().get();
+}
+
+void bm_alloc_free(benchmark::State &state, enum iova_alg alg,
+		   enum iova_scenario sc)
+{
+	const unsigned long n = state.range(0);
+	std::string err;
+	Prepared *p = prepared(alg, sc, n, err);
+
+	if (!p) {
+		state.SkipWithError(err.c_str());
+		return;
+	}
+
+	struct iova_stats st0, st1;
+	uint64_t fail0 = iova_scen_failures(p->scen);
+	int ret = 0;
+
+	iova_domain_stats(p->dom, &st0);
+	for (auto _ : state) {
+		struct iova *got;
+
+		ret |= iova_scen_step(p->scen, &got);
+		benchmark::DoNotOptimize(got);
+	}
+	iova_domain_stats(p->dom, &st1);
+	if (ret) {
+		state.SkipWithError("iova_scen_step: free of a live range "
+				    "failed (allocator bug)");
+		return;
+	}
+	if (st1.live != n) {
+		state.SkipWithError("live range count drifted");
+		return;
+	}
+
+	const double iters = (double)state.iterations();
+	state.SetComplexityN(n);
+	state.counters["visited"] =
+		benchmark::Counter((double)(st1.visited_total -
+					    st0.visited_total),
+				   benchmark::Counter::kAvgIterations);
+	state.counters["fail_rate"] =
+		(double)(iova_scen_failures(p->scen) - fail0) / iters;
+	state.counters["node_bytes"] = (double)iova_node_bytes(alg);
+	state.counters["slab_bytes"] = (double)iova_slab_bytes(alg);
+}
+
+void bm_find(benchmark::State &state, enum iova_alg alg,
+	     enum iova_scenario sc)
+{
+	const unsigned long n = state.range(0);
+	std::string err;
+	Prepared *p = prepared(alg, sc, n, err);
+
+	if (!p) {
+		state.SkipWithError(err.c_str());
+		return;
+	}
+	if (p->pfns.empty()) {
+		struct lab_prng r;
+
+		// Ranges move under alloc_free; each lookup below checks it
+		// still hits, so collect them now, from the current tree.
+		for (struct iova *v = iova_first(p->dom); v;
+		     v = iova_next(p->dom, v))
+			p->pfns.push_back(v->pfn_lo + (v->pfn_hi - v->pfn_lo) / 2);
+		lab_prng_seed(&r, kSeed);
+		for (size_t i = p->pfns.size(); i > 1; i--)
+			std::swap(p->pfns[i - 1],
+				  p->pfns[lab_prng_below(&r, i)]);
+		p->next_pfn = 0;
+	}
+
+	const std::vector<unsigned long> &pfns = p->pfns;
+	size_t i = p->next_pfn;
+	uint64_t missed = 0;
+
+	for (auto _ : state) {
+		struct iova *v = find_iova(p->dom, pfns[i]);
+
+		benchmark::DoNotOptimize(v);
+		missed += (v == nullptr);
+		if (++i == pfns.size())
+			i = 0;
+	}
+	p->next_pfn = i;
+	state.SetComplexityN(n);
+	// The pfn set is taken once; alloc_free runs on the same tree before
+	// and after, so a lookup may miss a range it since freed. The miss
+	// rate says how many; it does not change the search path length.
+	state.counters["miss_rate"] =
+		(double)missed / (double)state.iterations();
+	state.counters["node_bytes"] = (double)iova_node_bytes(alg);
+}
+
+} // namespace
+
+void iovalab_bench_teardown()
+{
+	g_cache.clear();
+}
+
+void iovalab_bench_register(const bench::Options &opt)
+{
+	std::vector<int64_t> sizes;
+	unsigned long top = opt.quick ? 10000 : 1000000;
+
+	if (opt.max_live && opt.max_live < top)
+		top = opt.max_live;
+	for (unsigned long n = 1000; n <= top; n *= 10)
+		sizes.push_back(n);
+	if (sizes.empty())
+		sizes.push_back(IOVA_SCEN_MIN_LIVE > top ? IOVA_SCEN_MIN_LIVE
+							  : top);
+
+	for (int a = 0; a < IOVA_ALG_NR; a++) {
+		for (int s = 0; s < IOVA_SCEN_NR; s++) {
+			auto alg = (enum iova_alg)a;
+			auto sc = (enum iova_scenario)s;
+			std::string tail = std::string(iova_alg_name(alg)) +
+					   "/" + iova_scenario_name(sc);
+			auto *af = benchmark::RegisterBenchmark(
+				("alloc_free/" + tail).c_str(), bm_alloc_free,
+				alg, sc);
+			auto *fd = benchmark::RegisterBenchmark(
+				("find/" + tail).c_str(), bm_find, alg, sc);
+
+			for (auto *b : { af, fd }) {
+				b->ArgName("n");
+				for (int64_t n : sizes)
+					b->Arg(n);
+				b->Complexity(benchmark::oAuto);
+			}
+		}
+	}
+}
