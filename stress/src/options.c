@@ -63,10 +63,46 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static void print_names(FILE *f, const char *const *names)
+/* Names as "a, b, c", wrapped before column 78 under the descriptions. */
+static void print_names(FILE *f, const char *const *names, size_t col)
 {
-	for (size_t i = 0; names[i]; i++)
-		fprintf(f, "%s%s", i ? ", " : "", names[i]);
+	for (size_t i = 0; names[i]; i++) {
+		size_t len = strlen(names[i]) + 1;
+
+		if (i && col + 1 + len > 78) {
+			fprintf(f, "\n%21s", "");
+			col = 21;
+		} else if (i) {
+			fputc(' ', f);
+			col++;
+		}
+		col += (size_t)fprintf(f, "%s%s", names[i],
+				       names[i + 1] ? "," : "");
+	}
+}
+
+/* @text from column @indent on, words wrapped before column 78. */
+static void print_wrapped(FILE *f, const char *text, size_t indent)
+{
+	size_t col = indent;
+
+	while (*text) {
+		size_t len = strcspn(text, " ");
+
+		if (col > indent && col + 1 + len > 78) {
+			fprintf(f, "\n%*s", (int)indent, "");
+			col = indent;
+		} else if (col > indent) {
+			fputc(' ', f);
+			col++;
+		}
+		fprintf(f, "%.*s", (int)len, text);
+		col += len;
+		text += len;
+		while (*text == ' ')
+			text++;
+	}
+	fputc('\n', f);
 }
 
 static void usage(FILE *f, unsigned int pus)
@@ -81,16 +117,18 @@ static void usage(FILE *f, unsigned int pus)
 		"                     min(%u, %u x usable PUs) = %u here\n"
 		"  --duration SECS    measured phase per run, > 0 (default 1)\n"
 		"  --warmup SECS      unmeasured phase before it, >= 0 (default 0.2)\n"
-		"  --alg LIST         search algorithms (default anylimit), or all: ",
+		"  --alg LIST         search algorithms (default anylimit), or all:\n"
+		"                     ",
 		STRESS_MAX_THREADS, STRESS_MAX_THREADS_PER_PU,
 		pus * STRESS_MAX_THREADS_PER_PU < STRESS_MAX_THREADS ?
 			pus * STRESS_MAX_THREADS_PER_PU :
 			STRESS_MAX_THREADS);
-	print_names(f, iova_alg_names);
+	print_names(f, iova_alg_names, 21);
 	fprintf(f,
 		"\n"
-		"  --lock LIST        tree lock strategies (default mutex), or all: ");
-	print_names(f, lab_lock_names);
+		"  --lock LIST        tree lock strategies (default mutex), or all:\n"
+		"                     ");
+	print_names(f, lab_lock_names, 21);
 	fprintf(f,
 		"\n"
 		"  --cpu-lock NAME    per-CPU magazine lock, or 'same' as --lock (default)\n"
@@ -98,9 +136,10 @@ static void usage(FILE *f, unsigned int pus)
 		"  --spin pure|yield  spinning locks' waiting policy (default yield:\n"
 		"                     sched_yield after a bounded spin)\n"
 		"  --workload LIST    workloads (default nic), or all:\n");
-	for (size_t i = 0; workloads[i]; i++)
-		fprintf(f, "                       %-9s %s\n",
-			workloads[i]->name, workloads[i]->summary);
+	for (size_t i = 0; workloads[i]; i++) {
+		fprintf(f, "%23s%-9s ", "", workloads[i]->name);
+		print_wrapped(f, workloads[i]->summary, 33);
+	}
 	fprintf(f,
 		"  --rcache LIST      on, off or on,off: per-CPU cache in front of the tree\n"
 		"                     (default on)\n"

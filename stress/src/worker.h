@@ -49,6 +49,8 @@ struct worker {
 	uint64_t wl_count[WL_COUNTERS]; /* the workload's own counters */
 	struct lab_hist *hist; /* [OP_NR] */
 
+	uint64_t stopped_ns; /* when this thread left the measured loop */
+
 	/* whole run, for conservation */
 	uint64_t total_allocs; /* ranges obtained */
 	uint64_t total_frees; /* ranges given back */
