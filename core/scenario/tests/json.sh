@@ -1,0 +1,32 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# iova-scenarios --json writes one row per (alg, scenario, live) with the
+# schema results/ charts, and the table agrees with it.
+#   json.sh IOVA_SCENARIOS
+set -u
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+"$1" --live 100,300 --allocs 50 --json "$dir/out.json" >"$dir/table" ||
+	{ echo "json: iova-scenarios failed" >&2; exit 1; }
+python3 - "$dir/out.json" "$dir/table" <<'PY' || exit 1
+import json, sys
+doc = json.load(open(sys.argv[1]))
+rows = doc["rows"]
+keys = {"alg", "scenario", "live", "allocs", "visited_mean", "visited_max",
+        "node_bytes", "slab_bytes"}
+assert doc["meta"]["tool"] == "iova-scenarios", doc["meta"]
+assert len(rows) == 4 * 4 * 2, len(rows)
+seen = set()
+for r in rows:
+    assert keys <= set(r), r
+    assert r["allocs"] == 50 and r["visited_max"] >= r["visited_mean"] > 0, r
+    assert r["slab_bytes"] % 64 == 0 and r["slab_bytes"] >= r["node_bytes"], r
+    seen.add((r["alg"], r["scenario"], r["live"]))
+assert len(seen) == 32, seen
+table = [l.split() for l in open(sys.argv[2]).read().splitlines()[1:]]
+assert len(table) == 32, table
+for t, r in zip(table, rows):
+    assert (t[0], t[1], int(t[2])) == (r["alg"], r["scenario"], r["live"]), (t, r)
+    assert int(t[6]) == r["visited_max"], (t, r)
+print("json: ok,", len(rows), "rows")
+PY
