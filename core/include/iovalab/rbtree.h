@@ -82,9 +82,18 @@ static inline bool rb_empty_node(const struct rb_node *node)
  * change: readers detect a concurrent change without fences, which
  * ThreadSanitizer does not model.
  */
+#ifdef IOVALAB_RB_STORE_HOOK
+/* Test builds only: called after every store a lockless reader can see. */
+void IOVALAB_RB_STORE_HOOK(void);
+#define rb_store_hook() IOVALAB_RB_STORE_HOOK()
+#else
+#define rb_store_hook() ((void)0)
+#endif
+
 static inline void rb_store_child(struct rb_node **link, struct rb_node *node)
 {
 	__atomic_store_n(link, node, __ATOMIC_RELEASE);
+	rb_store_hook();
 }
 
 /*
@@ -111,6 +120,7 @@ static inline void rb_link_node(struct rb_node *node, struct rb_node *parent,
 	node->rb_left = NULL;
 	node->rb_right = NULL;
 	__atomic_store_n(link, node, __ATOMIC_RELEASE);
+	rb_store_hook();
 }
 
 /* Rebalance after rb_link_node() (non-augmented trees). */
