@@ -30,6 +30,7 @@ enum {
 	OPT_RATE,
 	OPT_THINK,
 	OPT_PCI32,
+	OPT_LOW_WINDOW,
 	OPT_SEED,
 	OPT_JSON,
 	OPT_CSV,
@@ -54,6 +55,7 @@ static const struct option longopts[] = {
 	{ "rate", required_argument, NULL, OPT_RATE },
 	{ "think", required_argument, NULL, OPT_THINK },
 	{ "pci32", required_argument, NULL, OPT_PCI32 },
+	{ "low-window", required_argument, NULL, OPT_LOW_WINDOW },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "json", required_argument, NULL, OPT_JSON },
 	{ "csv", required_argument, NULL, OPT_CSV },
@@ -157,6 +159,9 @@ static void usage(FILE *f, unsigned int pus)
 		"                     only, 0..%u (default 0)\n"
 		"  --pci32 MODE       mixed32: always retry below 4 GiB (default), or once:\n"
 		"                     stop after the first failure (Linux 6.x behaviour)\n"
+		"  --low-window PFNS  mixed32: reserve the space below 4 GiB but its top\n"
+		"                     PFNS pages (other devices took it), so 32-bit tries\n"
+		"                     fail and fall back; 0 = leave it (default)\n"
 		"  --seed N           seed of the prefill and the threads' streams\n"
 		"                     (default 1)\n"
 		"  --json FILE        write the results as JSON (stress/SCHEMA.md); - is\n"
@@ -443,6 +448,13 @@ int options_parse(struct options *o, int argc, char **argv, unsigned int pus)
 			o->pci32 = (enum pci32_mode)idx;
 			break;
 		}
+		case OPT_LOW_WINDOW:
+			if (lab_parse_u64(arg, &o->low_window) ||
+			    o->low_window > STRESS_LIMIT32)
+				ret = bad("--low-window: '%s' is not 0..%lu "
+					  "pfns",
+					  arg, STRESS_LIMIT32);
+			break;
 		case OPT_SEED:
 			if (lab_parse_u64(arg, &o->seed))
 				ret = bad("--seed: '%s' is not an unsigned "

@@ -53,6 +53,7 @@ struct options {
 	uint64_t seed;
 	uint64_t think_ns;
 	enum pci32_mode pci32;
+	uint64_t low_window; /* mixed32: pfns left free below 4 GiB; 0 all */
 	const char *json_path;
 	const char *csv_path;
 	FILE *json;

@@ -105,9 +105,11 @@ void report_json_run(struct lab_json *j, const struct run_result *r,
 	lab_json_u64(j, "prefill_ranges", r->prefill_ranges);
 	lab_json_double(j, "rate", r->rate);
 	lab_json_u64(j, "think_ns", o->think_ns);
-	if (!strcmp(c->wl->name, "mixed32"))
+	if (!strcmp(c->wl->name, "mixed32")) {
 		lab_json_str(j, "pci32",
 			     o->pci32 == PCI32_ONCE ? "once" : "always");
+		lab_json_u64(j, "low_window", o->low_window);
+	}
 	lab_json_u64(j, "seed", o->seed);
 	lab_json_double(j, "warmup_s", r->warmup_s);
 	lab_json_double(j, "duration_s", r->duration_s);

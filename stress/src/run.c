@@ -681,9 +681,6 @@ int run_execute(const struct run_cfg *cfg, const struct options *o,
 		      cfg->prefill ? cfg->prefill : cfg->wl->default_prefill);
 	if (ret)
 		goto out_domain;
-	iovad_tree_stats(r.d, &ts0);
-	base_live = ts0.live;
-	res->prefill_ranges = base_live;
 	ret = setup_workers(&r, res);
 	if (!ret && cfg->wl->init)
 		ret = cfg->wl->init(&r);
@@ -691,6 +688,10 @@ int run_execute(const struct run_cfg *cfg, const struct options *o,
 		fprintf(stderr, "iova-stress: run setup: %s\n", strerror(-ret));
 		goto out_workers;
 	}
+	/* what the workload's own setup placed counts as prefill too */
+	iovad_tree_stats(r.d, &ts0);
+	base_live = ts0.live;
+	res->prefill_ranges = base_live;
 	if (o->rate > 0)
 		r.interval_ns = (uint64_t)(1e9 * cfg->threads / o->rate);
 	if (r.interval_ns == 0 && o->rate > 0)

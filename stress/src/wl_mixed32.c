@@ -10,7 +10,10 @@
  * 6.x the device stops trying 32-bit after its first failure
  * (pci_32bit_workaround); older kernels kept trying on every map.
  * --pci32 always|once selects which; the whole run is one device, so the
- * "stopped trying" flag is shared by all threads.
+ * "stopped trying" flag is shared by all threads. The population leaves
+ * the low space mostly free, so 32-bit tries rarely fail; --low-window N
+ * reserves all of it but the top N pfns (taken by other devices), so they
+ * do, and the two modes differ.
  *
  * The domain is the high32 population (scenario.h): mostly long-lived,
  * fragmented 48-bit mappings (other devices, earlier fallbacks), which is
@@ -45,7 +48,16 @@ static int mixed32_init(struct run *r)
 	atomic_init(&dev->try32, true);
 	dev->once = r->opt->pci32 == PCI32_ONCE;
 	r->wl_shared = dev;
-	return 0;
+	if (!r->opt->low_window)
+		return 0;
+	/*
+	 * Other devices took the low space: reserve all of it but the top
+	 * low_window pfns (which may hold population ranges already).
+	 */
+	if (r->opt->low_window >= STRESS_LIMIT32 - STRESS_START_PFN + 1)
+		return 0;
+	return iovad_reserve_iova(r->d, STRESS_START_PFN,
+				  STRESS_LIMIT32 - r->opt->low_window);
 }
 
 static void mixed32_fini(struct run *r)

@@ -13,7 +13,8 @@ import tempfile
 
 OPTIONS = ["--threads", "--duration", "--warmup", "--alg", "--lock",
            "--cpu-lock", "--depot-lock", "--spin", "--workload", "--rcache",
-           "--prefill", "--pin", "--rate", "--think", "--pci32", "--seed",
+           "--prefill", "--pin", "--rate", "--think", "--pci32",
+           "--low-window", "--seed",
            "--json", "--csv", "--lockstat", "--quiet", "--help"]
 
 
@@ -58,6 +59,8 @@ def main():
             (["--rate", "100", "--think", "5"], "--think"),
             (["--think", "99999999"], "--think"),
             (["--pci32", "never"], "never"),
+            (["--low-window", "-3"], "--low-window"),
+            (["--low-window", "99999999"], "--low-window"),
             (["--seed", "-1"], "--seed"),
             (["--json", "/nonexistent-dir/x.json"], "nonexistent"),
             (["--csv", "/nonexistent-dir/x.csv"], "nonexistent"),

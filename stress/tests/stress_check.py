@@ -90,6 +90,10 @@ def check_run(i, r, meta, lockstat):
         fail("%s: lookup did no finds" % where)
     if wl != "lookup" and lat["find"]["count"] != 0:
         fail("%s: %s should not find" % (where, wl))
+    if wl == "mixed32":
+        wc = r["workload_counters"]
+        if r["pci32"] == "always" and wc["direct_full_mask"] != 0:
+            fail("%s: --pci32 always skipped the 32-bit try" % where)
     rs = r["rcache_stats"]
     if rs is not None:
         if wl == "large" and rs["hits"] != 0:
