@@ -108,6 +108,7 @@ static inline void iova_write_end(struct iova_domain *iovad)
 static inline void iova_store_pfn(unsigned long *field, unsigned long pfn)
 {
 	__atomic_store_n(field, pfn, __ATOMIC_RELEASE);
+	rb_store_hook();
 }
 
 /*
