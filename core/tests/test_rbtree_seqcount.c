@@ -20,6 +20,12 @@
 #include "iova_internal.h"
 #include "iovalab/prng.h"
 
+#ifdef IOVALAB_CHECK
+#define OPS 4000 /* every call also runs the O(n) checker */
+#else
+#define OPS 20000
+#endif
+
 static struct iova_domain *watched;
 static long stores, even_stores;
 
@@ -45,7 +51,7 @@ static int run(enum iova_alg alg, uint64_t seed)
 	}
 	watched = d;
 	lab_prng_seed(&r, seed);
-	for (int op = 0; op < 20000; op++) {
+	for (int op = 0; op < OPS; op++) {
 		int slot = lab_prng_below(&r, 512);
 		unsigned long limit = lab_prng_below(&r, 2) ? (1UL << 20) - 1 :
 							      (1UL << 24) - 1;
