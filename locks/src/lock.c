@@ -237,14 +237,21 @@ static void stat_acquired(struct lab_lock *l, struct lab_stat_slot *s,
 	l->hold_t0 = t1 ? t1 : 1;
 }
 
+/*
+ * Only a contended acquisition is timed from before its wait (as the
+ * kernel's lock_stat does): an acquisition that the first try wins
+ * records a wait of 0 and costs one TSC read (the hold start), not two.
+ * The failed try's own few ns fall outside the measured wait.
+ */
 static void __attribute__((noinline)) stat_lock(struct lab_lock *l)
 {
 	struct lab_stat_slot *s = stat_slot(l);
-	uint64_t t0 = lab_cycles(), t1;
+	uint64_t t0 = 0, t1;
 	bool contended = false;
 
 	if (!l->ops->trylock(l->impl)) {
 		contended = true;
+		t0 = lab_cycles();
 		l->ops->lock(l->impl);
 	}
 	t1 = lab_cycles();
@@ -254,7 +261,7 @@ static void __attribute__((noinline)) stat_lock(struct lab_lock *l)
 	}
 	if (contended)
 		s->contended++;
-	lab_hist_record(&s->wait, t1 - t0);
+	lab_hist_record(&s->wait, contended ? t1 - t0 : 0);
 	stat_acquired(l, s, t1);
 }
 
@@ -342,9 +349,10 @@ void lab_read_lock(struct lab_lock *l)
 		return;
 	}
 	s = stat_slot(l);
-	t0 = lab_cycles();
+	t0 = 0;
 	if (!read_trylock_raw(l)) {
 		contended = true;
+		t0 = lab_cycles();
 		read_lock_raw(l);
 	}
 	t1 = lab_cycles();
@@ -353,7 +361,7 @@ void lab_read_lock(struct lab_lock *l)
 	s->read_acq++;
 	if (contended)
 		s->read_contended++;
-	lab_hist_record(&s->wait, t1 - t0);
+	lab_hist_record(&s->wait, contended ? t1 - t0 : 0);
 	s->read_t0 = t1 ? t1 : 1;
 }
 

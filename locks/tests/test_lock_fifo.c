@@ -16,6 +16,7 @@
 #include "iovalab/locks/spin_mcs.h"
 #include "iovalab/locks/spin_ticket.h"
 #include "test_common.h"
+#include "tsan.h" /* ck is inline asm: annotate it for TSan */
 
 #define WAITERS 5
 
@@ -61,11 +62,15 @@ static unsigned long mcs_sig(void)
 }
 static void ckticket_lock(void)
 {
+	lab_tsan_pre_lock(&ckticket, 0);
 	ck_spinlock_ticket_lock(&ckticket);
+	lab_tsan_post_lock(&ckticket, 0);
 }
 static void ckticket_unlock(void)
 {
+	lab_tsan_pre_unlock(&ckticket, 0);
 	ck_spinlock_ticket_unlock(&ckticket);
+	lab_tsan_post_unlock(&ckticket, 0);
 }
 static unsigned long ckticket_sig(void)
 {
@@ -77,11 +82,15 @@ static unsigned long ckticket_sig(void)
 }
 static void ckmcs_lock(void)
 {
+	lab_tsan_pre_lock(&ckmcs, 0);
 	ck_spinlock_mcs_lock(&ckmcs, &ckmcs_node);
+	lab_tsan_post_lock(&ckmcs, 0);
 }
 static void ckmcs_unlock(void)
 {
+	lab_tsan_pre_unlock(&ckmcs, 0);
 	ck_spinlock_mcs_unlock(&ckmcs, &ckmcs_node);
+	lab_tsan_post_unlock(&ckmcs, 0);
 }
 static unsigned long ckmcs_sig(void)
 {
@@ -91,11 +100,15 @@ static void ckclh_lock(void)
 {
 	if (!ckclh_node)
 		ckclh_node = calloc(1, sizeof(*ckclh_node));
+	lab_tsan_pre_lock(&ckclh, 0);
 	ck_spinlock_clh_lock(&ckclh, ckclh_node);
+	lab_tsan_post_lock(&ckclh, 0);
 }
 static void ckclh_unlock(void)
 {
+	lab_tsan_pre_unlock(&ckclh, 0);
 	ck_spinlock_clh_unlock(&ckclh_node);
+	lab_tsan_post_unlock(&ckclh, 0);
 }
 /* After unlock a CLH thread owns its predecessor's node: free it. */
 static void ckclh_exit(void)
@@ -110,15 +123,17 @@ static unsigned long ckclh_sig(void)
 
 static const struct fifo_lock *cur;
 static unsigned int order[WAITERS];
-static atomic_uint granted;
+static atomic_uint granted, holders;
 
 static void *waiter(void *arg)
 {
 	unsigned int id = (unsigned int)(uintptr_t)arg;
 
 	cur->lock();
+	CHECK(atomic_fetch_add(&holders, 1) == 0);
 	order[atomic_load(&granted)] = id;
 	atomic_fetch_add(&granted, 1);
+	atomic_fetch_sub(&holders, 1);
 	cur->unlock();
 	if (cur->thread_exit)
 		cur->thread_exit();

@@ -34,7 +34,12 @@ static inline void spin_ticket_init(struct spin_ticket *l,
  */
 static inline bool spin_ticket_trylock(struct spin_ticket *l)
 {
-	unsigned int t = atomic_load_explicit(&l->owner, memory_order_relaxed);
+	/*
+	 * Acquire on 'owner': the last holder released the lock by storing
+	 * it, and the CAS on 'next' below does not synchronise with that
+	 * store (ThreadSanitizer caught this when it was a relaxed load).
+	 */
+	unsigned int t = atomic_load_explicit(&l->owner, memory_order_acquire);
 
 	return atomic_compare_exchange_strong_explicit(&l->next, &t, t + 1,
 						       memory_order_acquire,
