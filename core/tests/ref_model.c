@@ -246,6 +246,7 @@ bool classic_alloc(struct classic_model *c, unsigned long size,
 	unsigned long limit = limit_pfn + 1; /* exclusive, wraps like C */
 	unsigned long mask = ~ref_align_mask(size, size_aligned);
 	unsigned long high = limit, low = m->start_pfn, retry_pfn, new_pfn;
+	bool retried = false;
 	long curr;
 	size_t at;
 
@@ -267,7 +268,14 @@ retry:
 	} while (curr >= 0 && new_pfn <= m->r[curr].hi && new_pfn >= low);
 
 	if (high < size || new_pfn < low) {
-		if (low == m->start_pfn && retry_pfn < limit) {
+		/*
+		 * The kernel tests only low == start_pfn, so a cached node
+		 * ending at start_pfn - 1 (a range reserved below start_pfn
+		 * whose lower neighbour was freed) would retry forever; like
+		 * the core, retry once.
+		 */
+		if (!retried && low == m->start_pfn && retry_pfn < limit) {
+			retried = true;
 			high = limit;
 			low = retry_pfn + 1;
 			curr = classic_find_limit(c, limit);

@@ -7,8 +7,9 @@
  *
  * Runs SEEDS independent domains (seeds FIRST_SEED, FIRST_SEED+1, ...) of
  * OPS operations each: allocations under 32-bit, 33-56-bit, 64-bit and
- * arbitrary limits with mixed sizes and alignment, frees (hits and
- * misses), finds and reserves, on granules from 4 KiB (2^20 pfns below
+ * arbitrary limits with mixed sizes and alignment (and rarely a limit
+ * below start_pfn or size 0), frees (hits and misses), finds and reserves
+ * (some below start_pfn), on granules from 4 KiB (2^20 pfns below
  * 4 GiB) to 1 GiB (4 pfns), so both sparse and full spaces occur.
  *
  * Asserts: every returned range is free, inside [start_pfn, limit] and
@@ -144,9 +145,30 @@ static unsigned long pick_size(struct run *t)
 	}
 }
 
+static void do_alloc_sized(struct run *t, unsigned long size,
+			   unsigned long limit);
+
 static void do_alloc(struct run *t)
 {
 	unsigned long size = pick_size(t), limit = pick_limit(t);
+
+	/* rare edge cases: a limit below start_pfn, size 0 */
+	if (lab_prng_below(&t->r, 100) == 0)
+		limit = lab_prng_below(&t->r, t->m->start_pfn);
+	if (lab_prng_below(&t->r, 200) == 0) {
+		t->allocs++;
+		t->fails++;
+		/* fails before any search: no state changes, no model call */
+		if (alloc_iova(t->d, 0, limit, lab_prng_below(&t->r, 2)))
+			fail(t, "alloc of size 0 below %lu succeeded", limit);
+		return;
+	}
+	do_alloc_sized(t, size, limit);
+}
+
+static void do_alloc_sized(struct run *t, unsigned long size,
+			   unsigned long limit)
+{
 	bool aligned = lab_prng_below(&t->r, 2);
 	unsigned long fit, want = 0, amask = ref_align_mask(size, aligned);
 	bool fits, want_ok, shortcut = false;
@@ -306,7 +328,11 @@ static void do_reserve(struct run *t)
 	struct iova *v;
 	bool want;
 
-	if (lo < t->m->start_pfn)
+	/* reservations below start_pfn are legal (the kernel's PCI holes
+	 * can lie there); 1 in 6 goes there */
+	if (lab_prng_below(&t->r, 6) == 0)
+		lo = lab_prng_below(&t->r, t->m->start_pfn);
+	else if (lo < t->m->start_pfn)
 		lo = t->m->start_pfn;
 	len = lab_prng_below(&t->r, 3) ? lab_prng_range(&t->r, 1, 8) :
 					 lab_prng_range(&t->r, 1, 4096);
