@@ -499,6 +499,7 @@ class Renderer:
     def section_hitrate(self, groups):
         self.md.append("## Magazine cache hit rate\n")
         per_wl = {}
+        bypass = set()
         for g in groups:
             if not g.key[1]:
                 continue
@@ -510,6 +511,12 @@ class Renderer:
                         rc = rcache_stats(r)
                         h = num(rc.get("hit_rate"))
                         if h is None:
+                            continue
+                        if num(rc.get("hits")) == 0 and \
+                                num(rc.get("misses")) == 0:
+                            # every allocation bypassed the cache (sizes
+                            # above its limit): no hit rate to speak of
+                            bypass.add(wl)
                             continue
                         per_wl.setdefault(wl, {}).setdefault(n, []).append(
                             (h, r, s.label))
@@ -561,6 +568,10 @@ class Renderer:
             q.plot("%s using 1:5:6:7 with yerrorlines lw 2 pt %d ps 1.3"
                    " lc rgb \"%s\" title %s" % (b, pt, c, gp.q(wl)))
         self.md.append(self.draw(ch) + "\n")
+        if bypass:
+            self.md.append("Not shown: %s (every allocation bypassed the "
+                           "cache: sizes above its limit, no hits and no "
+                           "misses).\n" % ", ".join(sorted(bypass)))
         self.md.append(table(["workload", "threads", "mean hit rate",
                               "min – max", "runs", "misses (sum)"], rows)
                        + "\n")
@@ -913,6 +924,11 @@ class Renderer:
         self.md.append(table(["file", "benchmark", "row", "threads",
                               "real time", "cpu time", "counters"], out)
                        + "\n")
+        if os.path.isfile(os.path.join(self.root, "bench-tree-fits.md")):
+            self.md.append("Per-family complexity table with explicit O(N) "
+                           "and O(lg N) fits of time and visited counts: "
+                           "[bench-tree-fits.md](bench-tree-fits.md) "
+                           "(bench/fit.py).\n")
         big = [b for _, doc in self.d.gbench
                for b in doc.get("benchmarks") or []
                if isinstance(b, dict) and b.get("aggregate_name") == "BigO"]
@@ -1120,9 +1136,13 @@ class Renderer:
                 if s.get("cmd"):
                     cmds.append(" ".join(_shq(c) for c in s["cmd"]))
         seen = set()
+        stepped = " ".join(" ".join(s.get("cmd") or [])
+                           for s in lab.get("steps") or [])
         for f, meta in self.d.stress_files + self.d.scenario_files + \
                 [(f, doc.get("meta") or {}) for f, doc in self.d.lockbench]:
             a = meta.get("argv")
+            if f in stepped:
+                continue  # the lab step above wrote it
             if a and tuple(a) not in seen:
                 seen.add(tuple(a))
                 cmds.append("# %s was written by:" % f)

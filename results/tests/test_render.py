@@ -108,7 +108,7 @@ class Fixture(unittest.TestCase):
 
     def test_report_tables(self):
         rep = self.report
-        self.assertIn("| threads | ck_mcs | mcs | mutex | ticket |", rep)
+        self.assertIn("| threads | ck-mcs | mcs | mutex | ticket |", rep)
         self.assertIn("| 8 (oversub) |", rep)
         # nic rcache off, mutex at 1 thread: 3.0 Mops/s in the fixture
         self.assertIn("| 1 | 3.5 | 3.6 | 3 | 4 |", rep)
@@ -148,8 +148,11 @@ class Fixture(unittest.TestCase):
 
     def test_reproduce(self):
         self.assertIn("results/lab --quick", self.report)
-        self.assertIn("iova-stress --threads 1,2,3,4,8 --workload"
-                      " nic,storage --json stress.json", self.report)
+        # the lab step that wrote stress.json, not its argv a second time
+        self.assertIn("build/bin/iova-stress --threads 1,2,3,4,8 --json"
+                      " stress.json", self.report)
+        self.assertNotIn("iova-stress --threads 1,2,3,4,8 --workload"
+                         " nic,storage --json stress.json", self.report)
 
     def test_machine_and_few_cores_note(self):
         self.assertIn("| CPU | FIXTURE CPU (synthetic data) |", self.report)
@@ -172,6 +175,21 @@ class Partial(unittest.TestCase):
                 os.path.join(d, "charts", "tree-high32.png")) > 0)
             self.assertFalse(os.path.exists(
                 os.path.join(d, "charts", "hitrate.png")))
+
+    def test_dropped_in_stress(self):
+        # no lab.json: the commands come from each file's meta argv
+        with tempfile.TemporaryDirectory() as d:
+            shutil.copy(os.path.join(FIXTURES, "stress.json"), d)
+            r = render(d)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open(os.path.join(d, "REPORT.md"), encoding="utf-8") as f:
+                rep = f.read()
+            self.assertIn("# stress.json was written by:\niova-stress"
+                          " --threads 1,2,3,4,8 --workload nic,storage"
+                          " --json stress.json", rep)
+            self.assertIn("sweep duration unknown", rep)
+            self.assertTrue(os.path.getsize(os.path.join(
+                d, "charts", "throughput-nic-rcache-on.png")) > 0)
 
     def test_broken_json_is_reported(self):
         with tempfile.TemporaryDirectory() as d:
