@@ -47,6 +47,7 @@ static ck_spinlock_clh_t *node_get(void)
 	n = aligned_alloc(LAB_CACHELINE, sizeof(*n));
 	if (!n)
 		abort(); /* lock() cannot fail; out of memory for 64 bytes */
+	lab_lock_thread_arm_exit(); /* the free list is freed at exit */
 	memset(n, 0, sizeof(*n));
 	return &n->n;
 }

@@ -6,6 +6,7 @@
  * first line, which nobody writes while statistics are off).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -154,6 +155,36 @@ static atomic_uint_fast64_t tid_map[TID_WORDS];
 static _Thread_local int my_tid = -1;
 static _Thread_local bool tid_exhausted;
 
+/*
+ * A thread that exits without lab_lock_thread_offline() would leave its
+ * id taken and, worse, stay registered with liburcu (whose next grace
+ * period would read the dead thread's TLS). A pthread key destructor
+ * does the offline work at exit for such threads.
+ */
+static pthread_key_t exit_key;
+static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
+static _Thread_local bool exit_armed;
+
+static void exit_destructor(void *unused)
+{
+	lab_lock_thread_offline();
+}
+
+static void exit_key_init(void)
+{
+	if (pthread_key_create(&exit_key, exit_destructor))
+		abort(); /* out of keys at startup: nothing sane to do */
+}
+
+void lab_lock_thread_arm_exit(void)
+{
+	if (exit_armed)
+		return;
+	pthread_once(&exit_key_once, exit_key_init);
+	pthread_setspecific(exit_key, (void *)1);
+	exit_armed = true;
+}
+
 int lab_lock_tid(void)
 {
 	if (__builtin_expect(my_tid >= 0, 1) || tid_exhausted)
@@ -167,6 +198,7 @@ int lab_lock_tid(void)
 			if (atomic_compare_exchange_weak(&tid_map[w], &m,
 							 m | (1ull << b))) {
 				my_tid = w * 64 + b;
+				lab_lock_thread_arm_exit();
 				return my_tid;
 			}
 		}
@@ -189,6 +221,10 @@ void lab_lock_thread_offline(void)
 				 ~(1ull << (my_tid % 64)));
 	my_tid = -1;
 	tid_exhausted = false;
+	if (exit_armed) {
+		pthread_setspecific(exit_key, NULL);
+		exit_armed = false;
+	}
 }
 
 /* ---- statistics hot path ---- */

@@ -69,6 +69,9 @@ const struct lab_lock_ops *lab_lock_ops_find(const char *name);
 /* This thread's lab id (allocated on first call), or -1 if all taken. */
 int lab_lock_tid(void);
 
+/* Run lab_lock_thread_offline() at thread exit if the thread forgets. */
+void lab_lock_thread_arm_exit(void);
+
 /* Per-thread cleanup hooks run by lab_lock_thread_offline(). */
 void lab_rcu_thread_offline(void);
 void lab_ck_thread_offline(void);

@@ -54,6 +54,7 @@ static inline void reader_online(void)
 	if (__builtin_expect(!reader_registered, 0)) {
 		urcu_memb_register_thread();
 		reader_registered = true;
+		lab_lock_thread_arm_exit();
 	}
 }
 
@@ -163,6 +164,7 @@ static void rcu_defer_free(void *p, void (*fn)(void *), void *obj)
 			return;
 		}
 		defer_registered = true;
+		lab_lock_thread_arm_exit();
 	}
 #ifdef IOVALAB_TSAN
 	{

@@ -41,6 +41,14 @@ static void *reader(void *arg)
 	return NULL;
 }
 
+/* Uses a read section and exits without lab_lock_thread_offline(). */
+static void *forgetful(void *arg)
+{
+	lab_read_lock(lk);
+	lab_read_unlock(lk);
+	return NULL;
+}
+
 static void rendezvous(void)
 {
 	pthread_t th[READERS];
@@ -117,6 +125,16 @@ int main(void)
 			rendezvous(); /* writers do not block readers */
 			lab_unlock(lk);
 			while_held(true, true, false);
+			/* The exit destructor unregistered it: a grace period
+			 * must not wait for, or touch, the dead thread. */
+			{
+				pthread_t th;
+
+				CHECK(pthread_create(&th, NULL, forgetful,
+						     NULL) == 0);
+				pthread_join(th, NULL);
+				lab_lock_synchronize(lk);
+			}
 		} else if (in->shared_readers) {
 			rendezvous();
 			while_held(true, false, false);

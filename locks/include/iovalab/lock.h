@@ -8,6 +8,14 @@
  * before its first use and lab_lock_thread_offline() before it exits (RCU
  * reader registration, per-thread queue nodes, per-thread statistics).
  *
+ * A lock is released by the thread that acquired it (the queue locks keep
+ * the holder's node in thread-local storage). lab_lock() and friends
+ * cannot fail; misuse (unlocking a lock not held) is undefined, as for
+ * pthread mutexes. Compile-time use without this indirection: include
+ * iovalab/locks/spin_{tas,ttas,ticket,mcs}.h and call spin_ticket_lock()
+ * and friends directly (see locks/README.md for what the indirection
+ * costs).
+ *
  * Locks without a shared mode take read_lock exclusively. For the "rcu"
  * strategy, read_lock/read_unlock are an RCU read-side critical section
  * (readers never block writers), lock/unlock serialise writers, and
@@ -120,10 +128,12 @@ void lab_lock_defer_barrier(struct lab_lock *l);
 #define lab_rcu_dereference(p) __atomic_load_n(&(p), __ATOMIC_ACQUIRE)
 
 /*
- * Idempotent; lab_lock_thread_online() is also done lazily on first use,
- * but lab_lock_thread_offline() must be called before a thread that used
- * a lock exits (it unregisters the thread from RCU, flushes its deferred
- * frees, returns its queue nodes and its statistics slot).
+ * Idempotent; lab_lock_thread_online() is also done lazily on first use.
+ * lab_lock_thread_offline() unregisters the thread from RCU, flushes its
+ * deferred frees, frees its spare queue nodes and returns its statistics
+ * slot; call it before a thread that used a lock exits, outside any
+ * section. A thread that forgets gets it run at exit by a pthread key
+ * destructor, as a safety net.
  */
 void lab_lock_thread_online(void);
 void lab_lock_thread_offline(void);
