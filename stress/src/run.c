@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 
 #include "iovalab/lock.h"
@@ -56,10 +57,10 @@ static int load_phase(struct run *r)
 
 /*
  * Open loop: wait for the operation's scheduled start. Sleeps in slices
- * of at most 10 ms (to notice STOP), then spins the last 50 us so the
- * wake-up latency of the sleep is not charged to the operation... unless
- * the schedule is already behind, in which case the op starts at once and
- * its latency includes the lateness (that is the point).
+ * of at most 10 ms (to notice STOP) until 200 us before it, then spins, so
+ * the sleep's wake-up latency (timer slack is set to 1 ns too) is not
+ * charged to the operation. When the schedule is already behind, the op
+ * starts at once and its latency includes the lateness: that is the point.
  */
 static bool wait_for_slot(struct run *r, uint64_t t)
 {
@@ -70,8 +71,8 @@ static bool wait_for_slot(struct run *r, uint64_t t)
 			return true;
 		if (load_phase(r) == PHASE_STOP)
 			return false;
-		if (t - now > 100000) {
-			uint64_t until = t - 50000;
+		if (t - now > 300000) {
+			uint64_t until = t - 200000;
 
 			if (until - now > 10000000)
 				until = now + 10000000;
@@ -132,6 +133,9 @@ static void *worker_main(void *arg)
 	int ret;
 
 	lab_lock_thread_online();
+	/* open loop: sleeps must end on time, not up to 50 us late */
+	if (r->interval_ns)
+		prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
 	if (w->pinned) {
 		w->pin_err = topo_bind_self(r->topo, w->pu_logical);
 		if (w->pin_err)
