@@ -329,9 +329,17 @@ class Renderer:
         vmax = max(x for _, pts in curves for x in pts.values())
         div, unit = rate_unit(vmax)
         ch = gp.Chart(name, title, self.footer)
-        p = ch.panel(xlabel="threads", ylabel=unit)
+        vmin = min(x for _, pts in curves for x in pts.values())
+        logy = vmin > 0 and vmax / vmin > 100
+        p = ch.panel(xlabel="threads", ylabel=unit + (" (log scale)"
+                                                      if logy else ""))
         self.thread_axis(p, ns)
-        p.set("set yrange [0:%g]" % (vmax / div * 1.15))
+        if logy:
+            # curves two decades apart: a linear axis flattens the low ones
+            p.set("set logscale y")
+            p.set("set yrange [%g:%g]" % (vmin / div / 2, vmax / div * 2))
+        else:
+            p.set("set yrange [0:%g]" % (vmax / div * 1.15))
         p.set("set key outside right top")
         fit_rows = []
         have_fit = False
