@@ -301,36 +301,64 @@ static void indirection_row(const char *name, struct pair_cost d,
 	}
 }
 
+/*
+ * Direct and interface loops alternate ROUNDS times and the minimum of
+ * each is kept: on a shared machine the minimum is the estimate least
+ * polluted by preemption, and alternating exposes both to the same
+ * frequency and load.
+ */
+#define ROUNDS 7
+#define KEEP_MIN(best, x)               \
+	do {                            \
+		if ((x).ns < (best).ns) \
+			(best) = (x);   \
+	} while (0)
+
 static int indirection(void)
 {
 	static struct spin_tas tas;
 	static struct spin_ticket tk;
 	static struct spin_mcs mcs;
 	struct lab_lock_attr a = { .spin = cfg.spin };
-	struct pair_cost d, i;
+	struct pair_cost d, i, bd, bi;
 	struct lab_lock *l;
 
 	spin_tas_init(&tas, cfg.spin);
 	spin_ticket_init(&tk, cfg.spin);
 	spin_mcs_init(&mcs, cfg.spin);
 
-	TIME_LOOP(d, spin_tas_lock(&tas); spin_tas_unlock(&tas));
 	l = lab_lock_create("tas", &a);
-	TIME_LOOP(i, lab_lock(l); lab_unlock(l));
+	bd.ns = bi.ns = 1e30;
+	for (int r = 0; r < ROUNDS; r++) {
+		TIME_LOOP(d, spin_tas_lock(&tas); spin_tas_unlock(&tas));
+		TIME_LOOP(i, lab_lock(l); lab_unlock(l));
+		KEEP_MIN(bd, d);
+		KEEP_MIN(bi, i);
+	}
 	lab_lock_destroy(l);
-	indirection_row("tas", d, i);
+	indirection_row("tas", bd, bi);
 
-	TIME_LOOP(d, spin_ticket_lock(&tk); spin_ticket_unlock(&tk));
 	l = lab_lock_create("ticket", &a);
-	TIME_LOOP(i, lab_lock(l); lab_unlock(l));
+	bd.ns = bi.ns = 1e30;
+	for (int r = 0; r < ROUNDS; r++) {
+		TIME_LOOP(d, spin_ticket_lock(&tk); spin_ticket_unlock(&tk));
+		TIME_LOOP(i, lab_lock(l); lab_unlock(l));
+		KEEP_MIN(bd, d);
+		KEEP_MIN(bi, i);
+	}
 	lab_lock_destroy(l);
-	indirection_row("ticket", d, i);
+	indirection_row("ticket", bd, bi);
 
-	TIME_LOOP(d, spin_mcs_lock(&mcs); spin_mcs_unlock(&mcs));
 	l = lab_lock_create("mcs", &a);
-	TIME_LOOP(i, lab_lock(l); lab_unlock(l));
+	bd.ns = bi.ns = 1e30;
+	for (int r = 0; r < ROUNDS; r++) {
+		TIME_LOOP(d, spin_mcs_lock(&mcs); spin_mcs_unlock(&mcs));
+		TIME_LOOP(i, lab_lock(l); lab_unlock(l));
+		KEEP_MIN(bd, d);
+		KEEP_MIN(bi, i);
+	}
 	lab_lock_destroy(l);
-	indirection_row("mcs", d, i);
+	indirection_row("mcs", bd, bi);
 	return 0;
 }
 
@@ -560,7 +588,9 @@ int main(int argc, char **argv)
 			lab_json_array_end(cfg.j);
 	}
 	if (want[2] && !rc) {
-		printf("\n## interface indirection (uncontended pair)\n");
+		printf("\n## interface indirection (uncontended pair; min of %d "
+		       "alternating rounds)\n",
+		       ROUNDS);
 		printf("%-10s %10s %10s %10s %10s %10s\n", "lock", "direct-ns",
 		       "iface-ns", "delta-ns", "direct-cyc", "iface-cyc");
 		if (cfg.j)
