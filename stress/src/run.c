@@ -369,7 +369,8 @@ static void check_held(struct run *r, struct run_result *res)
 			   "threads allocated %" PRIu64 " and freed %" PRIu64
 			   " ranges but hold %zu",
 			   allocs, frees, hv.n);
-	qsort(hv.v, hv.n, sizeof(*hv.v), held_cmp);
+	if (hv.n)
+		qsort(hv.v, hv.n, sizeof(*hv.v), held_cmp);
 	for (size_t i = 0; i < hv.n; i++) {
 		struct held *h = &hv.v[i];
 		unsigned long lo = 0, hi = 0;
