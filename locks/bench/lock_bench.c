@@ -12,6 +12,8 @@
  *   indirection  direct static inline calls (iovalab/locks/spin_*.h)
  *                against the same lock through lab_lock()
  *   stats        statistics never enabled, enabled then disabled, and on
+ *   readers      read-mostly mix (--read-pct) of read sections and
+ *                copy-update writes: do readers scale?
  *
  * Threads are pinned round-robin over the CPUs this process may use.
  * Exit 0, 1 on a runtime failure, 2 on a usage error.
@@ -41,7 +43,7 @@
 static struct {
 	uint64_t uncontended_iters;
 	double duration;
-	uint64_t cs_short, cs_long, think;
+	uint64_t cs_short, cs_long, think, read_pct;
 	enum lab_spin_policy spin;
 	unsigned int ncpu;
 	cpu_set_t cpus;
@@ -54,6 +56,7 @@ static struct {
 	.cs_short = 1,
 	.cs_long = 100,
 	.think = 50,
+	.read_pct = 90,
 	.spin = LAB_SPIN_YIELD,
 };
 
@@ -362,6 +365,150 @@ static int indirection(void)
 	return 0;
 }
 
+/* ---- read-mostly ---- */
+
+/*
+ * Read-mostly mix: read_pct% of operations are read sections that follow
+ * a published snapshot and sum its eight words; the rest replace the
+ * snapshot by copy under lab_lock() and free the old one with
+ * lab_lock_defer_free() (immediately for locks whose readers exclude
+ * writers, after a grace period for rcu). Shows readers scaling, or not.
+ */
+struct rsnap {
+	uint64_t v[8];
+};
+
+static struct rsnap *rcur;
+
+struct rworker {
+	pthread_t th;
+	unsigned int idx;
+	struct lab_lock *l;
+	uint64_t reads, writes, bad;
+} __lab_cacheline_aligned;
+
+static void *rworker_main(void *arg)
+{
+	struct rworker *w = arg;
+	uint64_t x = w->idx * 7919u + 1;
+
+	pin(w->idx);
+	lab_lock_thread_online();
+	pthread_barrier_wait(&go);
+	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		if ((x >> 33) % 100 < cfg.read_pct) {
+			const struct rsnap *p;
+			uint64_t sum = 0;
+
+			lab_read_lock(w->l);
+			p = lab_rcu_dereference(rcur);
+			for (int k = 0; k < 8; k++)
+				sum += p->v[k];
+			if (sum != 8 * p->v[0])
+				w->bad++;
+			lab_read_unlock(w->l);
+			w->reads++;
+		} else {
+			struct rsnap *n = malloc(sizeof(*n)), *old;
+
+			if (!n)
+				break;
+			lab_lock(w->l);
+			old = rcur;
+			for (int k = 0; k < 8; k++)
+				n->v[k] = old->v[k] + 1;
+			lab_rcu_assign_pointer(rcur, n);
+			lab_unlock(w->l);
+			lab_lock_defer_free(w->l, free, old);
+			w->writes++;
+		}
+		think(cfg.think, &x);
+	}
+	lab_lock_thread_offline();
+	return NULL;
+}
+
+static int read_mostly(const char *name, const uint64_t *threads, long nt)
+{
+	for (long t = 0; t < nt; t++) {
+		unsigned int n = (unsigned int)threads[t];
+		struct lab_lock_attr a = { .spin = cfg.spin };
+		struct lab_lock *l = lab_lock_create(name, &a);
+		struct rworker *w =
+			aligned_alloc(LAB_CACHELINE, sizeof(*w) * n);
+		uint64_t reads = 0, writes = 0, bad = 0, t0, t1;
+		uint64_t *per = calloc(n, sizeof(*per));
+		struct lab_fairness f;
+		struct timespec d;
+		bool over = n > cfg.ncpu;
+		double secs;
+
+		if (!l || !w || !per) {
+			fprintf(stderr, "lock-bench: %s: setup failed\n", name);
+			return 1;
+		}
+		memset(w, 0, sizeof(*w) * n);
+		rcur = calloc(1, sizeof(*rcur));
+		atomic_store(&stop, false);
+		pthread_barrier_init(&go, NULL, n + 1);
+		for (unsigned int i = 0; i < n; i++) {
+			w[i].idx = i;
+			w[i].l = l;
+			if (pthread_create(&w[i].th, NULL, rworker_main,
+					   &w[i])) {
+				fprintf(stderr,
+					"lock-bench: pthread_create failed\n");
+				return 1;
+			}
+		}
+		pthread_barrier_wait(&go);
+		t0 = lab_now_ns();
+		d.tv_sec = (time_t)cfg.duration;
+		d.tv_nsec = (long)((cfg.duration - (double)d.tv_sec) * 1e9);
+		nanosleep(&d, NULL);
+		atomic_store(&stop, true);
+		for (unsigned int i = 0; i < n; i++) {
+			pthread_join(w[i].th, NULL);
+			reads += w[i].reads;
+			writes += w[i].writes;
+			bad += w[i].bad;
+			per[i] = w[i].reads + w[i].writes;
+		}
+		t1 = lab_now_ns();
+		pthread_barrier_destroy(&go);
+		lab_lock_destroy(l); /* runs the deferred frees first */
+		free(rcur);
+		secs = (double)(t1 - t0) / 1e9;
+		lab_fairness_compute(per, n, &f);
+		if (bad) {
+			fprintf(stderr, "lock-bench: %s: %llu torn reads\n",
+				name, (unsigned long long)bad);
+			return 1;
+		}
+		printf("%-10s %7u %-14s %12.3f %12.3f %7.3f\n", name, n,
+		       over ? "oversubscribed" : "", (double)reads / secs / 1e6,
+		       (double)writes / secs / 1e6, f.jain);
+		fflush(stdout);
+		if (cfg.j) {
+			lab_json_object_begin(cfg.j, NULL);
+			lab_json_str(cfg.j, "lock", name);
+			lab_json_u64(cfg.j, "threads", n);
+			lab_json_bool(cfg.j, "oversubscribed", over);
+			lab_json_u64(cfg.j, "read_pct", cfg.read_pct);
+			lab_json_double(cfg.j, "reads_per_sec",
+					(double)reads / secs);
+			lab_json_double(cfg.j, "writes_per_sec",
+					(double)writes / secs);
+			lab_json_double(cfg.j, "jain", f.jain);
+			lab_json_object_end(cfg.j);
+		}
+		free(per);
+		free(w);
+	}
+	return 0;
+}
+
 /* ---- statistics overhead ---- */
 
 static int stats_overhead(const char *name)
@@ -421,8 +568,10 @@ static void usage(FILE *f)
 		"  --iters N         uncontended pairs per repetition "
 		"(default 2000000)\n"
 		"  --spin pure|yield spin policy (default yield)\n"
-		"  --sections LIST   uncontended,throughput,indirection,stats "
-		"or all\n"
+		"  --read-pct P      read sections in the readers section, "
+		"percent (default 90)\n"
+		"  --sections LIST   uncontended,throughput,indirection,stats,"
+		"readers or all\n"
 		"  --json FILE       also write the results as JSON\n");
 }
 
@@ -439,11 +588,12 @@ static int parse_u64_opt(const char *opt, const char *v, uint64_t *out,
 int main(int argc, char **argv)
 {
 	static const char *const section_names[] = {
-		"uncontended", "throughput", "indirection", "stats", NULL
+		"uncontended", "throughput", "indirection",
+		"stats",       "readers",    NULL
 	};
 	const char *locks = "all", *threads = "1,2,4,8", *json = NULL;
 	const char *sections = "all";
-	bool want[4] = { false };
+	bool want[5] = { false };
 	size_t *lv = NULL, *sv = NULL;
 	uint64_t *tv = NULL;
 	struct lab_json j;
@@ -488,6 +638,16 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--think")) {
 			if (parse_u64_opt(a, v, &cfg.think, 0))
 				return 2;
+		} else if (!strcmp(a, "--read-pct")) {
+			if (parse_u64_opt(a, v, &cfg.read_pct, 0))
+				return 2;
+			if (cfg.read_pct > 100) {
+				fprintf(stderr,
+					"lock-bench: bad --read-pct '%s' "
+					"(0..100)\n",
+					v);
+				return 2;
+			}
 		} else if (!strcmp(a, "--iters")) {
 			if (parse_u64_opt(a, v, &cfg.uncontended_iters, 1))
 				return 2;
@@ -610,6 +770,18 @@ int main(int argc, char **argv)
 			lab_json_array_begin(cfg.j, "stats_overhead");
 		for (int i = 0; i < 3 && !rc; i++)
 			rc = stats_overhead(which[i]);
+		if (cfg.j)
+			lab_json_array_end(cfg.j);
+	}
+	if (want[4] && !rc) {
+		printf("\n## read-mostly (%llu%% read sections; M/s)\n",
+		       (unsigned long long)cfg.read_pct);
+		printf("%-10s %7s %-14s %12s %12s %7s\n", "lock", "threads", "",
+		       "reads", "writes", "jain");
+		if (cfg.j)
+			lab_json_array_begin(cfg.j, "read_mostly");
+		for (long i = 0; i < nl && !rc; i++)
+			rc = read_mostly(lab_lock_names[lv[i]], tv, nt);
 		if (cfg.j)
 			lab_json_array_end(cfg.j);
 	}
