@@ -17,14 +17,9 @@
 #include <hwloc.h>
 
 // The C headers carry no extern "C" guard of their own.
-// C names a function after its struct (iovad_rcache_stats); g++ -Wshadow
-// objects that it hides the implicit constructor. Harmless here.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wshadow"
 extern "C" {
 #include "iovalab/parse.h"
 }
-#pragma GCC diagnostic pop
 
 #ifndef IOVALAB_BUILD_TYPE
 #define IOVALAB_BUILD_TYPE "unknown"

@@ -27,14 +27,16 @@
 #include <cstdint>
 #include <pthread.h>
 #include <string>
+#include <time.h>
 #include <vector>
 
 #include "bench_common.h"
 #include "lock_thread.h"
 #include "thread_wall.h"
 
-// C names a function after its struct (iovad_rcache_stats); g++ -Wshadow
-// objects that it hides the implicit constructor. Harmless here.
+// The C headers name some functions after their structs
+// (iovad_rcache_stats, lab_lock_info): fine in C, but g++ -Wshadow says
+// the function hides the struct's implicit constructor.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wshadow"
 extern "C" {
@@ -50,7 +52,8 @@ constexpr int kMaxCsLines = 64;
 
 // Private work between acquisitions: a dependent multiply-add chain the
 // compiler cannot fold. One unit is one step (~1 ns); calibrated at
-// registration and reported in the JSON context.
+// registration on this thread's CPU time (wall time would count whatever
+// else the machine ran) and reported in the JSON context.
 inline uint64_t think(uint64_t x, int64_t units)
 {
 	for (int64_t i = 0; i < units; i++) {
@@ -60,14 +63,22 @@ inline uint64_t think(uint64_t x, int64_t units)
 	return x;
 }
 
+uint64_t thread_cpu_ns()
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 double calibrate_think_ns()
 {
 	constexpr int64_t n = 20000000;
-	uint64_t t0 = lab_now_ns();
+	uint64_t t0 = thread_cpu_ns();
 	uint64_t x = think(1, n);
 
 	benchmark::DoNotOptimize(x);
-	return (double)(lab_now_ns() - t0) / n;
+	return (double)(thread_cpu_ns() - t0) / n;
 }
 
 struct alignas(LAB_CACHELINE) CsLine {

@@ -33,8 +33,9 @@
 #include "bench_common.h"
 #include "lock_thread.h"
 
-// C names a function after its struct (iovad_rcache_stats); g++ -Wshadow
-// objects that it hides the implicit constructor. Harmless here.
+// The C headers name some functions after their structs
+// (iovad_rcache_stats, lab_lock_info): fine in C, but g++ -Wshadow says
+// the function hides the struct's implicit constructor.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wshadow"
 extern "C" {

@@ -41,8 +41,9 @@
 
 #include "bench_common.h"
 
-// C names a function after its struct (iovad_rcache_stats); g++ -Wshadow
-// objects that it hides the implicit constructor. Harmless here.
+// The C headers name some functions after their structs
+// (iovad_rcache_stats, lab_lock_info): fine in C, but g++ -Wshadow says
+// the function hides the struct's implicit constructor.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wshadow"
 extern "C" {
@@ -229,9 +230,13 @@ void iovalab_bench_register(const bench::Options &opt)
 		top = opt.max_live;
 	for (unsigned long n = 1000; n <= top; n *= 10)
 		sizes.push_back(n);
+	// --max-live between powers of ten is a size of its own, so a small
+	// cap still gives two points to fit.
+	if (top >= IOVA_SCEN_MIN_LIVE &&
+	    (sizes.empty() || (unsigned long)sizes.back() < top))
+		sizes.push_back(top);
 	if (sizes.empty())
-		sizes.push_back(IOVA_SCEN_MIN_LIVE > top ? IOVA_SCEN_MIN_LIVE
-							  : top);
+		sizes.push_back(IOVA_SCEN_MIN_LIVE);
 
 	for (int a = 0; a < IOVA_ALG_NR; a++) {
 		for (int s = 0; s < IOVA_SCEN_NR; s++) {

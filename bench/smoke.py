@@ -7,8 +7,8 @@ usage: smoke.py BINARY OUT.json [--smoke-expect=REGEX:COUNTER:OP:VALUE]...
 
 Runs BINARY briefly with JSON output to OUT.json and checks: exit status 0,
 the file is valid JSON with a context and a non-empty benchmarks list, no
-benchmark reported an error (except "collapsed:", a threaded run stopped at
-its wall-time budget: timing, not behaviour), every measured run did
+benchmark reported an error (except "over budget:", a threaded run stopped
+at its wall-time budget: timing, not behaviour), every measured run did
 iterations. Each
 --smoke-expect checks a counter of every non-aggregate run whose name
 matches REGEX (re.search), OP one of eq, ge, le; a counter that must hold
@@ -73,7 +73,7 @@ def main(argv):
         msg = b.get("error_message") or ""
         # A threaded run stopped at its wall-time budget is a timing
         # outcome (a loaded machine, a collapsing spinlock), not a defect.
-        if b.get("error_occurred") and not msg.startswith("collapsed:"):
+        if b.get("error_occurred") and not msg.startswith("over budget:"):
             fail("%s: %s" % (b["name"], msg))
         if b.get("run_type") == "iteration" and b.get("iterations", 0) < 1:
             fail("%s: no iterations" % b["name"])
