@@ -673,11 +673,14 @@ int main(int argc, char **argv)
 	nt = lab_parse_u64_list(threads, 1, 1024, 64, &tv);
 	if (nt < 0) {
 		fprintf(stderr, "lock-bench: bad --threads '%s'\n", threads);
+		free(lv);
 		return 2;
 	}
 	ns = lab_parse_name_list(sections, section_names, &sv, NULL);
 	if (ns < 0) {
 		fprintf(stderr, "lock-bench: bad --sections '%s'\n", sections);
+		free(lv);
+		free(tv);
 		return 2;
 	}
 	for (long i = 0; i < ns; i++)
@@ -696,6 +699,9 @@ int main(int argc, char **argv)
 		if (!jf) {
 			fprintf(stderr, "lock-bench: cannot write '%s': %s\n",
 				json, strerror(errno));
+			free(lv);
+			free(tv);
+			free(sv);
 			return 2;
 		}
 		lab_json_init(&j, jf);
