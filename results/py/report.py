@@ -1128,9 +1128,11 @@ class Renderer:
         lab = self.d.lab or {}
         for s in lab.get("steps") or []:
             if s.get("rc") not in (0, None):
-                items.append("step '%s' exit %s%s" % (
-                    s.get("name"), s.get("rc"),
-                    ": " + s["note"] if s.get("note") else ""))
+                note = s.get("note") or ""
+                items.append("step '%s' %s" % (
+                    s.get("name"), note if note.startswith("exit ")
+                    else "exit %s%s" % (s.get("rc"),
+                                        ": " + note if note else "")))
         out.append("\n".join("- " + i for i in items) + "\n" if items
                    else "None.\n")
         out.append("## Reproduce\n")
