@@ -156,8 +156,18 @@ def stress_groups(d, problems):
     return groups, stats
 
 
+# The device workloads first, in the order a reader asks about them.
+WORKLOADS = ("nic", "storage", "crosscpu", "large", "lookup", "mixed32",
+             "masks", "full32")
+
+
+def _wsort(wl):
+    return (WORKLOADS.index(wl) if wl in WORKLOADS else len(WORKLOADS),
+            str(wl))
+
+
 def _gsort(k):
-    return (str(k[0]), not k[1], k[2], k[3], k[4])
+    return (_wsort(k[0]), not k[1], k[2], k[3], k[4])
 
 
 def _ssort(k):
@@ -554,7 +564,7 @@ class Renderer:
         q.set("set key below")
         q.set("set bmargin 8")
         rows = []
-        for wl in sorted(per_wl):
+        for wl in sorted(per_wl, key=lambda w: _wsort(w.split()[0])):
             pts = []
             for n in sorted(per_wl[wl]):
                 hs = [h for h, _, _ in per_wl[wl][n]]
@@ -618,8 +628,8 @@ class Renderer:
             "asking for the lock and getting it, at each percentile, per "
             "lock strategy. Lock instances sharing a role (e.g. per-CPU "
             "locks) are folded: the worst instance at each percentile.\n")
-        for key in sorted(charts, key=lambda k: (str(k[0]), not k[1], k[2],
-                                                 k[3])):
+        for key in sorted(charts, key=lambda k: (_wsort(k[0]), not k[1],
+                                                 k[2], k[3])):
             wl, rc, prefill, lab = key
             byn = charts[key]
             dims = "workload %s, rcache %s%s, lock role '%s'" % (
@@ -1000,7 +1010,13 @@ class Renderer:
         self.md = self.md[:body_start]
         head = self.header()
         tail = self.footer_sections()
-        text = "\n".join(head + body + tail)
+        # a contents line: GitHub-style anchors of the ## sections
+        secs = [l[3:].strip() for l in head[1:] + body + tail
+                if l.startswith("## ")]
+        toc = "Contents: " + " · ".join(
+            "[%s](#%s)" % (s, re.sub(r"[^a-z0-9 -]", "", s.lower())
+                           .replace(" ", "-")) for s in secs) + "\n"
+        text = "\n".join(head[:2] + [toc] + head[2:] + body + tail)
         with open(os.path.join(self.root, "REPORT.md"), "w",
                   encoding="utf-8") as f:
             f.write(text.rstrip() + "\n")
