@@ -77,7 +77,8 @@ extern const char *const lab_lock_names[];
 
 /*
  * Create a lock of strategy @name. @attr may be NULL for defaults.
- * Returns NULL with errno EINVAL (unknown name) or ENOMEM.
+ * Returns NULL with errno EINVAL (unknown name, spin policy out of range,
+ * or an rcu_writer that is unknown or "rcu") or ENOMEM.
  */
 struct lab_lock *lab_lock_create(const char *name,
 				 const struct lab_lock_attr *attr);
