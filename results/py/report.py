@@ -627,7 +627,10 @@ class Renderer:
             "From `iova-stress --lockstat`: time a waiter spent between "
             "asking for the lock and getting it, at each percentile, per "
             "lock strategy. Lock instances sharing a role (e.g. per-CPU "
-            "locks) are folded: the worst instance at each percentile.\n")
+            "locks) are folded: the worst instance at each percentile. "
+            "Waits are recorded for every acquisition, so an uncontended "
+            "one counts as 0 ns: a 0 has no place on the log axis and is "
+            "only in the table.\n")
         for key in sorted(charts, key=lambda k: (_wsort(k[0]), not k[1],
                                                  k[2], k[3])):
             wl, rc, prefill, lab = key
