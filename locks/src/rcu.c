@@ -34,6 +34,16 @@
  * small trampoline record in TSan builds only, released by the writer and
  * acquired by the defer thread, since liburcu's queue is invisible too.
  */
+/*
+ * IOVALAB_URCU_INLINE (see CMakeLists.txt) defines _LGPL_SOURCE for this
+ * file. TSan builds always call the library instead: inlined, liburcu's
+ * read side does volatile accesses to its shared grace-period futex word
+ * that ThreadSanitizer reports as races (intended by liburcu's protocol),
+ * and speed is no concern there.
+ */
+#ifdef IOVALAB_TSAN
+#undef _LGPL_SOURCE
+#endif
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
