@@ -70,6 +70,7 @@ class Panel:
         self.ylabel = ylabel
         self.settings = []
         self.clauses = []
+        self.tail = []  # clauses drawn last (legend entries for shading)
 
     def set(self, line):
         self.settings.append(line)
@@ -123,7 +124,8 @@ class Chart:
             out.append("set xlabel %s" % q(p.xlabel))
             out.append("set ylabel %s" % q(p.ylabel))
             out.extend(p.settings)
-            out.append("plot \\\n\t" + ", \\\n\t".join(p.clauses))
+            out.append("plot \\\n\t" + ", \\\n\t".join(p.clauses +
+                                                         p.tail))
         if multi:
             out.append("unset multiplot")
         return out

@@ -268,12 +268,13 @@ class Renderer:
         panel.set("set xtics (%s)" % ", ".join("%g" % n for n in ns))
         if self.logical is not None and hi > self.logical:
             panel.set("set object 1 rect from %g, graph 0 to graph 1,"
-                      " graph 1 behind fc rgb \"#ececec\" fs solid 1.0"
+                      " graph 1 behind fc rgb \"#e4e4e4\" fs solid 1.0"
                       " noborder" % self.logical)
-            panel.set("set label 2 %s at %g, graph 0.97 left offset 0.5,0"
-                      " textcolor rgb \"#666666\"" % (
-                          gp.q(" oversubscribed: threads > %d CPUs"
-                               % self.logical), self.logical))
+            # named in the legend, not on the plot, where data can run
+            panel.tail.append(
+                "keyentry with boxes fc rgb \"#e4e4e4\" fs solid 1.0"
+                " title %s" % gp.q("oversubscribed: threads > %d CPUs"
+                                   % self.logical))
 
     # sections
     def section_throughput(self, groups):
@@ -347,6 +348,7 @@ class Renderer:
         if logy:
             # curves two decades apart: a linear axis flattens the low ones
             p.set("set logscale y")
+            p.set("set format y \"%g\"")
             p.set("set yrange [%g:%g]" % (vmin / div / 2, vmax / div * 2))
         else:
             p.set("set yrange [0:%g]" % (vmax / div * 1.15))

@@ -96,7 +96,8 @@ class Fixture(unittest.TestCase):
                                "throughput-nic-rcache-on.gp")) as f:
             gp = f.read()
         self.assertIn("set object 1 rect from 4, graph 0", gp)
-        self.assertIn("oversubscribed: threads > 4 CPUs", gp)
+        self.assertIn("keyentry with boxes fc rgb \"#e4e4e4\" fs solid 1.0"
+                      " title \"oversubscribed: threads > 4 CPUs\"", gp)
 
     def test_report_sections(self):
         for h in ("## Machine", "## Sweep", "## Throughput vs threads",
