@@ -28,8 +28,10 @@ extern "C" {
 #define IOVALAB_GIT_COMMIT "unknown"
 #endif
 
-namespace bench {
-namespace {
+namespace bench
+{
+namespace
+{
 
 Options g_opt;
 std::vector<unsigned> g_cpus;
@@ -54,7 +56,8 @@ void discover_cpus()
 		int npu = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU);
 
 		for (int i = 0; i < npu; i++) {
-			hwloc_obj_t pu = hwloc_get_obj_by_type(topo, HWLOC_OBJ_PU, i);
+			hwloc_obj_t pu =
+				hwloc_get_obj_by_type(topo, HWLOC_OBJ_PU, i);
 
 			g_cpus.push_back(pu->os_index);
 		}
@@ -152,8 +155,9 @@ void parse_options(int &argc, char **argv)
 			double s;
 
 			if (lab_parse_seconds(a + 13, &s) || s <= 0)
-				usage_error("bad --run-budget value (seconds > 0)",
-					    a);
+				usage_error(
+					"bad --run-budget value (seconds > 0)",
+					a);
 			g_opt.run_budget_s = s;
 			budget_set = true;
 		} else if (!std::strcmp(a, "--help") || !std::strcmp(a, "-h")) {

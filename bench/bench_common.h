@@ -14,7 +14,8 @@
 #include <string>
 #include <vector>
 
-namespace bench {
+namespace bench
+{
 
 struct Options {
 	// Smaller sizes and shorter runs: for the CTest smoke test and for a

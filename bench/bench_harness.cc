@@ -19,7 +19,8 @@
 
 const char *const iovalab_bench_subject = "bench-harness";
 
-namespace {
+namespace
+{
 
 void bm_empty(benchmark::State &state)
 {

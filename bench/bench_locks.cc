@@ -46,7 +46,8 @@ extern "C" {
 
 const char *const iovalab_bench_subject = "bench-locks";
 
-namespace {
+namespace
+{
 
 constexpr int kMaxCsLines = 64;
 
@@ -138,7 +139,7 @@ void bm_baseline_mutex(benchmark::State &state)
 
 void bm_baseline_xchg(benchmark::State &state)
 {
-	std::atomic<int> word{0};
+	std::atomic<int> word{ 0 };
 
 	for (auto _ : state) {
 		while (word.exchange(1, std::memory_order_acquire))
@@ -242,7 +243,8 @@ void iovalab_bench_register(const bench::Options &opt)
 	for (int t = 1; t < (int)bench::ncpu(); t *= 2)
 		threads.push_back(t);
 	threads.push_back(bench::ncpu());
-	if (opt.oversub > 1 && bench::ncpu() * opt.oversub <= bench::kMaxThreads)
+	if (opt.oversub > 1 &&
+	    bench::ncpu() * opt.oversub <= bench::kMaxThreads)
 		threads.push_back(bench::ncpu() * opt.oversub);
 
 	benchmark::RegisterBenchmark("baseline/pthread_mutex_direct",

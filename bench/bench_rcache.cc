@@ -45,7 +45,8 @@ extern "C" {
 
 const char *const iovalab_bench_subject = "bench-rcache";
 
-namespace {
+namespace
+{
 
 // 48-bit device: the limit never binds on an otherwise empty domain.
 constexpr unsigned long kLimit = (1UL << 36) - 1;
@@ -177,11 +178,10 @@ void iovalab_bench_teardown()
 
 void iovalab_bench_register(const bench::Options &opt)
 {
-
 	for (const char *const *p = lab_lock_names; *p; p++) {
-		benchmark::RegisterBenchmark(
-			("hit/" + std::string(*p)).c_str(), bm_pair,
-			IOVA_ALG_CLASSIC, true, *p)
+		benchmark::RegisterBenchmark(("hit/" + std::string(*p)).c_str(),
+					     bm_pair, IOVA_ALG_CLASSIC, true,
+					     *p)
 			->ArgName("size")
 			->Arg(1)
 			->Arg(32);

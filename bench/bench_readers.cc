@@ -52,7 +52,8 @@ extern "C" {
 
 const char *const iovalab_bench_subject = "bench-readers";
 
-namespace {
+namespace
+{
 
 constexpr uint64_t kSeed = 0x5eadc0de;
 constexpr int kWriterRing = 64;
@@ -202,14 +203,14 @@ void bm_find(benchmark::State &state, const char *lock)
 			g_writer->d = p->d;
 			g_writer->pause_ns = pause_ns;
 			g_writer->cpu_idx = nthreads % bench::ncpu();
-			g_writer->th = std::thread(&Writer::run, g_writer.get());
+			g_writer->th =
+				std::thread(&Writer::run, g_writer.get());
 			if (nthreads + 1 > (int)bench::ncpu())
-				state.SetLabel(
-					"oversubscribed: " +
-					std::to_string(nthreads) +
-					" readers + 1 writer on " +
-					std::to_string(bench::ncpu()) +
-					" CPUs");
+				state.SetLabel("oversubscribed: " +
+					       std::to_string(nthreads) +
+					       " readers + 1 writer on " +
+					       std::to_string(bench::ncpu()) +
+					       " CPUs");
 		}
 	}
 
@@ -281,12 +282,13 @@ void iovalab_bench_register(const bench::Options &opt)
 	std::vector<int> threads;
 
 	if (opt.max_live && opt.max_live < n)
-		n = opt.max_live < IOVA_SCEN_MIN_LIVE ? IOVA_SCEN_MIN_LIVE
-						      : opt.max_live;
+		n = opt.max_live < IOVA_SCEN_MIN_LIVE ? IOVA_SCEN_MIN_LIVE :
+							opt.max_live;
 	for (int t = 1; t < (int)bench::ncpu(); t *= 2)
 		threads.push_back(t);
 	threads.push_back(bench::ncpu());
-	if (opt.oversub > 1 && bench::ncpu() * opt.oversub <= bench::kMaxThreads)
+	if (opt.oversub > 1 &&
+	    bench::ncpu() * opt.oversub <= bench::kMaxThreads)
 		threads.push_back(bench::ncpu() * opt.oversub);
 
 	for (const char *const *p = lab_lock_names; *p; p++) {

@@ -55,7 +55,8 @@ extern "C" {
 
 const char *const iovalab_bench_subject = "bench-tree";
 
-namespace {
+namespace
+{
 
 constexpr uint64_t kSeed = 0x10ba5eed;
 // Holds the four sizes of one (alg, scenario) at once; the full default
@@ -105,8 +106,8 @@ Prepared *prepared(enum iova_alg alg, enum iova_scenario sc, unsigned long n,
 	p->alg = alg;
 	p->sc = sc;
 	p->n = n;
-	p->dom = iova_domain_create(alg, IOVA_SCEN_GRANULE,
-				    IOVA_SCEN_START_PFN);
+	p->dom =
+		iova_domain_create(alg, IOVA_SCEN_GRANULE, IOVA_SCEN_START_PFN);
 	if (!p->dom) {
 		err = std::string("iova_domain_create: ") + strerror(errno);
 		return nullptr;
@@ -156,18 +157,16 @@ void bm_alloc_free(benchmark::State &state, enum iova_alg alg,
 
 	const double iters = (double)state.iterations();
 	state.SetComplexityN(n);
-	state.counters["visited"] =
-		benchmark::Counter((double)(st1.visited_total -
-					    st0.visited_total),
-				   benchmark::Counter::kAvgIterations);
+	state.counters["visited"] = benchmark::Counter(
+		(double)(st1.visited_total - st0.visited_total),
+		benchmark::Counter::kAvgIterations);
 	state.counters["fail_rate"] =
 		(double)(iova_scen_failures(p->scen) - fail0) / iters;
 	state.counters["node_bytes"] = (double)iova_node_bytes(alg);
 	state.counters["slab_bytes"] = (double)iova_slab_bytes(alg);
 }
 
-void bm_find(benchmark::State &state, enum iova_alg alg,
-	     enum iova_scenario sc)
+void bm_find(benchmark::State &state, enum iova_alg alg, enum iova_scenario sc)
 {
 	const unsigned long n = state.range(0);
 	std::string err;
@@ -184,7 +183,8 @@ void bm_find(benchmark::State &state, enum iova_alg alg,
 		// still hits, so collect them now, from the current tree.
 		for (struct iova *v = iova_first(p->dom); v;
 		     v = iova_next(p->dom, v))
-			p->pfns.push_back(v->pfn_lo + (v->pfn_hi - v->pfn_lo) / 2);
+			p->pfns.push_back(v->pfn_lo +
+					  (v->pfn_hi - v->pfn_lo) / 2);
 		lab_prng_seed(&r, kSeed);
 		for (size_t i = p->pfns.size(); i > 1; i--)
 			std::swap(p->pfns[i - 1],

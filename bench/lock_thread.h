@@ -18,7 +18,8 @@ extern "C" {
 }
 #pragma GCC diagnostic pop
 
-namespace bench {
+namespace bench
+{
 
 struct LockThread {
 	LockThread()

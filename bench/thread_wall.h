@@ -33,7 +33,8 @@ extern "C" {
 #include "iovalab/clock.h"
 }
 
-namespace bench {
+namespace bench
+{
 
 constexpr int kMaxThreads = 1024;
 
@@ -125,12 +126,13 @@ struct RunGuard {
 		double s = (double)(lab_now_ns() - start_ns) / 1e9;
 		char buf[200];
 
-		snprintf(buf, sizeof(buf),
-			 "over budget: past the %.1f s run budget, thread %d had "
-			 "done %llu of %llu iterations (%.3g per s)",
-			 (double)(deadline_ns - start_ns) / 1e9, tid,
-			 (unsigned long long)done, (unsigned long long)iters,
-			 (double)done / s);
+		snprintf(
+			buf, sizeof(buf),
+			"over budget: past the %.1f s run budget, thread %d had "
+			"done %llu of %llu iterations (%.3g per s)",
+			(double)(deadline_ns - start_ns) / 1e9, tid,
+			(unsigned long long)done, (unsigned long long)iters,
+			(double)done / s);
 		return buf;
 	}
 };
