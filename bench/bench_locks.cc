@@ -195,12 +195,15 @@ void bm_contended(benchmark::State &state, const char *name)
 		g_c.in_cs_count++;
 		lab_unlock(g_c.lock);
 		x = think(x, units);
-		if (++done == n)
+		if (++done == n) {
 			me.end_ns = lab_now_ns();
+			g_guard.leave();
+		}
 	}
+	if (done != n)
+		g_guard.leave();
 	benchmark::DoNotOptimize(x);
 	state.SetItemsProcessed(state.iterations());
-	g_guard.leave();
 
 	if (tid != 0)
 		return;

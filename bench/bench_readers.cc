@@ -239,13 +239,16 @@ void bm_find(benchmark::State &state, const char *lock)
 		misses += !iovad_find_iova(p->d, p->pfns[i], nullptr, nullptr);
 		if (++i == p->pfns.size())
 			i = 0;
-		if (++done == iters)
+		if (++done == iters) {
 			me.end_ns = lab_now_ns();
+			g_guard.leave();
+		}
 	}
+	if (done != iters)
+		g_guard.leave();
 	state.SetItemsProcessed(state.iterations());
 	if (misses)
 		state.SkipWithError("a populated range was not found");
-	g_guard.leave();
 	if (tid != 0)
 		return;
 	// No reader uses the domain any more (one that stopped early skipped

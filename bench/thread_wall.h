@@ -101,14 +101,18 @@ struct RunGuard {
 		return false;
 	}
 
-	// Every thread after its loop, whether it finished or stopped.
+	// Every thread once, as soon as it no longer touches shared state:
+	// in its last iteration (BEFORE the library's end barrier, or thread
+	// 0's wait_all() and a finished thread waiting in that barrier for a
+	// stopped thread 0 would wait for each other), or after it stopped.
 	void leave()
 	{
 		out.fetch_add(1, std::memory_order_acq_rel);
 	}
 
-	// Thread 0: a thread that stopped early skips the end barrier, so
-	// shared state must outlive every thread's last use of it.
+	// Thread 0, after its loop: a thread that stopped early skips the
+	// end barrier, so the barrier alone does not say every thread is done
+	// with the shared state.
 	void wait_all(int nthreads)
 	{
 		while (out.load(std::memory_order_acquire) < nthreads)
