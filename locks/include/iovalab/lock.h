@@ -134,7 +134,9 @@ void lab_lock_defer_barrier(struct lab_lock *l);
  * deferred frees, frees its spare queue nodes and returns its statistics
  * slot; call it before a thread that used a lock exits, outside any
  * section. A thread that forgets gets it run at exit by a pthread key
- * destructor, as a safety net.
+ * destructor, as a safety net. Going offline is final for a thread:
+ * liburcu 0.13 aborts when a thread registers for deferred frees a second
+ * time, so never call online again after offline on the same thread.
  */
 void lab_lock_thread_online(void);
 void lab_lock_thread_offline(void);
