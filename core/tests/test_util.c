@@ -11,13 +11,13 @@
 
 static int failures;
 
-#define CHECK(cond)                                                        \
-	do {                                                               \
-		if (!(cond)) {                                             \
-			fprintf(stderr, "%s:%d: CHECK(%s) failed\n",       \
-				__FILE__, __LINE__, #cond);                \
-			failures++;                                        \
-		}                                                          \
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, \
+				__LINE__, #cond);                              \
+			failures++;                                            \
+		}                                                              \
 	} while (0)
 
 static void test_hist_buckets(void)
@@ -109,8 +109,7 @@ static void test_parse(void)
 	CHECK(n == 3);
 	if (n == 3)
 		free(names);
-	CHECK(lab_parse_name_list("nic,disk", known, &names, &bad) ==
-	      -ENOENT);
+	CHECK(lab_parse_name_list("nic,disk", known, &names, &bad) == -ENOENT);
 	CHECK(bad && !strcmp(bad, "disk"));
 	CHECK(lab_parse_name_list("nic,", known, &names, &bad) == -EINVAL);
 }
@@ -135,8 +134,9 @@ static void test_json(void)
 	lab_json_object_end(&j);
 	CHECK(lab_json_finish(&j) == 0);
 	fclose(f);
-	CHECK(!strcmp(buf, "{\n  \"s\": \"a\\\"b\\n\",\n  \"a\": [\n    1,\n"
-			   "    null\n  ],\n  \"empty\": {},\n  \"t\": true\n}\n"));
+	CHECK(!strcmp(buf,
+		      "{\n  \"s\": \"a\\\"b\\n\",\n  \"a\": [\n    1,\n"
+		      "    null\n  ],\n  \"empty\": {},\n  \"t\": true\n}\n"));
 	free(buf);
 
 	f = open_memstream(&buf, &len);

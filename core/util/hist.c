@@ -27,7 +27,8 @@ uint64_t lab_hist_bucket_hi(unsigned int idx)
 	if (idx < LAB_HIST_SUB)
 		return idx;
 	e = idx / LAB_HIST_SUB + LAB_HIST_SUB_BITS - 1;
-	return lab_hist_bucket_lo(idx) + ((1ull << (e - LAB_HIST_SUB_BITS)) - 1);
+	return lab_hist_bucket_lo(idx) +
+	       ((1ull << (e - LAB_HIST_SUB_BITS)) - 1);
 }
 
 void lab_hist_merge(struct lab_hist *dst, const struct lab_hist *src)
@@ -38,7 +39,7 @@ void lab_hist_merge(struct lab_hist *dst, const struct lab_hist *src)
 		dst->bucket[i] += src->bucket[i];
 	dst->count += src->count;
 	dst->sum = (dst->sum + src->sum < dst->sum) ? UINT64_MAX :
-						       dst->sum + src->sum;
+						      dst->sum + src->sum;
 	if (src->min < dst->min)
 		dst->min = src->min;
 	if (src->max > dst->max)

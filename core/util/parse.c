@@ -46,8 +46,7 @@ int lab_parse_seconds(const char *s, double *out)
 }
 
 /* Parse one item [s, e): N or LO-HI. */
-static int parse_range(const char *s, const char *e, uint64_t *lo,
-		       uint64_t *hi)
+static int parse_range(const char *s, const char *e, uint64_t *lo, uint64_t *hi)
 {
 	char buf[64];
 	char *dash;
@@ -99,8 +98,8 @@ long lab_parse_u64_list(const char *s, uint64_t min, uint64_t max,
 			return ret;
 		}
 		{
-			uint64_t *nv = realloc(v, sizeof(*v) *
-							  (n + (hi - lo) + 1));
+			uint64_t *nv =
+				realloc(v, sizeof(*v) * (n + (hi - lo) + 1));
 
 			if (!nv) {
 				free(v);
@@ -121,8 +120,8 @@ long lab_parse_u64_list(const char *s, uint64_t min, uint64_t max,
 	return (long)n;
 }
 
-long lab_parse_name_list(const char *s, const char *const *known,
-			 size_t **out, const char **bad)
+long lab_parse_name_list(const char *s, const char *const *known, size_t **out,
+			 const char **bad)
 {
 	size_t nknown = 0, n = 0, *v;
 	const char *p = s;
@@ -155,7 +154,8 @@ long lab_parse_name_list(const char *s, const char *const *known,
 			return -EINVAL;
 		}
 		for (i = 0; i < nknown; i++)
-			if (strlen(known[i]) == len && !memcmp(known[i], p, len))
+			if (strlen(known[i]) == len &&
+			    !memcmp(known[i], p, len))
 				break;
 		if (i == nknown) {
 			if (bad)

@@ -37,7 +37,7 @@ long lab_parse_u64_list(const char *s, uint64_t min, uint64_t max,
  * item), -ENOENT (unknown name; *bad points into @s at it, if bad != NULL)
  * or -ENOMEM.
  */
-long lab_parse_name_list(const char *s, const char *const *known,
-			 size_t **out, const char **bad);
+long lab_parse_name_list(const char *s, const char *const *known, size_t **out,
+			 const char **bad);
 
 #endif /* IOVALAB_PARSE_H */
