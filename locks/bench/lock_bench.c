@@ -330,38 +330,24 @@ static int indirection(void)
 	spin_ticket_init(&tk, cfg.spin);
 	spin_mcs_init(&mcs, cfg.spin);
 
-	l = lab_lock_create("tas", &a);
-	bd.ns = bi.ns = 1e30;
-	for (int r = 0; r < ROUNDS; r++) {
-		TIME_LOOP(d, spin_tas_lock(&tas); spin_tas_unlock(&tas));
-		TIME_LOOP(i, lab_lock(l); lab_unlock(l));
-		KEEP_MIN(bd, d);
-		KEEP_MIN(bi, i);
-	}
-	lab_lock_destroy(l);
-	indirection_row("tas", bd, bi);
+#define INDIRECTION(name, lock_stmt, unlock_stmt)                 \
+	do {                                                      \
+		l = lab_lock_create(name, &a);                    \
+		bd.ns = bi.ns = 1e30;                             \
+		for (int r = 0; r < ROUNDS; r++) {                \
+			TIME_LOOP(d, lock_stmt; unlock_stmt);     \
+			TIME_LOOP(i, lab_lock(l); lab_unlock(l)); \
+			KEEP_MIN(bd, d);                          \
+			KEEP_MIN(bi, i);                          \
+		}                                                 \
+		lab_lock_destroy(l);                              \
+		indirection_row(name, bd, bi);                    \
+	} while (0)
 
-	l = lab_lock_create("ticket", &a);
-	bd.ns = bi.ns = 1e30;
-	for (int r = 0; r < ROUNDS; r++) {
-		TIME_LOOP(d, spin_ticket_lock(&tk); spin_ticket_unlock(&tk));
-		TIME_LOOP(i, lab_lock(l); lab_unlock(l));
-		KEEP_MIN(bd, d);
-		KEEP_MIN(bi, i);
-	}
-	lab_lock_destroy(l);
-	indirection_row("ticket", bd, bi);
-
-	l = lab_lock_create("mcs", &a);
-	bd.ns = bi.ns = 1e30;
-	for (int r = 0; r < ROUNDS; r++) {
-		TIME_LOOP(d, spin_mcs_lock(&mcs); spin_mcs_unlock(&mcs));
-		TIME_LOOP(i, lab_lock(l); lab_unlock(l));
-		KEEP_MIN(bd, d);
-		KEEP_MIN(bi, i);
-	}
-	lab_lock_destroy(l);
-	indirection_row("mcs", bd, bi);
+	INDIRECTION("tas", spin_tas_lock(&tas), spin_tas_unlock(&tas));
+	INDIRECTION("ticket", spin_ticket_lock(&tk), spin_ticket_unlock(&tk));
+	INDIRECTION("mcs", spin_mcs_lock(&mcs), spin_mcs_unlock(&mcs));
+#undef INDIRECTION
 	return 0;
 }
 

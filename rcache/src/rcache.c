@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "iovalab/clock.h"
+#include "iovalab/parse.h"
 
 /*
  * A magazine is a stack of pfns (range starts). In a CPU slot @size counts
@@ -229,38 +230,28 @@ static inline unsigned int size_order(unsigned long size)
 static unsigned int possible_cpus(void)
 {
 	FILE *f = fopen("/sys/devices/system/cpu/possible", "r");
-	unsigned long max = 0;
-	bool any = false;
+	uint64_t max = 0, *ids = NULL;
+	long n = -1;
 	char buf[256];
 
 	/* "0-3,8-11": the highest number bounds sched_getcpu(). */
 	if (f) {
 		if (fgets(buf, sizeof(buf), f)) {
-			char *p = buf;
-
-			while (*p) {
-				char *end;
-				unsigned long v;
-
-				/* strtoul would read "-1" as a number */
-				if (*p < '0' || *p > '9') {
-					p++;
-					continue;
-				}
-				v = strtoul(p, &end, 10);
-				any = true;
-				if (v > max)
-					max = v;
-				p = end;
-			}
+			buf[strcspn(buf, "\n")] = '\0';
+			n = lab_parse_u64_list(buf, 0, UINT_MAX - 1, 1u << 22,
+					       &ids);
 		}
 		fclose(f);
 	}
-	if (!any) {
-		long n = sysconf(_SC_NPROCESSORS_CONF);
+	if (n <= 0) {
+		long conf = sysconf(_SC_NPROCESSORS_CONF);
 
-		return n > 0 ? (unsigned int)n : 1;
+		return conf > 0 ? (unsigned int)conf : 1;
 	}
+	for (long i = 0; i < n; i++)
+		if (ids[i] > max)
+			max = ids[i];
+	free(ids);
 	return (unsigned int)max + 1;
 }
 
