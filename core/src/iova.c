@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "iovalab/fault.h"
 #include "iova_internal.h"
 
 const char *const iova_alg_names[] = { "classic", "maxgap", "gap32", "anylimit",
@@ -54,7 +55,11 @@ size_t iova_slab_bytes(enum iova_alg alg)
 static struct iova *iova_node_alloc(const struct iova_domain *iovad)
 {
 	size_t bytes = iova_slab_bytes(iovad->alg);
-	struct iova *iova = aligned_alloc(IOVA_SLAB_ALIGN, bytes);
+	struct iova *iova;
+
+	if (lab_fault_fail(LAB_FAULT_NODE))
+		return NULL;
+	iova = aligned_alloc(IOVA_SLAB_ALIGN, bytes);
 
 	if (iova) {
 		memset(iova, 0, bytes);

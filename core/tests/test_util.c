@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests for core/util: histogram, JSON writer, strict parsing. */
+/*
+ * Unit tests for core/util: histogram, JSON writer, strict parsing, fault
+ * injection.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "iovalab/fault.h"
 #include "iovalab/hist.h"
 #include "iovalab/json.h"
 #include "iovalab/parse.h"
@@ -147,12 +151,55 @@ static void test_json(void)
 	free(buf);
 }
 
+static void test_fault(void)
+{
+	/* Disarmed: nothing fails, nothing is counted. */
+	lab_fault_arm(0, 0);
+	for (int i = 0; i < 10; i++)
+		CHECK(!lab_fault_fail(LAB_FAULT_NODE));
+	CHECK(lab_fault_counted() == 0 && !lab_fault_fired());
+
+	/* Exactly the 3rd armed-site allocation fails; others don't count. */
+	lab_fault_arm(1u << LAB_FAULT_NODE | 1u << LAB_FAULT_LOCK, 3);
+	CHECK(!lab_fault_fail(LAB_FAULT_NODE));
+	CHECK(!lab_fault_fail(LAB_FAULT_MAGAZINE));
+	CHECK(!lab_fault_fail(LAB_FAULT_LOCK));
+	CHECK(!lab_fault_fired());
+	CHECK(lab_fault_fail(LAB_FAULT_NODE));
+	CHECK(lab_fault_fired());
+	for (int i = 0; i < 10; i++)
+		CHECK(!lab_fault_fail(LAB_FAULT_NODE));
+	CHECK(lab_fault_counted() == 13);
+
+	/* The environment form, good and bad. */
+	setenv("IOVALAB_FAULT", "magazine,thread:2", 1);
+	CHECK(lab_fault_from_env() == 0);
+	CHECK(!lab_fault_fail(LAB_FAULT_NODE));
+	CHECK(!lab_fault_fail(LAB_FAULT_THREAD));
+	CHECK(lab_fault_fail(LAB_FAULT_MAGAZINE));
+	setenv("IOVALAB_FAULT", "all:1", 1);
+	CHECK(lab_fault_from_env() == 0);
+	CHECK(lab_fault_fail(LAB_FAULT_OTHER));
+	static const char *const bad[] = {
+		"node",	  ":3",	     "node:",	"node:0",      "node:x",
+		"slab:1", "node,:1", ",node:1", "node,,lock:1"
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		setenv("IOVALAB_FAULT", bad[i], 1);
+		CHECK(lab_fault_from_env() == -EINVAL);
+	}
+	unsetenv("IOVALAB_FAULT");
+	CHECK(lab_fault_from_env() == 0);
+	lab_fault_arm(0, 0);
+}
+
 int main(void)
 {
 	test_hist_buckets();
 	test_hist_quantiles();
 	test_parse();
 	test_json();
+	test_fault();
 	if (failures) {
 		fprintf(stderr, "test_util: %d check(s) failed\n", failures);
 		return 1;
