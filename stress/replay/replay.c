@@ -15,12 +15,11 @@
 
 #include "iovalab/iova.h"
 #include "iovalab/parse.h"
+#include "trace_parse.h"
 #ifdef IOVALAB_REPLAY_RCACHE
 #include "iovalab/rcache.h"
 #include "pfnmap.h"
 #endif
-
-#define MAX_TOKENS 5
 
 struct replay {
 	struct iova_domain *d;
@@ -84,12 +83,15 @@ static int usage_error(const char *fmt, const char *arg)
 	return 2;
 }
 
-static int line_error(struct replay *rp, const char *what, const char *tok)
+/* A semantic trace error naming a number (NO_PFN: none). Exit 2. */
+#define NO_PFN ((unsigned long long)-1)
+static int line_error(struct replay *rp, const char *what,
+		      unsigned long long num)
 {
 	fflush(stdout);
-	if (tok)
-		fprintf(stderr, "iova-replay: line %lu: %s '%s'\n", rp->lineno,
-			what, tok);
+	if (num != NO_PFN)
+		fprintf(stderr, "iova-replay: line %lu: %s '%llu'\n",
+			rp->lineno, what, num);
 	else
 		fprintf(stderr, "iova-replay: line %lu: %s\n", rp->lineno,
 			what);
@@ -153,23 +155,12 @@ static void account_alloc(struct replay *rp, uint64_t before, bool ok)
 		printf(" visited=%llu", (unsigned long long)visited);
 }
 
-static int op_alloc(struct replay *rp, char **tok, int n)
+static int op_alloc(struct replay *rp, const struct trace_op *op)
 {
-	unsigned long size, limit, pfn = 0;
+	unsigned long size = op->arg0, limit = op->arg1, pfn = 0;
+	bool aligned = op->flag;
 	struct iova_stats st;
-	bool aligned = false;
 
-	if (n < 3 || n > 4)
-		return line_error(rp, "usage: a SIZE LIMIT_PFN [A]", NULL);
-	if (!parse_ulong(tok[1], &size))
-		return line_error(rp, "bad SIZE", tok[1]);
-	if (!parse_ulong(tok[2], &limit))
-		return line_error(rp, "bad LIMIT_PFN", tok[2]);
-	if (n == 4) {
-		if (strcmp(tok[3], "A") != 0)
-			return line_error(rp, "expected 'A', got", tok[3]);
-		aligned = true;
-	}
 	tree_stats(rp, &st);
 #ifdef IOVALAB_REPLAY_RCACHE
 	pfn = iovad_alloc_iova(rp->rd, size, limit, aligned);
@@ -199,15 +190,11 @@ static bool held_by_cache(struct replay *rp, unsigned long pfn)
 }
 #endif
 
-static int op_free(struct replay *rp, char **tok, int n)
+static int op_free(struct replay *rp, const struct trace_op *op)
 {
-	unsigned long pfn;
+	unsigned long pfn = op->arg0;
 	int ret;
 
-	if (n != 2)
-		return line_error(rp, "usage: f PFN", NULL);
-	if (!parse_ulong(tok[1], &pfn))
-		return line_error(rp, "bad PFN", tok[1]);
 #ifdef IOVALAB_REPLAY_RCACHE
 	{
 		unsigned long lo;
@@ -219,7 +206,7 @@ static int op_free(struct replay *rp, char **tok, int n)
 						  "f of a range an rcache "
 						  "magazine holds (freed with "
 						  "ff)",
-						  tok[1]);
+						  pfn);
 			pfnmap_del(&rp->outstanding, lo);
 		}
 		ret = iovad_free_iova(rp->rd, pfn);
@@ -231,15 +218,11 @@ static int op_free(struct replay *rp, char **tok, int n)
 	return 0;
 }
 
-static int op_find(struct replay *rp, char **tok, int n)
+static int op_find(struct replay *rp, const struct trace_op *op)
 {
-	unsigned long pfn, lo = 0, hi = 0;
+	unsigned long pfn = op->arg0, lo = 0, hi = 0;
 	bool found;
 
-	if (n != 2)
-		return line_error(rp, "usage: q PFN", NULL);
-	if (!parse_ulong(tok[1], &pfn))
-		return line_error(rp, "bad PFN", tok[1]);
 #ifdef IOVALAB_REPLAY_RCACHE
 	found = iovad_find_iova(rp->rd, pfn, &lo, &hi);
 #else
@@ -278,17 +261,11 @@ static bool overlaps_cached(unsigned long pfn, unsigned long val, void *arg)
 }
 #endif
 
-static int op_reserve(struct replay *rp, char **tok, int n)
+static int op_reserve(struct replay *rp, const struct trace_op *op)
 {
-	unsigned long lo, hi;
+	unsigned long lo = op->arg0, hi = op->arg1;
 	bool ok;
 
-	if (n != 3)
-		return line_error(rp, "usage: r LO HI", NULL);
-	if (!parse_ulong(tok[1], &lo))
-		return line_error(rp, "bad LO", tok[1]);
-	if (!parse_ulong(tok[2], &hi))
-		return line_error(rp, "bad HI", tok[2]);
 #ifdef IOVALAB_REPLAY_RCACHE
 	{
 		struct span sp = { .lo = lo, .hi = hi, .rp = rp };
@@ -298,7 +275,7 @@ static int op_reserve(struct replay *rp, char **tok, int n)
 			return line_error(rp,
 					  "r overlaps a range an rcache "
 					  "magazine holds",
-					  NULL);
+					  NO_PFN);
 		ok = iovad_reserve_iova(rp->rd, lo, hi) == 0;
 	}
 #else
@@ -321,23 +298,12 @@ static void note_flushes(struct replay *rp)
 	}
 }
 
-static int op_alloc_fast(struct replay *rp, char **tok, int n)
+static int op_alloc_fast(struct replay *rp, const struct trace_op *op)
 {
-	unsigned long size, limit, pfn;
+	unsigned long size = op->arg0, limit = op->arg1, pfn;
+	bool flush = op->flag;
 	struct iova_stats st;
-	bool flush = false;
 
-	if (n < 3 || n > 4)
-		return line_error(rp, "usage: af SIZE LIMIT_PFN [F]", NULL);
-	if (!parse_ulong(tok[1], &size))
-		return line_error(rp, "bad SIZE", tok[1]);
-	if (!parse_ulong(tok[2], &limit))
-		return line_error(rp, "bad LIMIT_PFN", tok[2]);
-	if (n == 4) {
-		if (strcmp(tok[3], "F") != 0)
-			return line_error(rp, "expected 'F', got", tok[3]);
-		flush = true;
-	}
 	tree_stats(rp, &st);
 	pfn = alloc_iova_fast(rp->rd, size, limit, flush);
 	note_flushes(rp);
@@ -357,16 +323,10 @@ static int op_alloc_fast(struct replay *rp, char **tok, int n)
 	return 0;
 }
 
-static int op_free_fast(struct replay *rp, char **tok, int n)
+static int op_free_fast(struct replay *rp, const struct trace_op *op)
 {
-	unsigned long pfn, size, had;
+	unsigned long pfn = op->arg0, size = op->arg1, had;
 
-	if (n != 3)
-		return line_error(rp, "usage: ff PFN SIZE", NULL);
-	if (!parse_ulong(tok[1], &pfn))
-		return line_error(rp, "bad PFN", tok[1]);
-	if (!parse_ulong(tok[2], &size))
-		return line_error(rp, "bad SIZE", tok[2]);
 	/*
 	 * The kernel trusts its callers here; a trace cannot be trusted,
 	 * and a wrong ff would corrupt a magazine, so only an outstanding
@@ -374,10 +334,9 @@ static int op_free_fast(struct replay *rp, char **tok, int n)
 	 */
 	if (!pfnmap_get(&rp->outstanding, pfn, &had))
 		return line_error(rp, "ff of a pfn no outstanding af returned",
-				  tok[1]);
+				  pfn);
 	if (had != size)
-		return line_error(rp, "ff SIZE differs from the af size",
-				  tok[2]);
+		return line_error(rp, "ff SIZE differs from the af size", size);
 	pfnmap_del(&rp->outstanding, pfn);
 	free_iova_fast(rp->rd, pfn, size);
 	note_flushes(rp);
@@ -392,45 +351,90 @@ static int op_free_fast(struct replay *rp, char **tok, int n)
 }
 #endif
 
-/* Returns 0 to go on, else the exit status. */
-static int replay_line(struct replay *rp, char *line)
-{
-	char *tok[MAX_TOKENS], *save = NULL, *hash, *t;
-	int n = 0, ret;
+static const char *const op_names[] = {
+	[TRACE_EMPTY] = "",	  [TRACE_ALLOC] = "a",
+	[TRACE_FREE] = "f",	  [TRACE_FIND] = "q",
+	[TRACE_RESERVE] = "r",	  [TRACE_ALLOC_FAST] = "af",
+	[TRACE_FREE_FAST] = "ff",
+};
 
-	hash = strchr(line, '#');
-	if (hash)
-		*hash = '\0';
-	for (t = strtok_r(line, " \t\r\n\v\f", &save); t;
-	     t = strtok_r(NULL, " \t\r\n\v\f", &save)) {
-		if (n == MAX_TOKENS)
-			return line_error(rp, "too many fields", NULL);
-		tok[n++] = t;
+/* Returns 0 to go on, else the exit status. */
+static int replay_line(struct replay *rp, const char *line, size_t len)
+{
+	struct trace_error err;
+	struct trace_op op;
+	int ret;
+
+	if (trace_parse_line(line, len, &op, &err)) {
+		fflush(stdout);
+		if (err.tok[0])
+			fprintf(stderr, "iova-replay: line %lu: %s '%s'\n",
+				rp->lineno, err.what, err.tok);
+		else
+			fprintf(stderr, "iova-replay: line %lu: %s\n",
+				rp->lineno, err.what);
+		return 2;
 	}
-	if (!n)
+	switch (op.kind) {
+	case TRACE_EMPTY:
 		return 0;
-	if (!strcmp(tok[0], "a"))
-		ret = op_alloc(rp, tok, n);
-	else if (!strcmp(tok[0], "f"))
-		ret = op_free(rp, tok, n);
-	else if (!strcmp(tok[0], "q"))
-		ret = op_find(rp, tok, n);
-	else if (!strcmp(tok[0], "r"))
-		ret = op_reserve(rp, tok, n);
+	case TRACE_ALLOC:
+		ret = op_alloc(rp, &op);
+		break;
+	case TRACE_FREE:
+		ret = op_free(rp, &op);
+		break;
+	case TRACE_FIND:
+		ret = op_find(rp, &op);
+		break;
+	case TRACE_RESERVE:
+		ret = op_reserve(rp, &op);
+		break;
 #ifdef IOVALAB_REPLAY_RCACHE
-	else if (!strcmp(tok[0], "af"))
-		ret = op_alloc_fast(rp, tok, n);
-	else if (!strcmp(tok[0], "ff"))
-		ret = op_free_fast(rp, tok, n);
+	case TRACE_ALLOC_FAST:
+		ret = op_alloc_fast(rp, &op);
+		break;
+	case TRACE_FREE_FAST:
+		ret = op_free_fast(rp, &op);
+		break;
 #endif
-	else
-		return line_error(rp, "unknown operation", tok[0]);
+	default:
+		fflush(stdout);
+		fprintf(stderr,
+			"iova-replay: line %lu: unknown operation '%s'\n",
+			rp->lineno, op_names[op.kind]);
+		return 2;
+	}
 	if (ret)
 		return ret;
 	rp->ops++;
 	if (rp->check)
-		return run_check(rp, tok[0]);
+		return run_check(rp, op_names[op.kind]);
 	return 0;
+}
+
+/*
+ * Read one line into @buf (TRACE_LINE_MAX + 2 bytes), newline dropped.
+ * Returns its length, -1 at end of input, -2 on a read error, -3 when the
+ * line is longer than TRACE_LINE_MAX (the rest of it is not read). A
+ * fixed buffer: reading never allocates, so running out of memory can
+ * never be mistaken for the end of the trace.
+ */
+static long read_line(FILE *in, char *buf)
+{
+	size_t len = 0;
+	int c;
+
+	while ((c = getc_unlocked(in)) != EOF) {
+		if (c == '\n')
+			return (long)len;
+		if (len == TRACE_LINE_MAX + 1)
+			return -3;
+		buf[len++] = (char)c;
+	}
+	if (ferror(in))
+		return -2;
+	return len ? (long)len : -1;
 }
 
 #ifdef IOVALAB_REPLAY_RCACHE
@@ -510,8 +514,7 @@ int main(int argc, char **argv)
 	unsigned long granule = 4096, start_pfn = 1;
 	bool info = false;
 	int alg = -1, c, status = 0, ret;
-	char *line = NULL;
-	size_t cap = 0;
+	static char line[TRACE_LINE_MAX + 2];
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -571,18 +574,32 @@ int main(int argc, char **argv)
 			strerror(-ret));
 		return 1;
 	}
-	while (getline(&line, &cap, stdin) != -1) {
+	for (;;) {
+		long len = read_line(stdin, line);
+
+		if (len == -1)
+			break;
 		rp.lineno++;
-		status = replay_line(&rp, line);
+		if (len == -2) {
+			fflush(stdout);
+			fprintf(stderr,
+				"iova-replay: line %lu: reading stdin: %s\n",
+				rp.lineno, strerror(errno));
+			status = 1;
+			break;
+		}
+		if (len == -3) {
+			fflush(stdout);
+			fprintf(stderr,
+				"iova-replay: line %lu: longer than %d bytes\n",
+				rp.lineno, TRACE_LINE_MAX);
+			status = 2;
+			break;
+		}
+		status = replay_line(&rp, line, (size_t)len);
 		if (status)
 			break;
 	}
-	if (!status && ferror(stdin)) {
-		fprintf(stderr, "iova-replay: reading stdin: %s\n",
-			strerror(errno));
-		status = 1;
-	}
-	free(line);
 	if (fflush(stdout) || ferror(stdout)) {
 		fprintf(stderr, "iova-replay: writing stdout failed\n");
 		status = status ? status : 1;
