@@ -18,19 +18,21 @@
 #include "trace_parse.h"
 #ifdef IOVALAB_REPLAY_RCACHE
 #include "iovalab/rcache.h"
-#include "pfnmap.h"
 #endif
+#include "handout.h"
+#include "pfnmap.h"
 
 struct replay {
 	struct iova_domain *d;
 #ifdef IOVALAB_REPLAY_RCACHE
 	struct iovad *rd;
-	/* fast-path ranges the trace holds (pfn -> size given to af) */
-	struct pfnmap outstanding;
 	/* ranges freed with ff that a magazine may still hold */
 	struct pfnmap cached;
 	uint64_t flushes; /* iovad_rcache_stats().flushes last seen */
 #endif
+	/* what a/af handed out and the trace has not freed */
+	struct handout held;
+	bool no_ff_check; /* test-only: skip the ff rules of handout.h */
 	bool stats;
 	bool check;
 	unsigned long lineno;
@@ -57,6 +59,10 @@ static void usage(FILE *f)
 		"                   exit 1 on the first violation\n"
 		"  --info           print \"node_bytes N slab_bytes M\" for "
 		"--alg and exit\n"
+		"  --no-ff-check    (tests only) let ff through unchecked, so "
+		"the rcache\n"
+		"                   layer's refusal and --check's guards can be "
+		"seen\n"
 		"  --help           this text\n"
 		"trace, one operation per line ('#' starts a comment; "
 		"numbers decimal or 0x-hex):\n"
@@ -155,6 +161,51 @@ static void account_alloc(struct replay *rp, uint64_t before, bool ok)
 		printf(" visited=%llu", (unsigned long long)visited);
 }
 
+static bool find_range(struct replay *rp, unsigned long pfn, unsigned long *lo,
+		       unsigned long *hi)
+{
+#ifdef IOVALAB_REPLAY_RCACHE
+	return iovad_find_iova(rp->rd, pfn, lo, hi);
+#else
+	struct iova *v = find_iova(rp->d, pfn);
+
+	if (v) {
+		*lo = v->pfn_lo;
+		*hi = v->pfn_hi;
+	}
+	return v != NULL;
+#endif
+}
+
+static int out_of_memory(void)
+{
+	fflush(stdout);
+	fprintf(stderr, "iova-replay: out of memory\n");
+	return 1;
+}
+
+/*
+ * Record a range a or af handed out; under --check first the guard that
+ * no pfn is live twice (what the replay holds is disjoint), which holds
+ * whatever the ff rules let through.
+ */
+static int hand_out(struct replay *rp, unsigned long lo, unsigned long hi,
+		    unsigned long af_size)
+{
+	unsigned long olo, ohi;
+
+	if (rp->check && handout_overlap(&rp->held, lo, hi, &olo, &ohi)) {
+		fflush(stdout);
+		fprintf(stderr,
+			"iova-replay: line %lu: invariant violated: [%lu, "
+			"%lu] handed out while [%lu, %lu] is still held (a "
+			"pfn live twice)\n",
+			rp->lineno, lo, hi, olo, ohi);
+		return 1;
+	}
+	return handout_add(&rp->held, lo, hi, af_size) ? out_of_memory() : 0;
+}
+
 static int op_alloc(struct replay *rp, const struct trace_op *op)
 {
 	unsigned long size = op->arg0, limit = op->arg1, pfn = 0;
@@ -174,10 +225,15 @@ static int op_alloc(struct replay *rp, const struct trace_op *op)
 			pfn = v->pfn_lo;
 	}
 #endif
-	if (pfn)
+	if (pfn) {
+		int ret = hand_out(rp, pfn, pfn + size - 1, 0);
+
+		if (ret)
+			return ret;
 		printf("%lu", pfn);
-	else
+	} else {
 		printf("fail");
+	}
 	account_alloc(rp, st.visited_total, pfn != 0);
 	putchar('\n');
 	return 0;
@@ -192,28 +248,23 @@ static bool held_by_cache(struct replay *rp, unsigned long pfn)
 
 static int op_free(struct replay *rp, const struct trace_op *op)
 {
-	unsigned long pfn = op->arg0;
+	unsigned long pfn = op->arg0, lo, hi;
+	bool found = find_range(rp, pfn, &lo, &hi);
 	int ret;
 
 #ifdef IOVALAB_REPLAY_RCACHE
-	{
-		unsigned long lo;
-
-		if (iovad_find_iova(rp->rd, pfn, &lo, NULL)) {
-			/* freeing under a magazine would corrupt it */
-			if (held_by_cache(rp, lo))
-				return line_error(rp,
-						  "f of a range an rcache "
-						  "magazine holds (freed with "
-						  "ff)",
-						  pfn);
-			pfnmap_del(&rp->outstanding, lo);
-		}
-		ret = iovad_free_iova(rp->rd, pfn);
-	}
+	/* freeing under a magazine would corrupt it */
+	if (found && held_by_cache(rp, lo))
+		return line_error(rp,
+				  "f of a range an rcache magazine holds "
+				  "(freed with ff)",
+				  pfn);
+	ret = iovad_free_iova(rp->rd, pfn);
 #else
 	ret = free_iova(rp->d, pfn);
 #endif
+	if (found && !ret)
+		handout_tree_freed(&rp->held, lo, hi);
 	puts(ret ? "missing" : "ok");
 	return 0;
 }
@@ -281,6 +332,18 @@ static int op_reserve(struct replay *rp, const struct trace_op *op)
 #else
 	ok = reserve_iova(rp->d, lo, hi) != NULL;
 #endif
+	/*
+	 * Every range overlapping [lo, hi] may have been widened down: walk
+	 * them (the reservation covers [lo, hi] now, so each step finds the
+	 * next one) and tell the record their new shape.
+	 */
+	for (unsigned long p = lo, rlo, rhi; ok && p <= hi; p = rhi + 1) {
+		if (!find_range(rp, p, &rlo, &rhi))
+			break; /* cannot happen: covered */
+		handout_tree_range(&rp->held, rlo, rhi);
+		if (rhi >= hi)
+			break;
+	}
 	puts(ok ? "ok" : "fail");
 	return 0;
 }
@@ -298,6 +361,18 @@ static void note_flushes(struct replay *rp)
 	}
 }
 
+/* The pfns an af of @size really holds (rounded up to a cached class). */
+static unsigned long fast_span(unsigned long size)
+{
+	unsigned long r = 1;
+
+	if (size > IOVAD_MAX_CACHED_SIZE)
+		return size;
+	while (r < size)
+		r <<= 1;
+	return r;
+}
+
 static int op_alloc_fast(struct replay *rp, const struct trace_op *op)
 {
 	unsigned long size = op->arg0, limit = op->arg1, pfn;
@@ -308,12 +383,12 @@ static int op_alloc_fast(struct replay *rp, const struct trace_op *op)
 	pfn = alloc_iova_fast(rp->rd, size, limit, flush);
 	note_flushes(rp);
 	if (pfn) {
+		int ret;
+
 		pfnmap_del(&rp->cached, pfn);
-		if (pfnmap_put(&rp->outstanding, pfn, size)) {
-			fflush(stdout);
-			fprintf(stderr, "iova-replay: out of memory\n");
-			return 1;
-		}
+		ret = hand_out(rp, pfn, pfn + fast_span(size) - 1, size);
+		if (ret)
+			return ret;
 		printf("%lu", pfn);
 	} else {
 		printf("fail");
@@ -325,27 +400,38 @@ static int op_alloc_fast(struct replay *rp, const struct trace_op *op)
 
 static int op_free_fast(struct replay *rp, const struct trace_op *op)
 {
-	unsigned long pfn = op->arg0, size = op->arg1, had;
+	unsigned long pfn = op->arg0, size = op->arg1;
+	enum handout_ff why = HANDOUT_FF_OK;
 
 	/*
 	 * The kernel trusts its callers here; a trace cannot be trusted,
 	 * and a wrong ff would corrupt a magazine, so only an outstanding
-	 * af range with its af size is accepted.
+	 * af range, in the shape af gave it, with its af size is accepted.
 	 */
-	if (!pfnmap_get(&rp->outstanding, pfn, &had))
-		return line_error(rp, "ff of a pfn no outstanding af returned",
+	if (!rp->no_ff_check)
+		why = handout_ff_check(&rp->held, pfn, size);
+	if (why == HANDOUT_FF_UNKNOWN)
+		return line_error(rp,
+				  "ff of a pfn no outstanding af returned "
+				  "(never, or freed since)",
 				  pfn);
-	if (had != size)
+	if (why == HANDOUT_FF_MERGED)
+		return line_error(rp,
+				  "ff of a range a reservation has merged into "
+				  "a larger one",
+				  pfn);
+	if (why == HANDOUT_FF_SIZE)
 		return line_error(rp, "ff SIZE differs from the af size", size);
-	pfnmap_del(&rp->outstanding, pfn);
-	free_iova_fast(rp->rd, pfn, size);
+	/* the rcache layer's own refusal (rcache.h), a second line of defence */
+	if (free_iova_fast(rp->rd, pfn, size))
+		return line_error(rp,
+				  "ff refused by the rcache layer: not a live "
+				  "range of that size",
+				  pfn);
+	handout_ff_done(&rp->held, pfn, pfn + fast_span(size) - 1);
 	note_flushes(rp);
-	if (size <= IOVAD_MAX_CACHED_SIZE &&
-	    pfnmap_put(&rp->cached, pfn, size)) {
-		fflush(stdout);
-		fprintf(stderr, "iova-replay: out of memory\n");
-		return 1;
-	}
+	if (size <= IOVAD_MAX_CACHED_SIZE && pfnmap_put(&rp->cached, pfn, size))
+		return out_of_memory();
 	puts("ok");
 	return 0;
 }
@@ -480,7 +566,7 @@ static int open_domain(struct replay *rp, enum iova_alg alg,
 static void close_domain(struct replay *rp)
 {
 	iovad_destroy(rp->rd);
-	pfnmap_free(&rp->outstanding);
+	handout_free(&rp->held);
 	pfnmap_free(&rp->cached);
 	lab_lock_thread_offline();
 }
@@ -495,6 +581,7 @@ static int open_domain(struct replay *rp, enum iova_alg alg,
 static void close_domain(struct replay *rp)
 {
 	iova_domain_put(rp->d);
+	handout_free(&rp->held);
 }
 #endif
 
@@ -507,6 +594,7 @@ int main(int argc, char **argv)
 		{ "stats", no_argument, NULL, 'S' },
 		{ "check", no_argument, NULL, 'c' },
 		{ "info", no_argument, NULL, 'i' },
+		{ "no-ff-check", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -543,6 +631,9 @@ int main(int argc, char **argv)
 			break;
 		case 'i':
 			info = true;
+			break;
+		case 'N':
+			rp.no_ff_check = true;
 			break;
 		case 'h':
 			usage(stdout);

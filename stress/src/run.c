@@ -546,6 +546,8 @@ static int create_domain(const struct run_cfg *cfg, const struct options *o,
 	a.depot_lock = cfg->depot_lock;
 	a.spin = o->spin;
 	a.rcache = cfg->rcache;
+	/* workers free only what they allocated: measure the kernel's path */
+	a.trust_fast_free = true;
 	*out = iovad_create(&a);
 	if (!*out) {
 		fprintf(stderr,
