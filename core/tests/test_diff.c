@@ -113,7 +113,9 @@ static unsigned long pick_limit(struct run *t)
 	unsigned long dma32 = t->m->dma_32bit_pfn;
 	unsigned int bits;
 
-	switch (lab_prng_below(&t->r, 20)) {
+	switch (lab_prng_below(&t->r, 21)) {
+	case 20: /* past the last pfn (hostile trace): refused everywhere */
+		return lab_prng_range(&t->r, (~0UL >> t->shift) + 1, ~0UL);
 	case 0 ... 6: /* 32-bit device */
 		return dma32 - 1;
 	case 7 ... 12: /* 33 to 56-bit devices */
@@ -337,6 +339,9 @@ static void do_reserve(struct run *t)
 	len = lab_prng_below(&t->r, 3) ? lab_prng_range(&t->r, 1, 8) :
 					 lab_prng_range(&t->r, 1, 4096);
 	hi = lo + len - 1;
+	/* rarely a range ending past the last pfn: refused everywhere */
+	if (lab_prng_below(&t->r, 50) == 0)
+		hi = lab_prng_range(&t->r, t->m->max_pfn + 1, ~0UL);
 	if (t->alg == IOVA_ALG_CLASSIC)
 		want = classic_reserve(&t->cm, lo, hi);
 	else

@@ -821,7 +821,8 @@ unsigned long alloc_iova_fast(struct iovad *iovad, unsigned long size,
 	struct iova *iova;
 	unsigned long pfn;
 
-	if (!size) {
+	/* iova.h's rule, before a magazine pop could answer it */
+	if (!size || limit_pfn > iova_domain_max_pfn(iovad->dom)) {
 		shared_add(&iovad->alloc_failures, 1);
 		return 0;
 	}

@@ -145,8 +145,10 @@ int iovad_reserve_iova(struct iovad *iovad, unsigned long pfn_lo,
  * Allocate @size pfns ending at or below @limit_pfn, size-aligned, from
  * this CPU's magazines or else the tree. Sizes below 32 are rounded up to
  * a power of two (the range really has the rounded size). Returns pfn_lo,
- * or 0 when @size is 0 or the tree has no room (after one flush of every
- * cache and a retry, when @flush_rcache).
+ * or 0 when @size is 0, @limit_pfn lies above the domain's last pfn
+ * (iova_domain_max_pfn(): refused, as alloc_iova does), or the tree has
+ * no room (after one flush of every cache and a retry, when
+ * @flush_rcache).
  */
 unsigned long alloc_iova_fast(struct iovad *iovad, unsigned long size,
 			      unsigned long limit_pfn, bool flush_rcache);
