@@ -34,6 +34,7 @@
 #include "iovalab/lock.h"
 #include "iovalab/lock_stat.h"
 #include "iovalab/locks/spin_mcs.h"
+#include "iovalab/locks/spin_qspin.h"
 #include "iovalab/locks/spin_tas.h"
 #include "iovalab/locks/spin_ticket.h"
 #include "iovalab/parse.h"
@@ -322,6 +323,7 @@ static int indirection(void)
 	static struct spin_tas tas;
 	static struct spin_ticket tk;
 	static struct spin_mcs mcs;
+	static struct spin_qspin qs;
 	struct lab_lock_attr a = { .spin = cfg.spin };
 	struct pair_cost d, i, bd, bi;
 	struct lab_lock *l;
@@ -329,6 +331,7 @@ static int indirection(void)
 	spin_tas_init(&tas, cfg.spin);
 	spin_ticket_init(&tk, cfg.spin);
 	spin_mcs_init(&mcs, cfg.spin);
+	spin_qspin_init(&qs, cfg.spin);
 
 #define INDIRECTION(name, lock_stmt, unlock_stmt)                 \
 	do {                                                      \
@@ -347,6 +350,7 @@ static int indirection(void)
 	INDIRECTION("tas", spin_tas_lock(&tas), spin_tas_unlock(&tas));
 	INDIRECTION("ticket", spin_ticket_lock(&tk), spin_ticket_unlock(&tk));
 	INDIRECTION("mcs", spin_mcs_lock(&mcs), spin_mcs_unlock(&mcs));
+	INDIRECTION("qspinlock", spin_qspin_lock(&qs), spin_qspin_unlock(&qs));
 #undef INDIRECTION
 	return 0;
 }
