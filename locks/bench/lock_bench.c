@@ -45,6 +45,7 @@ static struct {
 	uint64_t uncontended_iters;
 	double duration;
 	uint64_t cs_short, cs_long, think, read_pct;
+	uint64_t hold_ns; /* busy ns added inside every throughput section */
 	enum lab_spin_policy spin;
 	unsigned int ncpu;
 	cpu_set_t cpus;
@@ -178,6 +179,7 @@ static void *worker_main(void *arg)
 	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
 		lab_lock(w->l);
 		critical_section(w->cs);
+		lab_busy_ns(cfg.hold_ns);
 		lab_unlock(w->l);
 		think(cfg.think, &x);
 		ops++;
@@ -264,6 +266,7 @@ static int throughput(const char *name, const uint64_t *threads, long nt)
 				lab_json_str(cfg.j, "lock", name);
 				lab_json_str(cfg.j, "cs", cs_name[c]);
 				lab_json_u64(cfg.j, "cs_iters", cs_len[c]);
+				lab_json_u64(cfg.j, "hold_ns", cfg.hold_ns);
 				lab_json_u64(cfg.j, "threads", n);
 				lab_json_bool(cfg.j, "oversubscribed", over);
 				lab_json_double(cfg.j, "ops_per_sec",
@@ -553,6 +556,9 @@ static void usage(FILE *f)
 		"  --cs-short N      short critical section: N shared-line "
 		"increments (default 1)\n"
 		"  --cs-long N       long critical section (default 100)\n"
+		"  --hold-ns N       busy ns added inside every throughput "
+		"critical section\n"
+		"                    (delay injection, default 0, max 1000000)\n"
 		"  --think N         work between acquisitions, LCG steps "
 		"(default 50)\n"
 		"  --iters N         uncontended pairs per repetition "
@@ -625,6 +631,16 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--cs-long")) {
 			if (parse_u64_opt(a, v, &cfg.cs_long, 0))
 				return 2;
+		} else if (!strcmp(a, "--hold-ns")) {
+			if (parse_u64_opt(a, v, &cfg.hold_ns, 0))
+				return 2;
+			if (cfg.hold_ns > 1000000) {
+				fprintf(stderr,
+					"lock-bench: bad --hold-ns '%s' "
+					"(0..1000000)\n",
+					v);
+				return 2;
+			}
 		} else if (!strcmp(a, "--think")) {
 			if (parse_u64_opt(a, v, &cfg.think, 0))
 				return 2;
@@ -708,14 +724,16 @@ int main(int argc, char **argv)
 		lab_json_u64(&j, "cs_short", cfg.cs_short);
 		lab_json_u64(&j, "cs_long", cfg.cs_long);
 		lab_json_u64(&j, "think", cfg.think);
+		lab_json_u64(&j, "hold_ns", cfg.hold_ns);
 		lab_json_u64(&j, "uncontended_iters", cfg.uncontended_iters);
 		lab_json_object_end(&j);
 	}
 	printf("# lock-bench: %u CPUs usable, TSC %.3f/ns, spin=%s, "
-	       "cs short=%llu long=%llu, think=%llu\n",
+	       "cs short=%llu long=%llu, think=%llu, hold-ns=%llu\n",
 	       cfg.ncpu, cfg.tpn, lab_spin_policy_name(cfg.spin),
 	       (unsigned long long)cfg.cs_short,
-	       (unsigned long long)cfg.cs_long, (unsigned long long)cfg.think);
+	       (unsigned long long)cfg.cs_long, (unsigned long long)cfg.think,
+	       (unsigned long long)cfg.hold_ns);
 	lab_lock_thread_online();
 	pin(0);
 

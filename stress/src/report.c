@@ -105,6 +105,8 @@ void report_json_run(struct lab_json *j, const struct run_result *r,
 	lab_json_u64(j, "prefill_ranges", r->prefill_ranges);
 	lab_json_double(j, "rate", r->rate);
 	lab_json_u64(j, "think_ns", o->think_ns);
+	lab_json_u64(j, "tree_hold_ns", c->tree_hold_ns);
+	lab_json_u64(j, "trim_ms", o->trim_ms);
 	if (!strcmp(c->wl->name, "mixed32")) {
 		lab_json_str(j, "pci32",
 			     o->pci32 == PCI32_ONCE ? "once" : "always");

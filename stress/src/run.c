@@ -546,6 +546,8 @@ static int create_domain(const struct run_cfg *cfg, const struct options *o,
 	a.depot_lock = cfg->depot_lock;
 	a.spin = o->spin;
 	a.rcache = cfg->rcache;
+	a.tree_hold_ns = cfg->tree_hold_ns;
+	a.trim_period_ns = o->trim_ms * 1000000ull;
 	*out = iovad_create(&a);
 	if (!*out) {
 		fprintf(stderr,

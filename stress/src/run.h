@@ -31,6 +31,7 @@ struct run_cfg {
 	bool rcache;
 	unsigned int threads;
 	unsigned long prefill; /* as asked (0: the workload's default) */
+	uint64_t tree_hold_ns; /* busy ns inside each tree-lock section */
 	unsigned int index, total; /* position in the matrix, for progress */
 };
 

@@ -14,7 +14,8 @@ import tempfile
 OPTIONS = ["--threads", "--duration", "--warmup", "--alg", "--lock",
            "--cpu-lock", "--depot-lock", "--spin", "--workload", "--rcache",
            "--prefill", "--pin", "--rate", "--think", "--pci32",
-           "--low-window", "--seed",
+           "--low-window", "--seed", "--tree-hold-ns", "--unmap",
+           "--iotlb-flush-ns", "--irq-threads", "--sample-ms", "--trim-ms",
            "--json", "--csv", "--lockstat", "--quiet", "--help"]
 
 
@@ -62,6 +63,15 @@ def main():
             (["--low-window", "-3"], "--low-window"),
             (["--low-window", "99999999"], "--low-window"),
             (["--seed", "-1"], "--seed"),
+            (["--tree-hold-ns", "2000000"], "--tree-hold-ns"),
+            (["--tree-hold-ns", "0,,5"], "--tree-hold-ns"),
+            (["--unmap", "sometimes"], "sometimes"),
+            (["--iotlb-flush-ns", "x"], "--iotlb-flush-ns"),
+            (["--iotlb-flush-ns", "2000000"], "--iotlb-flush-ns"),
+            (["--irq-threads", "0"], "--irq-threads"),
+            (["--threads", "2", "--irq-threads", "3"], "--irq-threads"),
+            (["--sample-ms", "-1"], "--sample-ms"),
+            (["--trim-ms", "99999999"], "--trim-ms"),
             (["--json", "/nonexistent-dir/x.json"], "nonexistent"),
             (["--csv", "/nonexistent-dir/x.csv"], "nonexistent"),
             (["--json", "-", "--csv", "-"], "stdout"),

@@ -71,6 +71,11 @@ struct iovad_attr {
 	unsigned long depot_max;
 	/* Trim period; 0: no trim thread (iovad_rcache_trim() only). */
 	uint64_t trim_period_ns;
+	/*
+	 * Delay injection: ns of busy work inside every write-side tree-lock
+	 * critical section (0: none), to see a lock collapse as holds grow.
+	 */
+	uint64_t tree_hold_ns;
 };
 
 /*
