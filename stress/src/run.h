@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "iovalab/flushq.h"
 #include "iovalab/hist.h"
 #include "iovalab/iova.h"
 #include "iovalab/lock_stat.h"
@@ -60,6 +61,10 @@ struct run_result {
 	uint64_t alloc_failures;
 	uint64_t wl_count[WL_COUNTERS];
 	struct iovad_rcache_stats rc; /* measured-phase deltas; state at end */
+	bool lazy; /* --unmap lazy: fq below is meaningful */
+	struct iovad_fq_stats fq; /* after the end-of-run drain */
+	uint64_t fq_pending_at_stop; /* ranges in queues when threads stopped */
+	uint64_t fq_drained; /* ranges the end-of-run drain freed */
 	struct lab_lock_stats *locks[LOCK_ROLES]; /* NULL without --lockstat */
 	unsigned int lock_instances[LOCK_ROLES];
 	size_t bytes_per_node, slab_bytes_per_node;
@@ -82,6 +87,7 @@ struct run {
 	const struct options *opt;
 	struct topo *topo;
 	struct iovad *d;
+	struct iovad_fq *fq; /* --unmap lazy, else NULL */
 	struct worker *w;
 	unsigned int n;
 	_Atomic int phase;

@@ -102,6 +102,22 @@ def check_run(i, r, meta, lockstat):
             fail("%s: large mappings did not bypass the cache" % where)
         if not (0.0 <= rs["hit_rate"] <= 1.0):
             fail("%s: hit_rate %s" % (where, rs["hit_rate"]))
+    fq = r.get("flush_queue")
+    if (r.get("unmap") == "lazy") != (fq is not None):
+        fail("%s: flush_queue must be an object exactly with --unmap lazy"
+             % where)
+    if fq is not None:
+        if fq["queued"] != fq["freed"]:
+            fail("%s: flush queue queued %d, freed %d" %
+                 (where, fq["queued"], fq["freed"]))
+        if fq["pending_at_stop"] > fq["queued"] or \
+                fq["drained"] > fq["queued"]:
+            fail("%s: flush queue pending/drained beyond queued" % where)
+        if fq["queued"] and fq["flushes_full"] + fq["flushes_timer"] + \
+                fq["flushes_drain"] == 0:
+            fail("%s: ranges freed from the queue without a flush" % where)
+        if fq["drained"] and fq["flushes_drain"] == 0:
+            fail("%s: end-of-run drain freed without flushing" % where)
     if lockstat:
         if not isinstance(r["locks"], list) or len(r["locks"]) != 3:
             fail("%s: --lockstat but locks is %r" % (where, r["locks"]))
