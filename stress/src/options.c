@@ -312,6 +312,14 @@ static int open_out(const char *opt, const char *path, FILE **f)
 	return 0;
 }
 
+static bool has_workload(const struct options *o, const char *name)
+{
+	for (size_t i = 0; i < o->nworkloads; i++)
+		if (!strcmp(workload_names[o->workloads[i]], name))
+			return true;
+	return false;
+}
+
 static int set_defaults(struct options *o)
 {
 	static const size_t alg_default = IOVA_ALG_ANYLIMIT;
@@ -573,6 +581,8 @@ int options_parse(struct options *o, int argc, char **argv, unsigned int pus)
 	if (o->rate > 0 && o->think_ns)
 		return bad("--think applies to the closed loop only; drop it "
 			   "or --rate");
+	if (o->irq_threads && !has_workload(o, "irqcpu"))
+		return bad("--irq-threads applies to --workload irqcpu only");
 	for (size_t i = 0; o->irq_threads && i < o->nthreads; i++)
 		if (o->irq_threads > o->threads[i])
 			return bad("--irq-threads %u is more than --threads "

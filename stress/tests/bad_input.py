@@ -69,7 +69,11 @@ def main():
             (["--iotlb-flush-ns", "x"], "--iotlb-flush-ns"),
             (["--iotlb-flush-ns", "2000000"], "--iotlb-flush-ns"),
             (["--irq-threads", "0"], "--irq-threads"),
-            (["--threads", "2", "--irq-threads", "3"], "--irq-threads"),
+            (["--workload", "irqcpu", "--threads", "2", "--irq-threads",
+              "3"], "--irq-threads"),
+            (["--workload", "irqcpu", "--irq-threads", "0"],
+             "--irq-threads"),
+            (["--workload", "nic", "--irq-threads", "1"], "--irq-threads"),
             (["--sample-ms", "-1"], "--sample-ms"),
             (["--trim-ms", "99999999"], "--trim-ms"),
             (["--json", "/nonexistent-dir/x.json"], "nonexistent"),
@@ -112,7 +116,7 @@ def main():
         if o not in p.stdout:
             failures.append("--help does not document %s" % o)
     for w in ["nic", "storage", "mixed32", "masks", "full32", "crosscpu",
-              "lookup", "large"]:
+              "lookup", "large", "irqcpu"]:
         if w not in p.stdout:
             failures.append("--help does not list workload %s" % w)
     for f in failures:

@@ -102,6 +102,12 @@ def check_run(i, r, meta, lockstat):
             fail("%s: large mappings did not bypass the cache" % where)
         if not (0.0 <= rs["hit_rate"] <= 1.0):
             fail("%s: hit_rate %s" % (where, rs["hit_rate"]))
+    if wl == "irqcpu":
+        # every measured unmap was made by an IRQ thread
+        if r["workload_counters"]["irq_unmaps"] != lat["free"]["count"]:
+            fail("%s: irq_unmaps %d != frees %d" %
+                 (where, r["workload_counters"]["irq_unmaps"],
+                  lat["free"]["count"]))
     fq = r.get("flush_queue")
     if (r.get("unmap") == "lazy") != (fq is not None):
         fail("%s: flush_queue must be an object exactly with --unmap lazy"
