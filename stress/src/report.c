@@ -164,6 +164,7 @@ void report_json_run(struct lab_json *j, const struct run_result *r,
 	} else {
 		lab_json_null(j, "flush_queue");
 	}
+	sampler_json(&r->series, j, r->measure_start_s);
 	if (c->rcache)
 		rcache_json(j, &r->rc);
 	else

@@ -763,6 +763,11 @@ int run_execute(const struct run_cfg *cfg, const struct options *o,
 		snprintf(r.w[created].error, sizeof(r.w[created].error),
 			 "could not create thread %u of %u", created, r.n);
 	}
+	ret = sampler_start(&res->series, r.d, r.fq, STRESS_GRANULE,
+			    o->sample_ms);
+	if (ret)
+		check_fail(res, "time series: cannot start its thread: %s",
+			   strerror(-ret));
 	t0 = lab_now_ns();
 	stress_barrier_wait(&r.ready);
 	for (unsigned int i = 0; i < r.n; i++)
@@ -788,6 +793,9 @@ int run_execute(const struct run_cfg *cfg, const struct options *o,
 	}
 	atomic_store_explicit(&r.phase, PHASE_STOP, memory_order_release);
 	stress_barrier_wait(&r.stopped);
+	sampler_stop(&res->series);
+	if (res->series.t0 && tm0 > res->series.t0)
+		res->measure_start_s = (double)(tm0 - res->series.t0) / 1e9;
 	iovad_tree_stats(r.d, &ts1);
 	iovad_rcache_stats(r.d, &rs1);
 	if (r.fq) {
@@ -842,6 +850,7 @@ out_domain:
 
 void run_result_free(struct run_result *res)
 {
+	sampler_free(&res->series);
 	free(res->per_thread_ops);
 	free(res->per_thread_pu);
 	for (int i = 0; i < LOCK_ROLES; i++)

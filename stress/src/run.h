@@ -18,6 +18,7 @@
 #include "iovalab/rcache.h"
 #include "barrier.h"
 #include "options.h"
+#include "sampler.h"
 #include "topo.h"
 #include "worker.h"
 
@@ -65,6 +66,8 @@ struct run_result {
 	struct iovad_fq_stats fq; /* after the end-of-run drain */
 	uint64_t fq_pending_at_stop; /* ranges in queues when threads stopped */
 	uint64_t fq_drained; /* ranges the end-of-run drain freed */
+	struct sampler series; /* --sample-ms time series */
+	double measure_start_s; /* measured phase start, series clock */
 	struct lab_lock_stats *locks[LOCK_ROLES]; /* NULL without --lockstat */
 	unsigned int lock_instances[LOCK_ROLES];
 	size_t bytes_per_node, slab_bytes_per_node;

@@ -108,6 +108,26 @@ def check_run(i, r, meta, lockstat):
             fail("%s: irq_unmaps %d != frees %d" %
                  (where, r["workload_counters"]["irq_unmaps"],
                   lat["free"]["count"]))
+    ts = r.get("time_series")
+    if ts is not None:
+        n = ts["samples"]
+        if n < 1 or n != len(ts["t_s"]):
+            fail("%s: time_series has %d samples, %d times" %
+                 (where, n, len(ts["t_s"])))
+        for k in ["depot_mags", "cached_ranges", "cached_bytes",
+                  "mag_bytes", "fq_pending", "tree_live"]:
+            if len(ts[k]) != n:
+                fail("%s: time_series.%s has %d values, not %d" %
+                     (where, k, len(ts[k]), n))
+        if ts["t_s"] != sorted(ts["t_s"]) or ts["measure_start_s"] < 0:
+            fail("%s: time_series times not increasing" % where)
+        if r.get("unmap") != "lazy" and any(ts["fq_pending"]):
+            fail("%s: ranges in flush queues without --unmap lazy" % where)
+        if not r["rcache"] and (any(ts["depot_mags"]) or
+                                any(ts["cached_ranges"])):
+            fail("%s: cache contents with the cache off" % where)
+    if r.get("trim_ms") == 0 and rs is not None and rs["trims"]:
+        fail("%s: %d trims with --trim-ms 0" % (where, rs["trims"]))
     fq = r.get("flush_queue")
     if (r.get("unmap") == "lazy") != (fq is not None):
         fail("%s: flush_queue must be an object exactly with --unmap lazy"
