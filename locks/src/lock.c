@@ -14,7 +14,8 @@
 
 const char *const lab_lock_names[] = {
 	"tas",	  "ttas",      "ticket", "mcs",	   "mutex",	"rwlock", "rcu",
-	"ck-fas", "ck-ticket", "ck-mcs", "ck-clh", "ck-rwlock", NULL,
+	"ck-fas", "ck-ticket", "ck-mcs", "ck-clh", "ck-rwlock", "qspinlock",
+	NULL,
 };
 
 static const struct lab_lock_ops *const lab_lock_table[] = {
@@ -22,6 +23,7 @@ static const struct lab_lock_ops *const lab_lock_table[] = {
 	&lab_lock_ops_mcs,    &lab_lock_ops_mutex,  &lab_lock_ops_rwlock,
 	&lab_lock_ops_rcu,    &lab_lock_ops_ck_fas, &lab_lock_ops_ck_ticket,
 	&lab_lock_ops_ck_mcs, &lab_lock_ops_ck_clh, &lab_lock_ops_ck_rwlock,
+	&lab_lock_ops_qspinlock,
 };
 
 _Static_assert(sizeof(lab_lock_table) / sizeof(lab_lock_table[0]) + 1 ==

@@ -179,6 +179,7 @@ static inline void tree_lock(struct iovad *iovad)
 {
 	lockdep_acquire(LVL_TREE);
 	lab_lock(iovad->tree);
+	lab_busy_ns(iovad->attr.tree_hold_ns);
 }
 
 static inline void tree_unlock(struct iovad *iovad)

@@ -17,7 +17,7 @@ import usl
 from labdata import num
 
 LOCKS = ("tas", "ttas", "ticket", "mcs", "mutex", "rwlock", "rcu", "ck-fas",
-         "ck-ticket", "ck-mcs", "ck-clh", "ck-rwlock")
+         "ck-ticket", "ck-mcs", "ck-clh", "ck-rwlock", "qspinlock")
 STAT_KEYS = ("p50", "p90", "p99", "p999", "max")
 STAT_NAMES = {"p50": "p50", "p90": "p90", "p99": "p99", "p999": "p99.9",
               "max": "max"}
