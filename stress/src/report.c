@@ -82,9 +82,16 @@ static void rcache_json(struct lab_json *j, const struct iovad_rcache_stats *s)
 void report_json_run(struct lab_json *j, const struct run_result *r,
 		     const struct options *o)
 {
+	lab_json_object_begin(j, NULL);
+	report_json_run_fields(j, r, o);
+	lab_json_object_end(j);
+}
+
+void report_json_run_fields(struct lab_json *j, const struct run_result *r,
+			    const struct options *o)
+{
 	const struct run_cfg *c = &r->cfg;
 
-	lab_json_object_begin(j, NULL);
 	lab_json_str(j, "alg", iova_alg_name(c->alg));
 	lab_json_str(j, "lock", c->lock);
 	lab_json_str(j, "cpu_lock", c->cpu_lock);
@@ -165,7 +172,6 @@ void report_json_run(struct lab_json *j, const struct run_result *r,
 	lab_json_u64(j, "bytes_per_node", r->bytes_per_node);
 	lab_json_u64(j, "slab_bytes_per_node", r->slab_bytes_per_node);
 	lab_json_str(j, "check", r->check);
-	lab_json_object_end(j);
 }
 
 static const char csv_header[] =

@@ -4,6 +4,7 @@
  *
  *   iova-trace convert [options] CAPTURE   capture -> the lab's format
  *   iova-trace stats [options] TRACE       what a trace holds
+ *   iova-trace replay [options] TRACE      per-CPU replay (replay_*.c)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "iovalab/parse.h"
+#include "replay.h"
 #include "trace.h"
 
 /* dma-iommu's 64-bit mask in a 48-bit aperture, 4 KiB pages */
@@ -23,6 +25,7 @@ static void usage(FILE *f)
 		"[--stats] [-o OUT] CAPTURE\n"
 		"       iova-trace stats [--domain PTR] [--proxy-limit PFN] "
 		"TRACE\n"
+		"       iova-trace replay [options] TRACE   (replay --help)\n"
 		"CAPTURE is capture-iova.bt (or capture-iommu-map.bt) output, "
 		"TRACE that or\n"
 		"the lab's trace format; '-' is stdin. See "
@@ -135,7 +138,7 @@ static int convert_or_stats(int argc, char **argv, bool convert)
 int main(int argc, char **argv)
 {
 	if (argc < 2)
-		return usage_error("no command (convert, stats)", NULL);
+		return usage_error("no command (convert, stats, replay)", NULL);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(stdout);
 		return 0;
@@ -144,5 +147,7 @@ int main(int argc, char **argv)
 		return convert_or_stats(argc - 1, argv + 1, true);
 	if (!strcmp(argv[1], "stats"))
 		return convert_or_stats(argc - 1, argv + 1, false);
+	if (!strcmp(argv[1], "replay"))
+		return replay_main(argc - 1, argv + 1);
 	return usage_error("unknown command", argv[1]);
 }

@@ -164,7 +164,8 @@ static int finish(struct trace *tr, const char *name, bool check)
 		unsigned long a;
 		uint8_t m = TFREE_OK;
 
-		if (!seen[e->cpu]++) {
+		if (!seen[e->cpu]) {
+			seen[e->cpu] = 1;
 			tr->ncpus++;
 			if (e->cpu > tr->max_cpu)
 				tr->max_cpu = e->cpu;
