@@ -154,6 +154,7 @@ static int parse(struct ropts *r, int argc, char **argv)
 	r->wait_ms = 1000;
 	r->trim = true;
 	optind = 1;
+	opterr = 0; /* one line of our own instead */
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		const char *a = optarg;
 
@@ -248,8 +249,10 @@ static int parse(struct ropts *r, int argc, char **argv)
 			usage(stdout);
 			return 1;
 		default:
-			fprintf(stderr, "iova-trace replay: bad option (see "
-					"--help)\n");
+			fprintf(stderr,
+				"iova-trace replay: bad option or missing "
+				"value: %s (see --help)\n",
+				argv[optind - 1]);
 			return 2;
 		}
 	}
