@@ -118,6 +118,8 @@ void report_json_run_fields(struct lab_json *j, const struct run_result *r,
 		lab_json_u64(j, "low_window", o->low_window);
 	}
 	lab_json_u64(j, "seed", o->seed);
+	lab_json_u64(j, "repeat", c->repeat ? c->repeat : 1);
+	lab_json_u64(j, "rep", c->rep);
 	lab_json_double(j, "warmup_s", r->warmup_s);
 	lab_json_double(j, "duration_s", r->duration_s);
 	lab_json_u64(j, "ops", r->ops);

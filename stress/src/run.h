@@ -32,6 +32,7 @@ struct run_cfg {
 	unsigned int threads;
 	unsigned long prefill; /* as asked (0: the workload's default) */
 	unsigned int index, total; /* position in the matrix, for progress */
+	unsigned int rep, repeat; /* --repeat: this is repetition rep of N */
 };
 
 enum run_phase { PHASE_WARMUP, PHASE_MEASURE, PHASE_STOP };

@@ -15,7 +15,7 @@ OPTIONS = ["--threads", "--duration", "--warmup", "--alg", "--lock",
            "--cpu-lock", "--depot-lock", "--spin", "--workload", "--rcache",
            "--prefill", "--pin", "--rate", "--think", "--pci32",
            "--low-window", "--seed",
-           "--json", "--csv", "--lockstat", "--quiet", "--help"]
+           "--json", "--csv", "--lockstat", "--quiet", "--repeat", "--help"]
 
 
 def main():
@@ -62,6 +62,8 @@ def main():
             (["--low-window", "-3"], "--low-window"),
             (["--low-window", "99999999"], "--low-window"),
             (["--seed", "-1"], "--seed"),
+            (["--repeat", "0"], "--repeat"),
+            (["--repeat", "1001"], "--repeat"),
             (["--json", "/nonexistent-dir/x.json"], "nonexistent"),
             (["--csv", "/nonexistent-dir/x.csv"], "nonexistent"),
             (["--json", "-", "--csv", "-"], "stdout"),

@@ -18,6 +18,7 @@
 #include "iovalab/lock.h"
 #include "iovalab/parse.h"
 #include "meta.h"
+#include "repeat.h"
 #include "replay.h"
 #include "report.h"
 #include "workload.h"
@@ -44,6 +45,7 @@ enum {
 	OPT_CSV,
 	OPT_LOCKSTAT,
 	OPT_QUIET,
+	OPT_REPEAT,
 	OPT_HELP,
 };
 
@@ -65,6 +67,7 @@ static const struct option longopts[] = {
 	{ "csv", required_argument, NULL, OPT_CSV },
 	{ "lockstat", no_argument, NULL, OPT_LOCKSTAT },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "repeat", required_argument, NULL, OPT_REPEAT },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -100,6 +103,8 @@ static void usage(FILE *f)
 		"stdout\n"
 		"  --csv FILE        one row per run\n"
 		"  --lockstat        lock statistics\n"
+		"  --repeat N        N replays per configuration (1..1000); "
+		"JSON summaries\n"
 		"  --quiet           no summary lines on stderr\n");
 }
 
@@ -108,7 +113,7 @@ struct ropts {
 	uint64_t *threads;
 	size_t nthreads;
 	double speed;
-	uint64_t loops, wait_ms, prefill, domain;
+	uint64_t loops, wait_ms, prefill, domain, repeat;
 	bool trim;
 	const char *trace;
 };
@@ -151,6 +156,7 @@ static int parse(struct ropts *r, int argc, char **argv)
 	o->rcache[0] = true;
 	o->nrcache = 1;
 	r->loops = 1;
+	r->repeat = 1;
 	r->wait_ms = 1000;
 	r->trim = true;
 	optind = 1;
@@ -244,6 +250,11 @@ static int parse(struct ropts *r, int argc, char **argv)
 			break;
 		case OPT_QUIET:
 			o->quiet = true;
+			break;
+		case OPT_REPEAT:
+			if (lab_parse_u64(a, &r->repeat) || !r->repeat ||
+			    r->repeat > STRESS_MAX_REPEAT)
+				return bad_arg("--repeat", a, "1..1000");
 			break;
 		case OPT_HELP:
 			usage(stdout);
@@ -381,7 +392,8 @@ int replay_main(int argc, char **argv)
 	char wl_name[128], *tmp;
 	struct lab_json j;
 	int ret = parse(&r, argc, argv), status = 0;
-	size_t total;
+	struct repeat *rep = NULL;
+	size_t total, nrun = 0;
 
 	if (ret)
 		goto out_opts;
@@ -443,7 +455,15 @@ int replay_main(int argc, char **argv)
 	if (r.o.csv)
 		report_csv_header(r.o.csv);
 	total = r.o.nalgs * r.o.nlocks * r.o.nrcache * r.nthreads;
-	for (size_t i = 0; i < total; i++) {
+	if (r.repeat > 1 && r.o.json &&
+	    !(rep = repeat_create(total, (unsigned int)r.repeat))) {
+		fprintf(stderr, "iova-trace replay: out of memory\n");
+		status = 1;
+		total = 0;
+	}
+	/* repetitions outermost, as iova-stress does */
+	for (size_t it = 0; it < total * r.repeat; it++) {
+		size_t i = it % total;
 		struct replay_cfg rc = { .tr = &tr,
 					 .speed = r.speed,
 					 .loops = (unsigned int)r.loops,
@@ -466,6 +486,8 @@ int replay_main(int argc, char **argv)
 		cfg.prefill = (unsigned long)r.prefill;
 		cfg.index = (unsigned int)i + 1;
 		cfg.total = (unsigned int)total;
+		cfg.rep = (unsigned int)(it / total);
+		cfg.repeat = (unsigned int)r.repeat;
 		rc.threads = cfg.threads;
 		if (replay_execute(&rc, &cfg, &r.o, topo, res, &cnt)) {
 			run_result_free(res);
@@ -478,6 +500,9 @@ int replay_main(int argc, char **argv)
 			trace_json(&j, &r, &tr, &cnt);
 			lab_json_object_end(&j);
 		}
+		if (rep && !strcmp(res->check, "ok"))
+			repeat_add(rep, i, res, nrun);
+		nrun++;
 		if (r.o.csv)
 			report_csv_row(r.o.csv, res, &r.o);
 		if (!r.o.quiet)
@@ -491,6 +516,8 @@ int replay_main(int argc, char **argv)
 	}
 	if (r.o.json) {
 		lab_json_array_end(&j);
+		if (rep)
+			repeat_write_json(rep, &j);
 		lab_json_object_end(&j);
 		if (lab_json_finish(&j))
 			status = 1;
@@ -503,6 +530,7 @@ out_files:
 	if (r.o.csv && r.o.csv != stdout && fclose(r.o.csv))
 		ret = 1;
 out_trace:
+	repeat_free(rep);
 	free(res);
 	topo_free(topo);
 	trace_free(&tr);
