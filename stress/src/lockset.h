@@ -2,8 +2,8 @@
 /*
  * Parts of a run shared with other drivers of the full domain (iova-trace
  * replay): the domain's locks as a set whose statistics are switched on
- * and off together and read merged per role, and the measured-phase
- * delta of the cache counters. Defined in run.c.
+ * and off together and read merged per role, the measured-phase delta of
+ * the cache counters, and the check-failure log. Defined in run.c.
  */
 #ifndef STRESS_LOCKSET_H
 #define STRESS_LOCKSET_H
@@ -23,6 +23,10 @@ void lock_set_free(struct lock_set *s);
 int lock_set_enable(struct lock_set *s, bool on);
 /* Read every lock into res->locks[], merged per role. 0 or -ENOMEM. */
 int lock_set_read(struct lock_set *s, struct run_result *res);
+
+/* Append a failure to res->check ("ok" until the first). */
+void check_fail(struct run_result *res, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* @d = @b - @a for counters; the state fields (cached, mags...) of @b. */
 void rcache_delta(struct iovad_rcache_stats *d,

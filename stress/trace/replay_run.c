@@ -21,7 +21,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -254,25 +253,6 @@ static int build_streams(struct rrun *r)
 		t->ev[t->n++] = i;
 	}
 	return 0;
-}
-
-static void check_fail(struct run_result *res, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void check_fail(struct run_result *res, const char *fmt, ...)
-{
-	size_t len = strcmp(res->check, "ok") ? strlen(res->check) : 0;
-	va_list ap;
-
-	if (len >= sizeof(res->check) - 8)
-		return;
-	if (len) {
-		snprintf(res->check + len, sizeof(res->check) - len, "; ");
-		len += 2;
-	}
-	va_start(ap, fmt);
-	vsnprintf(res->check + len, sizeof(res->check) - len, fmt, ap);
-	va_end(ap);
 }
 
 struct live {
