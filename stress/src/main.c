@@ -13,6 +13,7 @@
 #include "iovalab/lock.h"
 #include "meta.h"
 #include "options.h"
+#include "repeat.h"
 #include "report.h"
 #include "run.h"
 #include "topo.h"
@@ -70,7 +71,9 @@ int main(int argc, char **argv)
 	struct lab_json j;
 	struct topo *topo = topo_load();
 	struct run_result *res = malloc(sizeof(*res));
+	struct repeat *rep = NULL;
 	unsigned int total;
+	size_t nrun = 0;
 	double timer_ns;
 	int status = 0, ret;
 
@@ -109,10 +112,23 @@ int main(int argc, char **argv)
 			"timer overhead %.1f ns\n",
 			total, topo_pus(topo), topo_cores(topo), timer_ns);
 
-	for (unsigned int i = 0; i < total; i++) {
+	/*
+	 * Repetitions outermost: every configuration once, then again, so
+	 * a drift of the machine (thermal, a neighbour) spreads over all of
+	 * them instead of biasing the configurations that ran last.
+	 */
+	if (o.repeat > 1 && o.json && !(rep = repeat_create(total, o.repeat))) {
+		fprintf(stderr, "iova-stress: out of memory\n");
+		status = 1;
+		total = 0;
+	}
+	for (unsigned int k = 0; k < total * o.repeat; k++) {
+		unsigned int i = k % total;
 		struct run_cfg cfg;
 
 		matrix_cfg(&o, i, &cfg);
+		cfg.rep = k / total;
+		cfg.repeat = o.repeat;
 		if (run_execute(&cfg, &o, topo, res)) {
 			run_result_free(res);
 			status = 1;
@@ -120,6 +136,10 @@ int main(int argc, char **argv)
 		}
 		if (o.json)
 			report_json_run(&j, res, &o);
+		/* a summary is over the repetitions whose checks passed */
+		if (rep && !strcmp(res->check, "ok"))
+			repeat_add(rep, i, res, nrun);
+		nrun++;
 		if (o.csv) {
 			report_csv_row(o.csv, res, &o);
 			fflush(o.csv);
@@ -136,6 +156,8 @@ int main(int argc, char **argv)
 	}
 	if (o.json) {
 		lab_json_array_end(&j);
+		if (rep)
+			repeat_write_json(rep, &j);
 		lab_json_object_end(&j);
 		if (lab_json_finish(&j)) {
 			fprintf(stderr, "iova-stress: writing %s failed\n",
@@ -156,6 +178,7 @@ int main(int argc, char **argv)
 	lab_lock_thread_offline();
 	options_free(&o);
 	topo_free(topo);
+	repeat_free(rep);
 	free(res);
 	return status;
 }

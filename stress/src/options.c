@@ -12,6 +12,7 @@
 #include "iovalab/parse.h"
 #include "iovalab/scenario.h"
 #include "options.h"
+#include "repeat.h"
 #include "workload.h"
 
 const char *const unmap_mode_names[] = { "none", "strict", "lazy", NULL };
@@ -44,6 +45,7 @@ enum {
 	OPT_CSV,
 	OPT_LOCKSTAT,
 	OPT_QUIET,
+	OPT_REPEAT,
 	OPT_HELP,
 };
 
@@ -75,6 +77,7 @@ static const struct option longopts[] = {
 	{ "csv", required_argument, NULL, OPT_CSV },
 	{ "lockstat", no_argument, NULL, OPT_LOCKSTAT },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "repeat", required_argument, NULL, OPT_REPEAT },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -195,6 +198,8 @@ static void usage(FILE *f, unsigned int pus)
 		"  --lockstat         collect lock statistics (tree, depot, per-CPU locks)\n"
 		"                     during the measured phase and report them\n"
 		"  --quiet            no progress lines on stderr\n"
+		"  --repeat N         N runs of every configuration (1..1000, default 1);\n"
+		"                     the JSON adds each one's median and CI (SCHEMA.md)\n"
 		"  --help             this text\n"
 		"\n"
 		"Every run ends with checks (tree invariants, cache conservation, no range\n"
@@ -557,6 +562,16 @@ int options_parse(struct options *o, int argc, char **argv, unsigned int pus)
 		case OPT_QUIET:
 			o->quiet = true;
 			break;
+		case OPT_REPEAT: {
+			uint64_t v = 0;
+
+			if (lab_parse_u64(arg, &v) || !v ||
+			    v > STRESS_MAX_REPEAT)
+				ret = bad("--repeat: '%s' is not 1..%u", arg,
+					  STRESS_MAX_REPEAT);
+			o->repeat = (unsigned int)v;
+			break;
+		}
 		case OPT_HELP:
 			usage(stdout, pus);
 			return 1;
@@ -574,8 +589,10 @@ int options_parse(struct options *o, int argc, char **argv, unsigned int pus)
 	ret = check_prefill(o);
 	if (ret)
 		return ret;
+	if (!o->repeat)
+		o->repeat = 1;
 	if ((double)o->nalgs * o->nlocks * o->nworkloads * o->nrcache *
-		    o->nprefill * o->nthreads * o->ntree_hold >
+		    o->nprefill * o->nthreads * o->ntree_hold * o->repeat >
 	    STRESS_MAX_RUNS)
 		return bad("the matrix has more than %u runs", STRESS_MAX_RUNS);
 	if (o->rate > 0 && o->think_ns)

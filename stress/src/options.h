@@ -83,6 +83,7 @@ struct options {
 	FILE *csv;
 	bool lockstat;
 	bool quiet;
+	unsigned int repeat; /* runs per configuration (--repeat), >= 1 */
 	int argc;
 	char **argv;
 };

@@ -82,9 +82,16 @@ static void rcache_json(struct lab_json *j, const struct iovad_rcache_stats *s)
 void report_json_run(struct lab_json *j, const struct run_result *r,
 		     const struct options *o)
 {
+	lab_json_object_begin(j, NULL);
+	report_json_run_fields(j, r, o);
+	lab_json_object_end(j);
+}
+
+void report_json_run_fields(struct lab_json *j, const struct run_result *r,
+			    const struct options *o)
+{
 	const struct run_cfg *c = &r->cfg;
 
-	lab_json_object_begin(j, NULL);
 	lab_json_str(j, "alg", iova_alg_name(c->alg));
 	lab_json_str(j, "lock", c->lock);
 	lab_json_str(j, "cpu_lock", c->cpu_lock);
@@ -116,6 +123,8 @@ void report_json_run(struct lab_json *j, const struct run_result *r,
 		lab_json_u64(j, "low_window", o->low_window);
 	}
 	lab_json_u64(j, "seed", o->seed);
+	lab_json_u64(j, "repeat", c->repeat ? c->repeat : 1);
+	lab_json_u64(j, "rep", c->rep);
 	lab_json_double(j, "warmup_s", r->warmup_s);
 	lab_json_double(j, "duration_s", r->duration_s);
 	lab_json_u64(j, "ops", r->ops);
@@ -186,7 +195,6 @@ void report_json_run(struct lab_json *j, const struct run_result *r,
 	lab_json_u64(j, "bytes_per_node", r->bytes_per_node);
 	lab_json_u64(j, "slab_bytes_per_node", r->slab_bytes_per_node);
 	lab_json_str(j, "check", r->check);
-	lab_json_object_end(j);
 }
 
 static const char csv_header[] =

@@ -28,6 +28,7 @@
 
 #include "iovalab/lock.h"
 #include "iovalab/scenario.h"
+#include "lockset.h"
 #include "run.h"
 #include "workload.h"
 
@@ -163,15 +164,9 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-/* ---- lock statistics ---- */
+/* ---- lock statistics (lockset.h: iova-trace replay uses them too) ---- */
 
-struct lock_set {
-	struct lab_lock **l;
-	enum lock_role *role;
-	unsigned int n;
-};
-
-static int lock_set_init(struct lock_set *s, struct iovad *d)
+int lock_set_init(struct lock_set *s, struct iovad *d)
 {
 	unsigned int slots = iovad_nr_cpu_slots(d);
 	unsigned int n = 1 + IOVAD_NR_CLASSES * (1 + slots), k = 0;
@@ -194,13 +189,13 @@ static int lock_set_init(struct lock_set *s, struct iovad *d)
 	return 0;
 }
 
-static void lock_set_free(struct lock_set *s)
+void lock_set_free(struct lock_set *s)
 {
 	free(s->l);
 	free(s->role);
 }
 
-static int lock_set_enable(struct lock_set *s, bool on)
+int lock_set_enable(struct lock_set *s, bool on)
 {
 	for (unsigned int i = 0; i < s->n; i++) {
 		int ret;
@@ -239,7 +234,7 @@ static void stats_merge(struct lab_lock_stats *dst,
 }
 
 /* Read every lock, merged per role (tree, depot, cpu). */
-static int lock_set_read(struct lock_set *s, struct run_result *res)
+int lock_set_read(struct lock_set *s, struct run_result *res)
 {
 	static const char *const label[LOCK_ROLES] = { "tree", "depot", "cpu" };
 	struct lab_lock_stats *tmp = malloc(sizeof(*tmp));
@@ -284,10 +279,7 @@ static int lock_set_read(struct lock_set *s, struct run_result *res)
 
 /* ---- checks ---- */
 
-static void check_fail(struct run_result *res, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void check_fail(struct run_result *res, const char *fmt, ...)
+void check_fail(struct run_result *res, const char *fmt, ...)
 {
 	size_t len = strcmp(res->check, "ok") ? strlen(res->check) : 0;
 	va_list ap;
@@ -478,7 +470,7 @@ static void check_fq(struct run *r, struct run_result *res)
 
 /* ---- the run ---- */
 
-static void rcache_delta(struct iovad_rcache_stats *d,
+void rcache_delta(struct iovad_rcache_stats *d,
 			 const struct iovad_rcache_stats *a,
 			 const struct iovad_rcache_stats *b)
 {

@@ -35,6 +35,7 @@ struct run_cfg {
 	unsigned long prefill; /* as asked (0: the workload's default) */
 	uint64_t tree_hold_ns; /* busy ns inside each tree-lock section */
 	unsigned int index, total; /* position in the matrix, for progress */
+	unsigned int rep, repeat; /* --repeat: this is repetition rep of N */
 };
 
 enum run_phase { PHASE_WARMUP, PHASE_MEASURE, PHASE_STOP };

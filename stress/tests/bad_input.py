@@ -16,7 +16,7 @@ OPTIONS = ["--threads", "--duration", "--warmup", "--alg", "--lock",
            "--prefill", "--pin", "--rate", "--think", "--pci32",
            "--low-window", "--seed", "--tree-hold-ns", "--unmap",
            "--iotlb-flush-ns", "--irq-threads", "--sample-ms", "--trim-ms",
-           "--json", "--csv", "--lockstat", "--quiet", "--help"]
+           "--json", "--csv", "--lockstat", "--quiet", "--repeat", "--help"]
 
 
 def main():
@@ -76,6 +76,8 @@ def main():
             (["--workload", "nic", "--irq-threads", "1"], "--irq-threads"),
             (["--sample-ms", "-1"], "--sample-ms"),
             (["--trim-ms", "99999999"], "--trim-ms"),
+            (["--repeat", "0"], "--repeat"),
+            (["--repeat", "1001"], "--repeat"),
             (["--json", "/nonexistent-dir/x.json"], "nonexistent"),
             (["--csv", "/nonexistent-dir/x.csv"], "nonexistent"),
             (["--json", "-", "--csv", "-"], "stdout"),
