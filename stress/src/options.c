@@ -15,8 +15,6 @@
 #include "repeat.h"
 #include "workload.h"
 
-const char *const unmap_mode_names[] = { "none", "strict", "lazy", NULL };
-
 enum {
 	OPT_THREADS = 256,
 	OPT_DURATION,

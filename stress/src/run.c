@@ -32,6 +32,8 @@
 #include "run.h"
 #include "workload.h"
 
+const char *const unmap_mode_names[] = { "none", "strict", "lazy", NULL };
+
 static inline void cpu_relax(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
