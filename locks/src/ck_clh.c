@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "iovalab/fault.h"
 #include "lock_impl.h"
 #include "tsan.h"
 
@@ -74,7 +75,10 @@ void lab_ck_thread_offline(void)
 static int ckclh_init(void *p, const struct lab_lock_attr *a)
 {
 	struct ckclh *c = p;
-	struct ckclh_node *dummy = aligned_alloc(LAB_CACHELINE, sizeof(*dummy));
+	struct ckclh_node *dummy =
+		lab_fault_fail(LAB_FAULT_LOCK) ?
+			NULL :
+			aligned_alloc(LAB_CACHELINE, sizeof(*dummy));
 
 	if (!dummy)
 		return -ENOMEM;

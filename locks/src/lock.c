@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "iovalab/fault.h"
 #include "lock_impl.h"
 
 const char *const lab_lock_names[] = {
@@ -87,7 +88,8 @@ struct lab_lock *lab_lock_create(const char *name,
 	}
 	sz = sizeof(*l) + ops->size;
 	sz = (sz + LAB_CACHELINE - 1) & ~(size_t)(LAB_CACHELINE - 1);
-	l = aligned_alloc(LAB_CACHELINE, sz);
+	l = lab_fault_fail(LAB_FAULT_LOCK) ? NULL :
+					     aligned_alloc(LAB_CACHELINE, sz);
 	if (!l) {
 		errno = ENOMEM;
 		return NULL;
@@ -246,7 +248,9 @@ static struct lab_stat_slot *stat_slot(struct lab_lock *l)
 	/* Only thread @tid ever stores slot[tid]. */
 	s = atomic_load_explicit(&t->slot[tid], memory_order_relaxed);
 	if (__builtin_expect(!s, 0)) {
-		s = aligned_alloc(LAB_CACHELINE, sizeof(*s));
+		s = lab_fault_fail(LAB_FAULT_LOCK) ?
+			    NULL :
+			    aligned_alloc(LAB_CACHELINE, sizeof(*s));
 		if (!s) {
 			atomic_fetch_add_explicit(&t->untracked, 1,
 						  memory_order_relaxed);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "iovalab/fault.h"
 #include "iovalab/iova.h"
 #include "iovalab/parse.h"
 #ifdef IOVALAB_REPLAY_RCACHE
@@ -513,6 +514,7 @@ int main(int argc, char **argv)
 	char *line = NULL;
 	size_t cap = 0;
 
+	lab_fault_setup("iova-replay");
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
