@@ -62,7 +62,7 @@ static void node_put(ck_spinlock_clh_t *c)
 	free_list = n;
 }
 
-void lab_ck_thread_offline(void)
+static void ckclh_thread_offline(void)
 {
 	while (free_list) {
 		struct ckclh_node *n = free_list;
@@ -159,4 +159,5 @@ const struct lab_lock_ops lab_lock_ops_ck_clh = {
 	.lock = ckclh_lock,
 	.unlock = ckclh_unlock,
 	.trylock = ckclh_trylock,
+	.thread_offline = ckclh_thread_offline,
 };
