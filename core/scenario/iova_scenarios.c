@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "iovalab/fault.h"
 #include "iovalab/json.h"
 #include "iovalab/parse.h"
 #include "iovalab/scenario.h"
@@ -199,6 +200,7 @@ int main(int argc, char **argv)
 	size_t nrows = 0;
 	int c, status = 0;
 
+	lab_fault_setup("iova-scenarios");
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "iovalab/clock.h"
+#include "iovalab/fault.h"
 #include "iovalab/json.h"
 #include "iovalab/lock.h"
 #include "iovalab/lock_stat.h"
@@ -210,7 +211,8 @@ static int run_threads(struct lab_lock *l, unsigned int n, uint64_t cs,
 		w[i].idx = i;
 		w[i].l = l;
 		w[i].cs = cs;
-		if (pthread_create(&w[i].th, NULL, worker_main, &w[i])) {
+		if (lab_fault_pthread_create(&w[i].th, NULL, worker_main,
+					     &w[i])) {
 			fprintf(stderr, "lock-bench: pthread_create failed\n");
 			exit(1);
 		}
@@ -448,8 +450,8 @@ static int read_mostly(const char *name, const uint64_t *threads, long nt)
 		for (unsigned int i = 0; i < n; i++) {
 			w[i].idx = i;
 			w[i].l = l;
-			if (pthread_create(&w[i].th, NULL, rworker_main,
-					   &w[i])) {
+			if (lab_fault_pthread_create(&w[i].th, NULL,
+						     rworker_main, &w[i])) {
 				fprintf(stderr,
 					"lock-bench: pthread_create failed\n");
 				return 1;
@@ -597,6 +599,7 @@ int main(int argc, char **argv)
 	long nl, nt, ns;
 	int rc = 0;
 
+	lab_fault_setup("lock-bench");
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 

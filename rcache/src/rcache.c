@@ -17,6 +17,7 @@
  * are off the hit path.
  */
 #define _GNU_SOURCE
+#include "iovalab/fault.h"
 #include "iovalab/rcache.h"
 
 #include <errno.h>
@@ -271,7 +272,9 @@ static struct iovad_cpu *this_cpu(struct iovad *iovad, unsigned int cls)
 
 static struct iovad_mag *mag_alloc(struct iovad *iovad)
 {
-	struct iovad_mag *m = malloc(iovad->mag_bytes);
+	struct iovad_mag *m = lab_fault_fail(LAB_FAULT_MAGAZINE) ?
+				      NULL :
+				      malloc(iovad->mag_bytes);
 
 	if (!m)
 		return NULL;
@@ -427,7 +430,7 @@ static int trim_start(struct iovad *iovad)
 	t->running = false;
 	if (!iovad->attr.trim_period_ns || !iovad->attr.rcache)
 		return 0;
-	err = pthread_create(&t->thread, NULL, trim_main, iovad);
+	err = lab_fault_pthread_create(&t->thread, NULL, trim_main, iovad);
 	if (err) {
 		pthread_cond_destroy(&t->cv);
 		pthread_mutex_destroy(&t->mu);
@@ -573,8 +576,10 @@ struct iovad *iovad_create(const struct iovad_attr *attr)
 	}
 
 	slots = (size_t)iovad->nr_cpus * IOVAD_NR_CLASSES;
-	iovad->cpus =
-		aligned_alloc(LAB_CACHELINE, slots * sizeof(struct iovad_cpu));
+	iovad->cpus = lab_fault_fail(LAB_FAULT_MAGAZINE) ?
+			      NULL :
+			      aligned_alloc(LAB_CACHELINE,
+					    slots * sizeof(struct iovad_cpu));
 	if (!iovad->cpus) {
 		errno = ENOMEM;
 		goto fail_errno;

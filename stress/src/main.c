@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "iovalab/clock.h"
+#include "iovalab/fault.h"
 #include "iovalab/json.h"
 #include "iovalab/lock.h"
 #include "meta.h"
@@ -77,6 +78,7 @@ int main(int argc, char **argv)
 	double timer_ns;
 	int status = 0, ret;
 
+	lab_fault_setup("iova-stress");
 	if (!topo || !res) {
 		fprintf(stderr, "iova-stress: cannot start (topology or "
 				"memory)\n");

@@ -26,6 +26,7 @@
 #include <sys/prctl.h>
 #include <time.h>
 
+#include "iovalab/fault.h"
 #include "iovalab/lock.h"
 #include "iovalab/scenario.h"
 #include "lockset.h"
@@ -739,8 +740,8 @@ int run_execute(const struct run_cfg *cfg, const struct options *o,
 	stress_barrier_init(&r.stopped, r.n + 1);
 	stress_barrier_init(&r.checked, r.n + 1);
 	for (; created < r.n; created++) {
-		ret = pthread_create(&r.w[created].tid, NULL, worker_main,
-				     &r.w[created]);
+		ret = lab_fault_pthread_create(&r.w[created].tid, NULL,
+					       worker_main, &r.w[created]);
 		if (ret) {
 			fprintf(stderr,
 				"iova-stress: cannot create thread "

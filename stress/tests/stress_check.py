@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """Run iova-stress and check what it wrote.
 
-  stress_check.py EXE --runs N [--workload W] -- ARGS...
+  stress_check.py EXE --runs N [--budget S] -- ARGS...
 
 Runs EXE ARGS --json F --csv C --quiet, then asserts: exit status 0; the
 JSON parses and follows stress/SCHEMA.md (schema 1, meta fields, N runs);
@@ -10,6 +10,11 @@ every run's check is "ok"; the counts agree with each other (latency
 counts = ops = sum of per-thread ops, per-type counts add up); the matrix
 cells are the ones asked for; the CSV has a header and N rows whose key
 columns match the JSON. No timing is asserted: only behaviour and counts.
+Every run's phases are time-bounded, but a run can still stall on a
+loaded machine (a descheduled spinlock holder or FIFO successor): past the
+budget (default 50 s, below the 60 s CTest timeout) EXE is killed and the
+stall reported with the command and EXE's progress lines, not left to
+CTest's silent timeout.
 """
 import csv
 import json
@@ -165,13 +170,25 @@ def main():
     sep = argv.index("--")
     exe, opts, args = argv[0], argv[1:sep], argv[sep + 1:]
     runs = int(opts[opts.index("--runs") + 1])
+    budget = float(opts[opts.index("--budget") + 1]) \
+        if "--budget" in opts else 50.0
     lockstat = "--lockstat" in args
     with tempfile.TemporaryDirectory() as d:
         jpath = os.path.join(d, "out.json")
         cpath = os.path.join(d, "out.csv")
         cmd = [exe] + args + ["--json", jpath, "--csv", cpath, "--quiet"]
-        p = subprocess.run(cmd, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True)
+        try:
+            p = subprocess.run(cmd, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True,
+                               timeout=budget)
+        except subprocess.TimeoutExpired as e:
+            err = e.stderr or b""
+            if isinstance(err, bytes):
+                err = err.decode(errors="replace")
+            sys.stderr.write(err[-2000:])
+            fail("stalled: %s still running after its %.0f s budget "
+                 "(a descheduled lock holder?); killed" %
+                 (" ".join(cmd), budget))
         sys.stderr.write(p.stderr)
         if p.returncode != 0:
             fail("exit status %d from %s" % (p.returncode, " ".join(cmd)))
