@@ -13,14 +13,15 @@
 #include "iovalab/fault.h"
 #include "iova_internal.h"
 
-const char *const iova_alg_names[] = { "classic", "maxgap", "gap32", "anylimit",
-				       NULL };
+const char *const iova_alg_names[] = { "classic",  "maxgap", "gap32",
+				       "anylimit", "btree",  NULL };
 
 static const struct iova_ops *const iova_alg_ops[IOVA_ALG_NR] = {
 	[IOVA_ALG_CLASSIC] = &iova_classic_ops,
 	[IOVA_ALG_MAXGAP] = &iova_maxgap_ops,
 	[IOVA_ALG_GAP32] = &iova_gap32_ops,
 	[IOVA_ALG_ANYLIMIT] = &iova_anylimit_ops,
+	[IOVA_ALG_BTREE] = &iova_btree_ops,
 };
 
 const char *iova_alg_name(enum iova_alg alg)
@@ -379,11 +380,14 @@ int free_iova(struct iova_domain *iovad, unsigned long pfn)
 	return 0;
 }
 
-/* Lowest range ending at or above @pfn, or NULL. */
-static struct rb_node *iova_lower_bound(struct iova_domain *iovad,
-					unsigned long pfn)
+/* Lowest range ending at or above @pfn (never the anchor), or NULL. */
+static struct iova *iova_lower_bound(struct iova_domain *iovad,
+				     unsigned long pfn)
 {
 	struct rb_node *rb = iovad->rbroot.rb_node, *best = NULL;
+
+	if (iovad->ops->lower_bound)
+		return iovad->ops->lower_bound(iovad, pfn);
 
 	while (rb) {
 		if (to_iova(rb)->pfn_hi >= pfn) {
@@ -393,7 +397,9 @@ static struct rb_node *iova_lower_bound(struct iova_domain *iovad,
 			rb = rb->rb_right;
 		}
 	}
-	return best;
+	if (!best || to_iova(best) == iovad->anchor)
+		return NULL;
+	return to_iova(best);
 }
 
 /*
@@ -407,8 +413,7 @@ static struct rb_node *iova_lower_bound(struct iova_domain *iovad,
 struct iova *reserve_iova(struct iova_domain *iovad, unsigned long pfn_lo,
 			  unsigned long pfn_hi)
 {
-	struct iova *iova = NULL, *spare;
-	struct rb_node *rb;
+	struct iova *iova = NULL, *spare, *cur;
 
 	if (pfn_lo > pfn_hi || pfn_hi > (~0UL >> iovad->granule_shift))
 		return NULL;
@@ -420,24 +425,20 @@ struct iova *reserve_iova(struct iova_domain *iovad, unsigned long pfn_lo,
 		lab_slab_free(&iovad->slab, spare);
 		return NULL;
 	}
-	if (iovad->ops->reserve) {
-		iova = iovad->ops->reserve(iovad, pfn_lo, pfn_hi, &spare);
-		goto out;
-	}
 
 	iova_write_begin(iovad);
-	for (rb = iova_lower_bound(iovad, pfn_lo); rb; rb = rb_next(rb)) {
-		iova = to_iova(rb);
-		if (iova->pfn_lo > pfn_hi) {
-			iova = NULL;
+	/* (the anchor, if any, sits above pfn_hi: the walk stops first) */
+	for (cur = iova_lower_bound(iovad, pfn_lo); cur;
+	     cur = iova_next(iovad, cur)) {
+		if (cur->pfn_lo > pfn_hi)
+			break;
+		if (pfn_lo < cur->pfn_lo)
+			iovad->ops->set_pfn_lo(iovad, cur, pfn_lo);
+		if (pfn_hi <= cur->pfn_hi) {
+			iova = cur;
 			break;
 		}
-		if (pfn_lo < iova->pfn_lo)
-			iovad->ops->set_pfn_lo(iovad, iova, pfn_lo);
-		if (pfn_hi <= iova->pfn_hi)
-			break;
-		pfn_lo = iova->pfn_hi + 1;
-		iova = NULL;
+		pfn_lo = cur->pfn_hi + 1;
 	}
 	if (!iova) {
 		iova = spare;
@@ -448,7 +449,6 @@ struct iova *reserve_iova(struct iova_domain *iovad, unsigned long pfn_lo,
 		iovad->stats.live++;
 	}
 	iova_write_end(iovad);
-out:
 	if (spare)
 		lab_slab_free(&iovad->slab, spare);
 	iovad->stats.reserves++;

@@ -57,12 +57,9 @@ struct iova_ops {
 	/* Optional: replace iova.c's rbtree checks (btree). */
 	int (*check_all)(const struct iova_domain *iovad, char *msg,
 			 size_t msglen);
-	/*
-	 * Optional: the whole of reserve_iova inside one write section
-	 * (btree). Takes *@spare when it links a new range (sets it NULL).
-	 */
-	struct iova *(*reserve)(struct iova_domain *iovad, unsigned long pfn_lo,
-				unsigned long pfn_hi, struct iova **spare);
+	/* Optional: the first range with pfn_hi >= @pfn, or NULL. */
+	struct iova *(*lower_bound)(struct iova_domain *iovad,
+				    unsigned long pfn);
 	/* Link @iova (pfns set, not overlapping anything): reserve_iova. */
 	void (*insert)(struct iova_domain *iovad, struct iova *iova);
 	/* Unlink @iova (cached nodes, gaps, max32_alloc_size). */

@@ -31,6 +31,7 @@ enum iova_alg {
 	IOVA_ALG_MAXGAP, /* augmented: gap_to_prev + subtree max gap */
 	IOVA_ALG_GAP32, /* maxgap + 32-bit-clamped gap field (patch 3/4) */
 	IOVA_ALG_ANYLIMIT, /* one root-to-gap walk for any limit_pfn */
+	IOVA_ALG_BTREE, /* B-tree of range pointers, per-child max gap */
 	IOVA_ALG_NR
 };
 
