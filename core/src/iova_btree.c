@@ -345,6 +345,53 @@ static void bt_refresh_around(struct iova_domain *iovad, unsigned long key)
 		bt_refresh(iovad, k, &more);
 }
 
+/*
+ * The common case, no node split or merged: the leaf at path[d] changed
+ * in place. Propagate its maximum up @path, stopping where nothing moves.
+ */
+static void bt_fix_up(struct iova_domain *iovad, struct bt_path *path,
+		      unsigned int d)
+{
+	for (int l = (int)d - 1; l >= 0; l--) {
+		struct bt_node *n = path[l].node;
+		unsigned long g = bt_node_max(iovad, path[l + 1].node);
+
+		if (n->in.gap[path[l].idx] == g)
+			break;
+		n->in.gap[path[l].idx] = g;
+	}
+}
+
+/* The leaf at path[d] has a new last range: the next leaf's lbound. */
+static void bt_fix_next(struct iova_domain *iovad, struct bt_path *path,
+			unsigned int d)
+{
+	const struct bt_node *leaf = path[d].node;
+	struct bt_path sub[BT_MAX_H];
+	struct bt_node *n;
+	int l = (int)d - 1;
+	unsigned int k;
+
+	while (l >= 0 && path[l].idx + 1 >= path[l].node->count)
+		l--;
+	if (l < 0 || !leaf->count)
+		return;
+	/* sub[] mirrors path[] down to l, then the next leaf's own path */
+	for (int i = 0; i <= l; i++)
+		sub[i] = path[i];
+	sub[l].idx++;
+	n = sub[l].node->in.child[sub[l].idx];
+	for (k = (unsigned int)l + 1; n->level; k++) {
+		sub[k].node = n;
+		sub[k].idx = 0;
+		n = n->in.child[0];
+	}
+	sub[k].node = n;
+	sub[k].idx = 0;
+	n->l.lbound = bt_bound(iovad, leaf->l.e[leaf->count - 1].hi);
+	bt_fix_up(iovad, sub, k);
+}
+
 /* ---- insert ---- */
 
 /* Insert child @c (with separator @sep before it) at position @pos + 1 of
@@ -389,6 +436,10 @@ static void bt_insert(struct iova_domain *iovad, struct iova *iova)
 				    leaf->l.ptr[i - 1]);
 		bt_leaf_put(leaf, pos, &r, iova);
 		BT_ST(leaf->count, leaf->count + 1);
+		if (pos + 1 == leaf->count)
+			bt_fix_next(iovad, path, d);
+		bt_fix_up(iovad, path, d);
+		return;
 	} else {
 		struct bt_range e[BT_LCAP + 1];
 		struct iova *p[BT_LCAP + 1];
@@ -658,14 +709,17 @@ static void bt_remove(struct iova_domain *iovad, struct iova *iova)
 		abort();
 	}
 	bt_leaf_del(leaf, i);
-	if (d && leaf->count < BT_LMIN) {
-		bt_fix_leaf(iovad, path[d - 1].node, path[d - 1].idx);
-		for (int l = (int)d - 1; l > 0; l--) {
-			if (path[l].node->count >= BT_IMIN)
-				break;
-			bt_fix_internal(iovad, path[l - 1].node,
-					path[l - 1].idx);
-		}
+	if (!d || leaf->count >= BT_LMIN) {
+		if (i == leaf->count)
+			bt_fix_next(iovad, path, d);
+		bt_fix_up(iovad, path, d);
+		return;
+	}
+	bt_fix_leaf(iovad, path[d - 1].node, path[d - 1].idx);
+	for (int l = (int)d - 1; l > 0; l--) {
+		if (path[l].node->count >= BT_IMIN)
+			break;
+		bt_fix_internal(iovad, path[l - 1].node, path[l - 1].idx);
 	}
 	/* a root with one child hands over to it */
 	while (t->root->level && t->root->count == 1) {
@@ -978,7 +1032,7 @@ static void bt_set_pfn_lo(struct iova_domain *iovad, struct iova *iova,
 	}
 	BT_ST(leaf->l.e[path[d].idx].lo, pfn_lo);
 	iova_store_pfn(&iova->pfn_lo, pfn_lo);
-	bt_refresh_around(iovad, iova->pfn_hi);
+	bt_fix_up(iovad, path, d);
 }
 
 /* ---- checker ---- */
