@@ -213,6 +213,7 @@ static void do_alloc_sized(struct diff_run *t, unsigned long size,
 			     size, limit, aligned ? " A" : "", fit);
 		break;
 	case IOVA_ALG_ANYLIMIT:
+	case IOVA_ALG_BTREE:
 		want_ok = fits;
 		want = fit;
 		if (want_ok)

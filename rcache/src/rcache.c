@@ -482,7 +482,7 @@ static void iovad_free_node(void *node, void *arg)
 {
 	struct iovad *iovad = arg;
 
-	lab_lock_defer_free(iovad->tree, free, node);
+	lab_lock_defer_free(iovad->tree, iova_node_release, node);
 }
 
 static struct lab_lock *make_lock(const struct iovad_attr *attr,
@@ -524,7 +524,10 @@ static void free_all(struct iovad *iovad)
 			lab_lock_destroy(kc->lock);
 	}
 	if (iovad->dom) {
-		/* No reader is left: free nodes at once. */
+		/* No reader is left: free nodes at once, after the
+		 * deferred ones are back in the domain's caches. */
+		if (iovad->tree)
+			lab_lock_defer_barrier(iovad->tree);
 		iova_domain_set_free_hook(iovad->dom, NULL, NULL);
 		iova_domain_put(iovad->dom);
 	}

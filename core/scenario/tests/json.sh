@@ -15,16 +15,16 @@ rows = doc["rows"]
 keys = {"alg", "scenario", "live", "allocs", "visited_mean", "visited_max",
         "node_bytes", "slab_bytes"}
 assert doc["meta"]["tool"] == "iova-scenarios", doc["meta"]
-assert len(rows) == 4 * 4 * 2, len(rows)
+assert len(rows) == 5 * 4 * 2, len(rows)
 seen = set()
 for r in rows:
     assert keys <= set(r), r
     assert r["allocs"] == 50 and r["visited_max"] >= r["visited_mean"] > 0, r
     assert r["slab_bytes"] % 64 == 0 and r["slab_bytes"] >= r["node_bytes"], r
     seen.add((r["alg"], r["scenario"], r["live"]))
-assert len(seen) == 32, seen
+assert len(seen) == 40, seen
 table = [l.split() for l in open(sys.argv[2]).read().splitlines()[1:]]
-assert len(table) == 32, table
+assert len(table) == 40, table
 for t, r in zip(table, rows):
     assert (t[0], t[1], int(t[2])) == (r["alg"], r["scenario"], r["live"]), (t, r)
     assert int(t[6]) == r["visited_max"], (t, r)
