@@ -10,7 +10,7 @@
 #include "iovalab/scenario.h"
 
 const char *const iova_scenario_names[] = {
-	"high32", "high40", "full32", "churn", NULL,
+	"high32", "high40", "full32", "churn", "aligned", NULL,
 };
 
 const char *iova_scenario_name(enum iova_scenario sc)
@@ -59,6 +59,27 @@ void iova_scen_draw(struct lab_prng *r, unsigned long limit_pfn,
 }
 
 /*
+ * The aligned scenario's requests: as when the cache is bypassed, sizes
+ * reach the tree un-rounded, so a band m (1..AL_BANDS) request is 2^m
+ * pages or a size strictly between 2^m and 2^(m+1) - 1, size-aligned to
+ * the next power of two; 1 in 8 is not size-aligned.
+ */
+#define AL_BANDS 7
+
+static void draw_aligned(struct lab_prng *r, unsigned long limit_pfn,
+			 struct iova_scen_req *req)
+{
+	unsigned int m = 1 + (unsigned int)lab_prng_below(r, AL_BANDS);
+	unsigned long lo = (1UL << m) + 1, hi = (1UL << (m + 1)) - 2;
+
+	req->size = 1UL << m;
+	if (lo <= hi && lab_prng_below(r, 2))
+		req->size = lab_prng_range(r, lo, hi);
+	req->limit_pfn = limit_pfn;
+	req->size_aligned = lab_prng_below(r, 8) != 0;
+}
+
+/*
  * Occupancy knobs. Fragmented parts are built by allocating FRAG_NUM /
  * FRAG_DEN times the live count compactly, then freeing the surplus at
  * random, so the holes have the request mix's sizes.
@@ -82,6 +103,8 @@ void iova_scen_draw(struct lab_prng *r, unsigned long limit_pfn,
 struct iova_scen {
 	struct iova_domain *iovad;
 	enum iova_scenario sc;
+	void (*draw)(struct lab_prng *r, unsigned long limit_pfn,
+		     struct iova_scen_req *req);
 	unsigned long live;
 	unsigned long limit; /* measured stream's limit_pfn */
 	struct lab_prng rng; /* measured stream */
@@ -118,6 +141,14 @@ static int meas_push(struct iova_scen *s, unsigned long pfn)
  * With @keep, the kept ranges become the measured class. Stores the
  * lowest pfn laid out in *@lowest.
  */
+static int reserve_one(struct iova_scen *s, unsigned long lo, unsigned long hi,
+		       bool keep)
+{
+	if (!reserve_iova(s->iovad, lo, hi))
+		return -ENOMEM;
+	return keep ? meas_push(s, lo) : 0;
+}
+
 static int populate_part(struct iova_scen *s, struct lab_prng *r,
 			 unsigned long count, unsigned long num,
 			 unsigned long den, unsigned long limit, bool keep,
@@ -138,7 +169,7 @@ static int populate_part(struct iova_scen *s, struct lab_prng *r,
 	for (unsigned long i = 0; i < total; i++) {
 		unsigned long align = 1, p;
 
-		iova_scen_draw(r, limit, &req);
+		s->draw(r, limit, &req);
 		if (req.size_aligned)
 			while (align < req.size)
 				align <<= 1;
@@ -179,6 +210,57 @@ out:
 	free(lo);
 	free(hi);
 	return ret;
+}
+
+/*
+ * aligned: bands of holes that are long enough for a band's requests but
+ * hold no aligned slot for them. In band m every hole is 2^(m+1) - 2 pfns
+ * starting one pfn above a multiple of W = 2^(m+1), between two-pfn
+ * ranges that straddle the multiples of W:
+ *
+ *      b - W        b - W + 1 ........ b - 2     b - 1, b
+ *   ..[rng]            hole: W - 2 pfns           [rng]..
+ *
+ * Its largest aligned block is 2^(m-1), so it holds no slot for 2^m
+ * aligned, nor for a size between 2^m and W - 2 (aligned to W), though it
+ * is long enough for all of them; smaller requests fit. Band 1 sits at the
+ * top, band AL_BANDS lowest, so a band m request passes every band m hole
+ * (the bands above are too short to tempt a gap-only search) before the
+ * first fit in band m + 1. The bands hold live - live/MEAS_SHARE ranges,
+ * never freed; the measured part (live/MEAS_SHARE ranges of the request
+ * mix, fragmented) lies below them.
+ */
+static int populate_aligned(struct iova_scen *s, struct lab_prng *r)
+{
+	unsigned long start = iova_domain_start_pfn(s->iovad);
+	unsigned long meas = s->live / MEAS_SHARE, bg = s->live - meas;
+	unsigned long b = s->limit + 1; /* 2^36: a multiple of every W */
+	int ret;
+
+	/* the top pair closes the space under the limit */
+	ret = reserve_one(s, s->limit - 1, s->limit, false);
+	if (ret)
+		return ret;
+	bg--;
+	for (unsigned int m = 1; m <= AL_BANDS; m++) {
+		unsigned long w = 1UL << (m + 1);
+		unsigned long cnt = bg / AL_BANDS + (m <= bg % AL_BANDS);
+
+		/* the range at b must start below the limit: first b - w */
+		if (m == 1)
+			b -= w;
+		else
+			b &= ~(w - 1); /* keeps the hole above a band hole */
+		for (unsigned long i = 0; i < cnt; i++, b -= w) {
+			if (b - 1 < start + w)
+				return -ENOSPC;
+			ret = reserve_one(s, b - 1, b, false);
+			if (ret)
+				return ret;
+		}
+	}
+	return populate_part(s, r, meas, HOLES_MEAS_NUM, HOLES_MEAS_DEN, b - 2,
+			     true, NULL);
 }
 
 static int populate(struct iova_scen *s, uint64_t seed)
@@ -230,6 +312,9 @@ static int populate(struct iova_scen *s, uint64_t seed)
 		return populate_part(s, &r, live, HOLES_HIGH_NUM,
 				     HOLES_HIGH_DEN, IOVA_SCEN_LIMIT48, true,
 				     NULL);
+	case IOVA_SCEN_ALIGNED:
+		return populate_aligned(s, &r);
+
 	default:
 		return -EINVAL;
 	}
@@ -244,6 +329,7 @@ static struct iova_scen *create(struct iova_domain *iovad,
 		[IOVA_SCEN_HIGH40] = IOVA_SCEN_LIMIT40,
 		[IOVA_SCEN_FULL32] = IOVA_SCEN_LIMIT32,
 		[IOVA_SCEN_CHURN] = IOVA_SCEN_LIMIT48,
+		[IOVA_SCEN_ALIGNED] = IOVA_SCEN_LIMIT48,
 	};
 	struct iova_stats st;
 	struct iova_scen *s;
@@ -270,6 +356,7 @@ static struct iova_scen *create(struct iova_domain *iovad,
 	s->sc = sc;
 	s->live = live;
 	s->limit = limits[sc];
+	s->draw = sc == IOVA_SCEN_ALIGNED ? draw_aligned : iova_scen_draw;
 	/* the stream's generator is independent of the population's */
 	lab_prng_seed(&s->rng, seed ^ 0x5ce9a710a11cULL);
 	ret = populate(s, seed);
@@ -308,7 +395,7 @@ void iova_scen_destroy(struct iova_scen *s)
 
 void iova_scen_next(struct iova_scen *s, struct iova_scen_req *req)
 {
-	iova_scen_draw(&s->rng, s->limit, req);
+	s->draw(&s->rng, s->limit, req);
 	s->pending = true;
 }
 

@@ -66,6 +66,19 @@ static void free_layout(struct layout *l)
 	free(l->hi);
 }
 
+static unsigned long scen_limit(enum iova_scenario sc)
+{
+	switch (sc) {
+	case IOVA_SCEN_HIGH40:
+		return IOVA_SCEN_LIMIT40;
+	case IOVA_SCEN_CHURN:
+	case IOVA_SCEN_ALIGNED:
+		return IOVA_SCEN_LIMIT48;
+	default:
+		return IOVA_SCEN_LIMIT32;
+	}
+}
+
 /* Run @steps measured steps; record the pfns handed out (0: failure). */
 static void run_stream(enum iova_alg alg, enum iova_scenario sc,
 		       unsigned long live, uint64_t seed, unsigned long steps,
@@ -100,11 +113,8 @@ static void run_stream(enum iova_alg alg, enum iova_scenario sc,
 
 		iova_scen_next(s, &req);
 		CHECK(req.size >= 1 && req.size <= 256, "size %lu", req.size);
-		CHECK(req.limit_pfn ==
-			      (sc == IOVA_SCEN_HIGH40 ? IOVA_SCEN_LIMIT40 :
-			       sc == IOVA_SCEN_CHURN  ? IOVA_SCEN_LIMIT48 :
-							IOVA_SCEN_LIMIT32),
-		      "limit %lu", req.limit_pfn);
+		CHECK(req.limit_pfn == scen_limit(sc), "limit %lu",
+		      req.limit_pfn);
 		v = alloc_iova(d, req.size, req.limit_pfn, req.size_aligned);
 		out[i] = v ? v->pfn_lo : 0;
 		ret = iova_scen_complete(s, v);
