@@ -10,7 +10,7 @@
 #include "iovalab/scenario.h"
 
 const char *const iova_scenario_names[] = {
-	"high32", "high40", "full32", "churn", "aligned", NULL,
+	"high32", "high40", "full32", "churn", "aligned", "peng", NULL,
 };
 
 const char *iova_scenario_name(enum iova_scenario sc)
@@ -77,6 +77,19 @@ static void draw_aligned(struct lab_prng *r, unsigned long limit_pfn,
 		req->size = lab_prng_range(r, lo, hi);
 	req->limit_pfn = limit_pfn;
 	req->size_aligned = lab_prng_below(r, 8) != 0;
+}
+
+/*
+ * peng: the harness allocates single pages; dma-iommu asks for alignment,
+ * which size 1 does not change.
+ */
+static void draw_page(struct lab_prng *r, unsigned long limit_pfn,
+		      struct iova_scen_req *req)
+{
+	(void)r;
+	req->size = 1;
+	req->limit_pfn = limit_pfn;
+	req->size_aligned = true;
 }
 
 /*
@@ -314,6 +327,16 @@ static int populate(struct iova_scen *s, uint64_t seed)
 				     NULL);
 	case IOVA_SCEN_ALIGNED:
 		return populate_aligned(s, &r);
+	case IOVA_SCEN_PENG:
+		/* the harness's fill: single pages, top-down, packed */
+		if (live > s->limit - start + 1)
+			return -ENOSPC;
+		for (unsigned long i = 0; i < live; i++) {
+			ret = reserve_one(s, s->limit - i, s->limit - i, true);
+			if (ret)
+				return ret;
+		}
+		return 0;
 
 	default:
 		return -EINVAL;
@@ -330,6 +353,7 @@ static struct iova_scen *create(struct iova_domain *iovad,
 		[IOVA_SCEN_FULL32] = IOVA_SCEN_LIMIT32,
 		[IOVA_SCEN_CHURN] = IOVA_SCEN_LIMIT48,
 		[IOVA_SCEN_ALIGNED] = IOVA_SCEN_LIMIT48,
+		[IOVA_SCEN_PENG] = IOVA_SCEN_LIMIT32,
 	};
 	struct iova_stats st;
 	struct iova_scen *s;
@@ -356,7 +380,9 @@ static struct iova_scen *create(struct iova_domain *iovad,
 	s->sc = sc;
 	s->live = live;
 	s->limit = limits[sc];
-	s->draw = sc == IOVA_SCEN_ALIGNED ? draw_aligned : iova_scen_draw;
+	s->draw = sc == IOVA_SCEN_ALIGNED ? draw_aligned :
+		  sc == IOVA_SCEN_PENG	  ? draw_page :
+					    iova_scen_draw;
 	/* the stream's generator is independent of the population's */
 	lab_prng_seed(&s->rng, seed ^ 0x5ce9a710a11cULL);
 	ret = populate(s, seed);

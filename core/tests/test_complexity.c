@@ -25,7 +25,8 @@
  *    n live ranges per allocation on average: the O(n) degradation the
  *    review describes, where the huge gaps above the limit defeat pruning;
  *    maxgap on aligned at least an eighth (one band of holes long enough
- *    but without an aligned slot, walked gap by gap);
+ *    but without an aligned slot, walked gap by gap), and classic on peng
+ *    too (its walk from the cached node to the one hole);
  *  - maxgap on churn stays logarithmic (its limit never binds).
  */
 #include <errno.h>
@@ -319,6 +320,9 @@ int main(int argc, char **argv)
 			      8);
 		expect_linear(IOVA_ALG_MAXGAP, IOVA_SCEN_HIGH32, live, allocs,
 			      4);
+		/* the linear search's rounds in the 2022 patch's harness */
+		expect_linear(IOVA_ALG_CLASSIC, IOVA_SCEN_PENG, live, allocs,
+			      8);
 		expect_linear(IOVA_ALG_GAP32, IOVA_SCEN_HIGH40, live, allocs,
 			      4);
 	}

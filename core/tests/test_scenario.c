@@ -159,6 +159,10 @@ static void test_args(void)
 	errno = 0;
 	CHECK(!iova_scen_create(d, IOVA_SCEN_NR, 1000, 1) && errno == EINVAL,
 	      "bad scenario must be EINVAL");
+	errno = 0;
+	CHECK(!iova_scen_create(d, IOVA_SCEN_PENG, 1UL << 20, 1) &&
+		      errno == ENOSPC,
+	      "peng beyond the 32-bit space must be ENOSPC");
 	CHECK(alloc_iova(d, 1, IOVA_SCEN_LIMIT32, false), "alloc");
 	errno = 0;
 	CHECK(!iova_scen_create(d, IOVA_SCEN_HIGH32, 1000, 1) &&
@@ -202,9 +206,10 @@ int main(int argc, char **argv)
 		CHECK(!memcmp(a, b, steps * sizeof(*a)),
 		      "%s: the stream is not deterministic",
 		      iova_scenario_name(sc));
+		/* peng's fill is the harness's, the same for every seed */
 		run_stream(IOVA_ALG_ANYLIMIT, sc, live, 8, steps, b, &other,
 			   true);
-		CHECK(!same_layout(&ref, &other),
+		CHECK(sc == IOVA_SCEN_PENG || !same_layout(&ref, &other),
 		      "%s: seeds 7 and 8 gave the same tree",
 		      iova_scenario_name(sc));
 		free_layout(&other);

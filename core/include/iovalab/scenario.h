@@ -66,11 +66,14 @@ enum iova_scenario {
 	/* 48-bit, mostly size-aligned un-rounded sizes; bands of holes long
 	 * enough for them but holding no aligned slot */
 	IOVA_SCEN_ALIGNED,
+	/* the 2022 augmented-rbtree patch's harness: live single pages
+	 * packed below 4 GiB, then one random free + one allocation */
+	IOVA_SCEN_PENG,
 	IOVA_SCEN_NR
 };
 
-/* "high32", "high40", "full32", "churn", "aligned"; NULL-terminated,
- * enum order. */
+/* "high32", "high40", "full32", "churn", "aligned", "peng";
+ * NULL-terminated, enum order. */
 extern const char *const iova_scenario_names[];
 /* Name of @sc, or NULL when out of range. */
 const char *iova_scenario_name(enum iova_scenario sc);
@@ -95,7 +98,8 @@ struct iova_scen;
  * Returns the scenario, or NULL with errno set: EINVAL (bad scenario, live
  * outside [IOVA_SCEN_MIN_LIVE, IOVA_SCEN_MAX_LIVE], domain not empty or
  * of another geometry), ENOSPC (the layout does not fit below its limit:
- * cannot happen with the built-in mixes), ENOENT (a warm-up free failed: an
+ * only peng above 2^20 - 1 live ranges, its single pages packed below
+ * 4 GiB), ENOENT (a warm-up free failed: an
  * allocator bug) or ENOMEM (including reserve_iova returning NULL). On
  * failure the domain may hold part of the population.
  */
@@ -143,7 +147,7 @@ struct iova_domain *iova_scen_domain(const struct iova_scen *s);
  * The request-size mix of the scenarios that model cached traffic (mostly
  * 1 page, a tail to 256 pages, 7 in 8 size-aligned as dma-iommu asks),
  * exposed so tests and benchmarks draw from the same distribution.
- * aligned draws its own un-rounded sizes (README).
+ * aligned draws its own un-rounded sizes, peng single pages (README).
  */
 void iova_scen_draw(struct lab_prng *r, unsigned long limit_pfn,
 		    struct iova_scen_req *req);
