@@ -10,7 +10,8 @@
 #include "iovalab/scenario.h"
 
 const char *const iova_scenario_names[] = {
-	"high32", "high40", "full32", "churn", "aligned", "peng", NULL,
+	"high32",  "high40", "full32",	"churn",
+	"aligned", "peng",   "field32", NULL,
 };
 
 const char *iova_scenario_name(enum iova_scenario sc)
@@ -93,6 +94,19 @@ static void draw_page(struct lab_prng *r, unsigned long limit_pfn,
 }
 
 /*
+ * field32's low 4 GiB is filled by the 64-bit devices' cached traffic
+ * (one- and two-page buffers, tried below 4 GiB first), so what frees
+ * leave there is small.
+ */
+static void draw_small(struct lab_prng *r, unsigned long limit_pfn,
+		       struct iova_scen_req *req)
+{
+	req->size = lab_prng_below(r, 4) ? 1 : 2;
+	req->limit_pfn = limit_pfn;
+	req->size_aligned = lab_prng_below(r, 8) != 0;
+}
+
+/*
  * Occupancy knobs. Fragmented parts are built by allocating FRAG_NUM /
  * FRAG_DEN times the live count compactly, then freeing the surplus at
  * random, so the holes have the request mix's sizes.
@@ -103,6 +117,10 @@ static void draw_page(struct lab_prng *r, unsigned long limit_pfn,
 #define HOLES_MEAS_DEN 1
 #define HOLES_FULL_NUM 20 /* full32 low part: 1 slot in 20 is a hole */
 #define HOLES_FULL_DEN 19
+#define HOLES_F32_NUM 20 /* field32 low part: 1 slot in 20 is a hole */
+#define HOLES_F32_DEN 19
+/* Most field32 ranges below 4 GiB: ~1.4 pfns per slot fill 3/4 of it */
+#define FIELD32_LOW_MAX (1UL << 19)
 /* 1 in MEAS_SHARE live ranges belongs to the high32/high40 device */
 #define MEAS_SHARE 32
 /*
@@ -125,6 +143,7 @@ struct iova_scen {
 	size_t nmeas;
 	size_t capmeas;
 	bool pending;
+	struct iova_scen_req last; /* the outstanding request */
 	uint64_t failures;
 };
 
@@ -163,6 +182,8 @@ static int reserve_one(struct iova_scen *s, unsigned long lo, unsigned long hi,
 }
 
 static int populate_part(struct iova_scen *s, struct lab_prng *r,
+			 void (*draw)(struct lab_prng *, unsigned long,
+				      struct iova_scen_req *),
 			 unsigned long count, unsigned long num,
 			 unsigned long den, unsigned long limit, bool keep,
 			 unsigned long *lowest)
@@ -182,7 +203,7 @@ static int populate_part(struct iova_scen *s, struct lab_prng *r,
 	for (unsigned long i = 0; i < total; i++) {
 		unsigned long align = 1, p;
 
-		s->draw(r, limit, &req);
+		draw(r, limit, &req);
 		if (req.size_aligned)
 			while (align < req.size)
 				align <<= 1;
@@ -272,8 +293,38 @@ static int populate_aligned(struct iova_scen *s, struct lab_prng *r)
 				return ret;
 		}
 	}
-	return populate_part(s, r, meas, HOLES_MEAS_NUM, HOLES_MEAS_DEN, b - 2,
-			     true, NULL);
+	return populate_part(s, r, s->draw, meas, HOLES_MEAS_NUM,
+			     HOLES_MEAS_DEN, b - 2, true, NULL);
+}
+
+/*
+ * field32: the low 4 GiB nearly full of small ranges (1 slot in 20 a hole,
+ * everything under them reserved) holding half the live ranges (at most
+ * FIELD32_LOW_MAX), the rest a fragmented 48-bit background. The measured
+ * class is the low part plus what the stream allocates, its 48-bit
+ * fallbacks included (iova_scen_complete()).
+ */
+static int populate_field32(struct iova_scen *s, struct lab_prng *r)
+{
+	unsigned long start = iova_domain_start_pfn(s->iovad);
+	unsigned long low = s->live / 2, high, bottom;
+	int ret = 0;
+
+	if (low > FIELD32_LOW_MAX)
+		low = FIELD32_LOW_MAX;
+	high = s->live - 1 - low;
+	if (high)
+		ret = populate_part(s, r, iova_scen_draw, high, HOLES_HIGH_NUM,
+				    HOLES_HIGH_DEN, IOVA_SCEN_LIMIT48, false,
+				    NULL);
+	if (!ret)
+		ret = populate_part(s, r, draw_small, low, HOLES_F32_NUM,
+				    HOLES_F32_DEN, s->limit, true, &bottom);
+	if (ret)
+		return ret;
+	if (bottom <= start)
+		return -ENOSPC;
+	return reserve_one(s, start, bottom - 1, false);
 }
 
 static int populate(struct iova_scen *s, uint64_t seed)
@@ -289,12 +340,13 @@ static int populate(struct iova_scen *s, uint64_t seed)
 	case IOVA_SCEN_HIGH40:
 		meas = live / MEAS_SHARE;
 		high = live - meas;
-		ret = populate_part(s, &r, high, HOLES_HIGH_NUM, HOLES_HIGH_DEN,
-				    IOVA_SCEN_LIMIT48, false, NULL);
+		ret = populate_part(s, &r, s->draw, high, HOLES_HIGH_NUM,
+				    HOLES_HIGH_DEN, IOVA_SCEN_LIMIT48, false,
+				    NULL);
 		if (!ret)
-			ret = populate_part(s, &r, meas, HOLES_MEAS_NUM,
-					    HOLES_MEAS_DEN, s->limit, true,
-					    NULL);
+			ret = populate_part(s, &r, s->draw, meas,
+					    HOLES_MEAS_NUM, HOLES_MEAS_DEN,
+					    s->limit, true, NULL);
 		return ret;
 	case IOVA_SCEN_FULL32:
 		/* one range is the reservation under the low window */
@@ -302,13 +354,13 @@ static int populate(struct iova_scen *s, uint64_t seed)
 		high = live - 1 - meas;
 		ret = 0;
 		if (high)
-			ret = populate_part(s, &r, high, HOLES_HIGH_NUM,
-					    HOLES_HIGH_DEN, IOVA_SCEN_LIMIT48,
-					    false, NULL);
+			ret = populate_part(s, &r, s->draw, high,
+					    HOLES_HIGH_NUM, HOLES_HIGH_DEN,
+					    IOVA_SCEN_LIMIT48, false, NULL);
 		if (!ret)
-			ret = populate_part(s, &r, meas, HOLES_FULL_NUM,
-					    HOLES_FULL_DEN, s->limit, true,
-					    &low);
+			ret = populate_part(s, &r, s->draw, meas,
+					    HOLES_FULL_NUM, HOLES_FULL_DEN,
+					    s->limit, true, &low);
 		if (ret)
 			return ret;
 		/*
@@ -322,11 +374,13 @@ static int populate(struct iova_scen *s, uint64_t seed)
 			return -ENOMEM;
 		return 0;
 	case IOVA_SCEN_CHURN:
-		return populate_part(s, &r, live, HOLES_HIGH_NUM,
+		return populate_part(s, &r, s->draw, live, HOLES_HIGH_NUM,
 				     HOLES_HIGH_DEN, IOVA_SCEN_LIMIT48, true,
 				     NULL);
 	case IOVA_SCEN_ALIGNED:
 		return populate_aligned(s, &r);
+	case IOVA_SCEN_FIELD32:
+		return populate_field32(s, &r);
 	case IOVA_SCEN_PENG:
 		/* the harness's fill: single pages, top-down, packed */
 		if (live > s->limit - start + 1)
@@ -354,6 +408,7 @@ static struct iova_scen *create(struct iova_domain *iovad,
 		[IOVA_SCEN_CHURN] = IOVA_SCEN_LIMIT48,
 		[IOVA_SCEN_ALIGNED] = IOVA_SCEN_LIMIT48,
 		[IOVA_SCEN_PENG] = IOVA_SCEN_LIMIT32,
+		[IOVA_SCEN_FIELD32] = IOVA_SCEN_LIMIT32,
 	};
 	struct iova_stats st;
 	struct iova_scen *s;
@@ -422,6 +477,7 @@ void iova_scen_destroy(struct iova_scen *s)
 void iova_scen_next(struct iova_scen *s, struct iova_scen_req *req)
 {
 	s->draw(&s->rng, s->limit, req);
+	s->last = *req;
 	s->pending = true;
 }
 
@@ -435,7 +491,13 @@ int iova_scen_complete(struct iova_scen *s, struct iova *got)
 	s->pending = false;
 	if (!got) {
 		s->failures++;
-		return 0;
+		if (s->sc != IOVA_SCEN_FIELD32)
+			return 0;
+		/* dma-iommu's fallback after the 32-bit attempt failed */
+		got = alloc_iova(s->iovad, s->last.size, IOVA_SCEN_LIMIT48,
+				 s->last.size_aligned);
+		if (!got)
+			return 0;
 	}
 	/* chosen before the new range joins, so it never frees that one */
 	victim = lab_prng_below(&s->rng, s->nmeas);

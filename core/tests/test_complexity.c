@@ -25,8 +25,9 @@
  *    n live ranges per allocation on average: the O(n) degradation the
  *    review describes, where the huge gaps above the limit defeat pruning;
  *    maxgap on aligned at least an eighth (one band of holes long enough
- *    but without an aligned slot, walked gap by gap), and classic on peng
- *    too (its walk from the cached node to the one hole);
+ *    but without an aligned slot, walked gap by gap), classic on peng
+ *    too (its walk from the cached node to the one hole), and classic on
+ *    field32 a sixteenth (the 32-bit walks that end in a failure);
  *  - maxgap on churn stays logarithmic (its limit never binds).
  */
 #include <errno.h>
@@ -323,6 +324,9 @@ int main(int argc, char **argv)
 		/* the linear search's rounds in the 2022 patch's harness */
 		expect_linear(IOVA_ALG_CLASSIC, IOVA_SCEN_PENG, live, allocs,
 			      8);
+		/* and its 32-bit walks through a packed low space */
+		expect_linear(IOVA_ALG_CLASSIC, IOVA_SCEN_FIELD32, live, allocs,
+			      16);
 		expect_linear(IOVA_ALG_GAP32, IOVA_SCEN_HIGH40, live, allocs,
 			      4);
 	}

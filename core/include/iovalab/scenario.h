@@ -69,10 +69,13 @@ enum iova_scenario {
 	/* the 2022 augmented-rbtree patch's harness: live single pages
 	 * packed below 4 GiB, then one random free + one allocation */
 	IOVA_SCEN_PENG,
+	/* 32-bit-first allocations of 64-bit PCI devices (48-bit fallback):
+	 * low 4 GiB nearly full of small ranges, a 48-bit background */
+	IOVA_SCEN_FIELD32,
 	IOVA_SCEN_NR
 };
 
-/* "high32", "high40", "full32", "churn", "aligned", "peng";
+/* "high32", "high40", "full32", "churn", "aligned", "peng", "field32";
  * NULL-terminated, enum order. */
 extern const char *const iova_scenario_names[];
 /* Name of @sc, or NULL when out of range. */
@@ -124,7 +127,11 @@ void iova_scen_next(struct iova_scen *s, struct iova_scen_req *req);
  * iova_scen_next(). When @got is not NULL it joins the scenario's measured
  * ranges and one other measured range, chosen by the PRNG, is freed with
  * free_iova(), so the domain stays at @live ranges; a failed allocation
- * (NULL) frees nothing, which also keeps @live. Returns 0, -EINVAL (no
+ * (NULL) frees nothing, which also keeps @live, except in field32, where
+ * the request is first retried under the 48-bit limit, as dma-iommu falls
+ * back after its 32-bit attempt, and a success there counts as @got (the
+ * fallback's search is not part of the measured allocation; the
+ * domain's visit counters then show the fallback's). Returns 0, -EINVAL (no
  * request outstanding) or -ENOENT (the victim's free_iova failed: an
  * allocator bug). The failure counts are in iova_scen_failures().
  */
