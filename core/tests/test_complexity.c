@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Deterministic complexity tests: nodes visited per allocation (a count,
- * never a time) on the four scenarios of iovalab/scenario.h.
+ * never a time) on the scenarios of iovalab/scenario.h.
  *
  *   test_complexity LIVE_LIST ALLOCS
  *
