@@ -31,6 +31,9 @@ struct row {
 	uint64_t failures;
 	double visited_mean;
 	uint64_t visited_max;
+	/* split: size-aligned with size > 1, and the rest */
+	uint64_t n_cls[2], max_cls[2];
+	double mean_cls[2];
 	size_t node_bytes;
 	size_t slab_bytes;
 	double lines_mean; /* cache lines read per alloc search */
@@ -60,8 +63,8 @@ static void usage(FILE *f)
 	fprintf(f, "usage: iova-scenarios [options]\n"
 		   "  --alg LIST       algorithms, comma-separated or \"all\" "
 		   "(default all)\n"
-		   "  --scenario LIST  high32,high40,full32,churn or \"all\" "
-		   "(default all)\n"
+		   "  --scenario LIST  comma-separated of the names below, or "
+		   "\"all\" (default all)\n"
 		   "  --live LIST      live-range counts, e.g. 1000,10000 "
 		   "(default 1000,10000,100000,1000000)\n"
 		   "  --allocs N       measured allocations per cell "
@@ -75,7 +78,11 @@ static void usage(FILE *f)
 		   "  --time           also time alloc+free and find_iova "
 		   "(thread CPU ns;\n"
 		   "                   machine-dependent) and report peak RSS\n"
-		   "  --help           this text\n");
+		   "  --help           this text\n"
+		   "scenarios:");
+	for (int i = 0; iova_scenario_names[i]; i++)
+		fprintf(f, " %s", iova_scenario_names[i]);
+	fprintf(f, "\n");
 }
 
 static int die_usage(const char *fmt, const char *arg)
@@ -134,6 +141,7 @@ static int run_cell(enum iova_alg alg, enum iova_scenario sc,
 	struct iova_domain *d;
 	struct iova_scen *s;
 	uint64_t total = 0, max = 0, n = 0, fails = 0, t0 = 0;
+	uint64_t n_cls[2] = { 0 }, tot_cls[2] = { 0 }, max_cls[2] = { 0 };
 	struct iova_stats st0, st1;
 	int ret = 0;
 
@@ -158,6 +166,7 @@ static int run_cell(enum iova_alg alg, enum iova_scenario sc,
 		struct iova_scen_req req;
 		struct iova_stats st;
 		struct iova *v;
+		int c;
 
 		iova_scen_next(s, &req);
 		v = alloc_iova(d, req.size, req.limit_pfn, req.size_aligned);
@@ -166,6 +175,11 @@ static int run_cell(enum iova_alg alg, enum iova_scenario sc,
 		total += st.visited_last;
 		if (st.visited_last > max)
 			max = st.visited_last;
+		c = req.size_aligned && req.size > 1 ? 0 : 1;
+		n_cls[c]++;
+		tot_cls[c] += st.visited_last;
+		if (st.visited_last > max_cls[c])
+			max_cls[c] = st.visited_last;
 		if (!v)
 			fails++;
 		if (iova_scen_complete(s, v)) {
@@ -202,6 +216,12 @@ static int run_cell(enum iova_alg alg, enum iova_scenario sc,
 	row->failures = fails;
 	row->visited_mean = n ? (double)total / (double)n : 0.0;
 	row->visited_max = max;
+	for (int c = 0; c < 2; c++) {
+		row->n_cls[c] = n_cls[c];
+		row->max_cls[c] = max_cls[c];
+		row->mean_cls[c] =
+			n_cls[c] ? (double)tot_cls[c] / (double)n_cls[c] : 0.0;
+	}
 	row->node_bytes = iova_node_bytes(alg);
 	row->slab_bytes = iova_slab_bytes(alg);
 	iova_scen_destroy(s);
@@ -256,6 +276,12 @@ static int write_json(const char *path, const struct row *rows, size_t n,
 		lab_json_u64(&j, "failures", rows[i].failures);
 		lab_json_double(&j, "visited_mean", rows[i].visited_mean);
 		lab_json_u64(&j, "visited_max", rows[i].visited_max);
+		lab_json_u64(&j, "aligned_allocs", rows[i].n_cls[0]);
+		lab_json_double(&j, "aligned_mean", rows[i].mean_cls[0]);
+		lab_json_u64(&j, "aligned_max", rows[i].max_cls[0]);
+		lab_json_u64(&j, "unaligned_allocs", rows[i].n_cls[1]);
+		lab_json_double(&j, "unaligned_mean", rows[i].mean_cls[1]);
+		lab_json_u64(&j, "unaligned_max", rows[i].max_cls[1]);
 		lab_json_u64(&j, "node_bytes", rows[i].node_bytes);
 		lab_json_u64(&j, "slab_bytes", rows[i].slab_bytes);
 		lab_json_double(&j, "lines_mean", rows[i].lines_mean);
@@ -391,9 +417,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "iova-scenarios: out of memory\n");
 		return 1;
 	}
-	printf("%-9s %-8s %8s %6s %5s %13s %11s %10s %4s %4s %6s %7s%s\n",
+	printf("%-9s %-8s %8s %6s %5s %13s %11s %10s %4s %4s %6s %7s %9s %7s "
+	       "%9s %7s%s\n",
 	       "alg", "scenario", "live", "allocs", "fail", "visited_mean",
 	       "visited_max", "2log2(n)", "node", "slab", "lines", "B/range",
+	       "al_mean", "al_max", "un_mean", "un_max",
 	       timing ? "   ns/a+f ns/find" : "");
 	for (long si = 0; si < nscens; si++) {
 		for (long li = 0; li < nlives; li++) {
@@ -409,7 +437,8 @@ int main(int argc, char **argv)
 				}
 				nrows++;
 				printf("%-9s %-8s %8lu %6llu %5llu %13.1f "
-				       "%11llu %10.1f %4zu %4zu %6.1f %7.1f",
+				       "%11llu %10.1f %4zu %4zu %6.1f %7.1f "
+				       "%9.1f %7llu %9.1f %7llu",
 				       r->alg, r->scenario, r->live,
 				       (unsigned long long)r->allocs,
 				       (unsigned long long)r->failures,
@@ -417,7 +446,11 @@ int main(int argc, char **argv)
 				       (unsigned long long)r->visited_max,
 				       2.0 * log2((double)r->live),
 				       r->node_bytes, r->slab_bytes,
-				       r->lines_mean, r->bytes_per_range);
+				       r->lines_mean, r->bytes_per_range,
+				       r->mean_cls[0],
+				       (unsigned long long)r->max_cls[0],
+				       r->mean_cls[1],
+				       (unsigned long long)r->max_cls[1]);
 				if (timing)
 					printf(" %9.1f %7.1f", r->ns_alloc_free,
 					       r->ns_find);
