@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "iovalab/iova.h"
+#include "iovalab/outfile.h"
 #include "iovalab/parse.h"
 #include "trace_parse.h"
 #ifdef IOVALAB_REPLAY_RCACHE
@@ -665,10 +666,23 @@ int main(int argc, char **argv)
 			strerror(-ret));
 		return 1;
 	}
+	/* no SA_RESTART: a read blocked on a pipe returns at the signal */
+	if (lab_stop_install(false)) {
+		close_domain(&rp);
+		fprintf(stderr,
+			"iova-replay: cannot install signal handlers\n");
+		return 1;
+	}
 	for (;;) {
-		long len = read_line(stdin, line);
+		long len;
 
+		/* SIGINT/SIGTERM: stop between lines, every line done printed */
+		if (lab_stop_requested())
+			break;
+		len = read_line(stdin, line);
 		if (len == -1)
+			break;
+		if (len == -2 && lab_stop_requested())
 			break;
 		rp.lineno++;
 		if (len == -2) {
@@ -690,6 +704,14 @@ int main(int argc, char **argv)
 		status = replay_line(&rp, line, (size_t)len);
 		if (status)
 			break;
+	}
+	if (!status && lab_stop_requested()) {
+		/* the end checks still run on what was replayed */
+		fprintf(stderr, "iova-replay: interrupted after line %lu\n",
+			rp.lineno);
+		status = run_check(&rp, "interrupt");
+		if (!status)
+			status = lab_stop_exit_status();
 	}
 	if (fflush(stdout) || ferror(stdout)) {
 		fprintf(stderr, "iova-replay: writing stdout failed\n");
