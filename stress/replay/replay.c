@@ -52,7 +52,8 @@ static void usage(FILE *f)
 		"  --alg NAME       search algorithm (required)\n"
 		"  --granule BYTES  bytes per pfn, power of two in "
 		"[512, 2^30] (default 4096)\n"
-		"  --start-pfn N    lowest allocatable pfn, >= 1 (default 1)\n"
+		"  --start-pfn N    lowest allocatable pfn, >= 1 and at most the\n"
+		"                   last pfn, 2^64 / granule - 1 (default 1)\n"
 		"  --stats          append \" visited=N\" to each alloc's "
 		"output line\n"
 		"  --check          run the invariant checker after every "
@@ -657,8 +658,8 @@ int main(int argc, char **argv)
 	ret = open_domain(&rp, alg, granule, start_pfn);
 	if (ret == -EINVAL) {
 		fprintf(stderr, "iova-replay: --granule must be a power of "
-				"two in [512, 2^30] and --start-pfn >= 1 (try "
-				"--help)\n");
+				"two in [512, 2^30] and --start-pfn in [1, "
+				"2^64 / granule - 1] (try --help)\n");
 		return 2;
 	}
 	if (ret) {
@@ -696,7 +697,7 @@ int main(int argc, char **argv)
 		if (len == -3) {
 			fflush(stdout);
 			fprintf(stderr,
-				"iova-replay: line %lu: longer than %d bytes\n",
+				"iova-replay: line %lu: line longer than %d bytes\n",
 				rp.lineno, TRACE_LINE_MAX);
 			status = 2;
 			break;
