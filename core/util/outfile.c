@@ -53,7 +53,7 @@ static int split_path(const char *path, char *dir, char *base)
 int lab_outfile_check(const char *tool, const char *const *opts,
 		      const char *const *paths, size_t n)
 {
-	static char canon[CHECK_MAX][PATH_MAX + NAME_MAX + 2];
+	static char canon[CHECK_MAX][2 * PATH_MAX + 2];
 	char dir[PATH_MAX], base[PATH_MAX], real[PATH_MAX];
 	struct stat st[CHECK_MAX];
 	bool exists[CHECK_MAX];
@@ -143,6 +143,9 @@ int lab_outfile_open(struct lab_outfile *o, const char *path)
 	ret = split_path(path, dir, base);
 	if (ret)
 		return ret;
+	/* ".NAME.XXXXXX", or a fixed name when NAME is near NAME_MAX */
+	if (strlen(base) + 8 > NAME_MAX)
+		strcpy(base, "iovalab");
 	if (snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, base) >=
 	    (int)sizeof(tmp))
 		return -ENAMETOOLONG;
