@@ -277,18 +277,24 @@ int main(int argc, char **argv)
 		const char *const opt[] = { "--json" }, *const path[] = { json };
 
 		if (lab_outfile_check("iova-scenarios", opt, path, 1))
-			return 2;
+			status = 2;
 	}
-	if (lab_stop_install(true)) {
+	if (!status && lab_stop_install(true)) {
 		fprintf(stderr, "iova-scenarios: cannot install signal "
 				"handlers\n");
-		return 1;
+		status = 1;
 	}
-	if (json && (ret = lab_outfile_open(&out, json))) {
+	if (!status && json && (ret = lab_outfile_open(&out, json))) {
 		fprintf(stderr,
 			"iova-scenarios: cannot create a file beside '%s': %s\n",
 			json, strerror(-ret));
-		return 2;
+		status = 2;
+	}
+	if (status) {
+		free(algs);
+		free(scens);
+		free(lives);
+		return status;
 	}
 #ifdef IOVALAB_CHECK
 	fprintf(stderr,

@@ -686,6 +686,9 @@ int main(int argc, char **argv)
 	}
 	if (lab_stop_install(true)) {
 		fprintf(stderr, "lock-bench: cannot install signal handlers\n");
+		free(lv);
+		free(tv);
+		free(sv);
 		return 1;
 	}
 
