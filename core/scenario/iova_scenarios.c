@@ -16,6 +16,7 @@
 
 #include "iovalab/fault.h"
 #include "iovalab/json.h"
+#include "iovalab/outfile.h"
 #include "iovalab/parse.h"
 #include "iovalab/scenario.h"
 
@@ -229,19 +230,13 @@ static int run_cell(enum iova_alg alg, enum iova_scenario sc,
 	return ret;
 }
 
-static int write_json(const char *path, const struct row *rows, size_t n,
+static int write_json(struct lab_outfile *out, const struct row *rows, size_t n,
 		      uint64_t allocs, uint64_t budget, uint64_t seed)
 {
-	FILE *f = fopen(path, "w");
 	struct lab_json j;
 	int ret;
 
-	if (!f) {
-		fprintf(stderr, "iova-scenarios: %s: %s\n", path,
-			strerror(errno));
-		return -1;
-	}
-	lab_json_init(&j, f);
+	lab_json_init(&j, out->f);
 	lab_json_object_begin(&j, NULL);
 	lab_json_object_begin(&j, "meta");
 	lab_json_str(&j, "tool", "iova-scenarios");
@@ -296,10 +291,14 @@ static int write_json(const char *path, const struct row *rows, size_t n,
 		lab_json_object_end(&j);
 	}
 	lab_json_array_end(&j);
+	/* true: a signal stopped the sweep; "rows" holds the cells that ran */
+	lab_json_bool(&j, "interrupted", lab_stop_requested());
 	lab_json_object_end(&j);
 	ret = lab_json_finish(&j);
-	if (fclose(f) || ret) {
-		fprintf(stderr, "iova-scenarios: %s: write failed\n", path);
+	if (ret || lab_outfile_commit(out)) {
+		fprintf(stderr, "iova-scenarios: %s: write failed\n",
+			out->path);
+		lab_outfile_abort(out);
 		return -1;
 	}
 	return 0;
@@ -326,7 +325,8 @@ int main(int argc, char **argv)
 	const char *json = NULL, *bad = NULL;
 	struct row *rows;
 	size_t nrows = 0;
-	int c, status = 0;
+	struct lab_outfile out = { 0 };
+	int c, status = 0, ret;
 
 	lab_fault_setup("iova-scenarios");
 	opterr = 0;
@@ -406,6 +406,29 @@ int main(int argc, char **argv)
 		fprintf(stderr, "iova-scenarios: out of memory\n");
 		return 1;
 	}
+	{
+		const char *const opt[] = { "--json" }, *const path[] = { json };
+
+		if (lab_outfile_check("iova-scenarios", opt, path, 1))
+			status = 2;
+	}
+	if (!status && lab_stop_install(true)) {
+		fprintf(stderr, "iova-scenarios: cannot install signal "
+				"handlers\n");
+		status = 1;
+	}
+	if (!status && json && (ret = lab_outfile_open(&out, json))) {
+		fprintf(stderr,
+			"iova-scenarios: cannot create a file beside '%s': %s\n",
+			json, strerror(-ret));
+		status = 2;
+	}
+	if (status) {
+		free(algs);
+		free(scens);
+		free(lives);
+		return status;
+	}
 #ifdef IOVALAB_CHECK
 	fprintf(stderr,
 		"iova-scenarios: built with IOVALAB_CHECK: the O(n) "
@@ -423,9 +446,11 @@ int main(int argc, char **argv)
 	       "visited_max", "2log2(n)", "node", "slab", "lines", "B/range",
 	       "al_mean", "al_max", "un_mean", "un_max",
 	       timing ? "   ns/a+f ns/find" : "");
-	for (long si = 0; si < nscens; si++) {
-		for (long li = 0; li < nlives; li++) {
-			for (long ai = 0; ai < nalgs; ai++) {
+	/* SIGINT/SIGTERM: stop after the cell in progress */
+	for (long si = 0; si < nscens && !lab_stop_requested(); si++) {
+		for (long li = 0; li < nlives && !lab_stop_requested(); li++) {
+			for (long ai = 0; ai < nalgs && !lab_stop_requested();
+			     ai++) {
 				struct row *r = &rows[nrows];
 
 				if (run_cell((enum iova_alg)algs[ai],
@@ -459,8 +484,13 @@ int main(int argc, char **argv)
 			}
 		}
 	}
-	if (json && write_json(json, rows, nrows, allocs, budget, seed))
+	/* a failed sweep leaves any old file as it was */
+	if (json && status)
+		lab_outfile_abort(&out);
+	else if (json && write_json(&out, rows, nrows, allocs, budget, seed))
 		status = 1;
+	if (!status && lab_stop_requested())
+		status = lab_stop_exit_status();
 	free(rows);
 	free(algs);
 	free(scens);

@@ -138,7 +138,7 @@ struct iova_domain *iova_domain_create(enum iova_alg alg, unsigned long granule,
 
 	if ((unsigned int)alg >= IOVA_ALG_NR || granule < 512 ||
 	    granule > (1UL << 30) || (granule & (granule - 1)) ||
-	    start_pfn < 1) {
+	    start_pfn < 1 || start_pfn > ~0UL / granule) {
 		errno = EINVAL;
 		return NULL;
 	}

@@ -37,6 +37,9 @@ int lab_parse_seconds(const char *s, double *out)
 
 	if (!s || !(isdigit((unsigned char)s[0]) || s[0] == '.'))
 		return -EINVAL;
+	/* strtod would also take hex floats ("0x10" = 16 s): decimal only */
+	if (strpbrk(s, "xXpP"))
+		return -EINVAL;
 	errno = 0;
 	v = strtod(s, &end);
 	if (*end || errno || v != v)

@@ -34,6 +34,7 @@
 #include "iovalab/json.h"
 #include "iovalab/lock.h"
 #include "iovalab/lock_stat.h"
+#include "iovalab/outfile.h"
 #include "iovalab/locks/spin_mcs.h"
 #include "iovalab/locks/spin_qspin.h"
 #include "iovalab/locks/spin_tas.h"
@@ -243,8 +244,9 @@ static int throughput(const char *name, const uint64_t *threads, long nt)
 	static const char *const cs_name[] = { "short", "long" };
 	const uint64_t cs_len[] = { cfg.cs_short, cfg.cs_long };
 
-	for (int c = 0; c < 2; c++) {
-		for (long t = 0; t < nt; t++) {
+	/* a SIGINT/SIGTERM ends the sweep after the cell in progress */
+	for (int c = 0; c < 2 && !lab_stop_requested(); c++) {
+		for (long t = 0; t < nt && !lab_stop_requested(); t++) {
 			unsigned int n = (unsigned int)threads[t];
 			struct lab_lock_attr a = { .spin = cfg.spin };
 			struct lab_lock *l = lab_lock_create(name, &a);
@@ -426,7 +428,7 @@ static void *rworker_main(void *arg)
 
 static int read_mostly(const char *name, const uint64_t *threads, long nt)
 {
-	for (long t = 0; t < nt; t++) {
+	for (long t = 0; t < nt && !lab_stop_requested(); t++) {
 		unsigned int n = (unsigned int)threads[t];
 		struct lab_lock_attr a = { .spin = cfg.spin };
 		struct lab_lock *l = lab_lock_create(name, &a);
@@ -591,11 +593,11 @@ int main(int argc, char **argv)
 	};
 	const char *locks = "all", *threads = "1,2,4,8", *json = NULL;
 	const char *sections = "all";
+	struct lab_outfile out = { 0 };
 	bool want[5] = { false };
 	size_t *lv = NULL, *sv = NULL;
 	uint64_t *tv = NULL;
 	struct lab_json j;
-	FILE *jf = NULL;
 	long nl, nt, ns;
 	int rc = 0;
 
@@ -694,6 +696,24 @@ int main(int argc, char **argv)
 	}
 	for (long i = 0; i < ns; i++)
 		want[sv[i]] = true;
+	/* the output path, before any work: exit 2 when unusable */
+	{
+		const char *const opt[] = { "--json" }, *const path[] = { json };
+
+		if (lab_outfile_check("lock-bench", opt, path, 1)) {
+			free(lv);
+			free(tv);
+			free(sv);
+			return 2;
+		}
+	}
+	if (lab_stop_install(true)) {
+		fprintf(stderr, "lock-bench: cannot install signal handlers\n");
+		free(lv);
+		free(tv);
+		free(sv);
+		return 1;
+	}
 
 	if (sched_getaffinity(0, sizeof(cfg.cpus), &cfg.cpus)) {
 		fprintf(stderr, "lock-bench: sched_getaffinity failed\n");
@@ -704,16 +724,19 @@ int main(int argc, char **argv)
 			cfg.cpu_list[cfg.ncpu++] = c;
 	cfg.tpn = lab_cycles_per_ns(50);
 	if (json) {
-		jf = fopen(json, "w");
-		if (!jf) {
-			fprintf(stderr, "lock-bench: cannot write '%s': %s\n",
-				json, strerror(errno));
+		int ret = lab_outfile_open(&out, json);
+
+		if (ret) {
+			fprintf(stderr,
+				"lock-bench: cannot create a file beside '%s': "
+				"%s\n",
+				json, strerror(-ret));
 			free(lv);
 			free(tv);
 			free(sv);
 			return 2;
 		}
-		lab_json_init(&j, jf);
+		lab_json_init(&j, out.f);
 		cfg.j = &j;
 		lab_json_object_begin(&j, NULL);
 		lab_json_str(&j, "tool", "lock-bench");
@@ -746,7 +769,7 @@ int main(int argc, char **argv)
 		       "read-ns", "read-cycles");
 		if (cfg.j)
 			lab_json_array_begin(cfg.j, "uncontended");
-		for (long i = 0; i < nl && !rc; i++)
+		for (long i = 0; i < nl && !rc && !lab_stop_requested(); i++)
 			rc = uncontended(lab_lock_names[lv[i]]);
 		if (cfg.j)
 			lab_json_array_end(cfg.j);
@@ -759,12 +782,12 @@ int main(int argc, char **argv)
 		       "threads", "", "Mops", "jain", "max/min");
 		if (cfg.j)
 			lab_json_array_begin(cfg.j, "throughput");
-		for (long i = 0; i < nl && !rc; i++)
+		for (long i = 0; i < nl && !rc && !lab_stop_requested(); i++)
 			rc = throughput(lab_lock_names[lv[i]], tv, nt);
 		if (cfg.j)
 			lab_json_array_end(cfg.j);
 	}
-	if (want[2] && !rc) {
+	if (want[2] && !rc && !lab_stop_requested()) {
 		printf("\n## interface indirection (uncontended pair; min of %d "
 		       "alternating rounds)\n",
 		       ROUNDS);
@@ -785,7 +808,7 @@ int main(int argc, char **argv)
 		       "off-ns", "on-ns", "2thr-off-Mops", "2thr-on-Mops");
 		if (cfg.j)
 			lab_json_array_begin(cfg.j, "stats_overhead");
-		for (int i = 0; i < 3 && !rc; i++)
+		for (int i = 0; i < 3 && !rc && !lab_stop_requested(); i++)
 			rc = stats_overhead(which[i]);
 		if (cfg.j)
 			lab_json_array_end(cfg.j);
@@ -797,20 +820,28 @@ int main(int argc, char **argv)
 		       "reads", "writes", "jain");
 		if (cfg.j)
 			lab_json_array_begin(cfg.j, "read_mostly");
-		for (long i = 0; i < nl && !rc; i++)
+		for (long i = 0; i < nl && !rc && !lab_stop_requested(); i++)
 			rc = read_mostly(lab_lock_names[lv[i]], tv, nt);
 		if (cfg.j)
 			lab_json_array_end(cfg.j);
 	}
 	lab_lock_thread_offline();
 	if (cfg.j) {
+		/* true: a signal stopped the sweep; the arrays hold what ran */
+		lab_json_bool(cfg.j, "interrupted", lab_stop_requested());
 		lab_json_object_end(cfg.j);
-		if (lab_json_finish(cfg.j) || fclose(jf)) {
-			fprintf(stderr, "lock-bench: writing '%s' failed\n",
-				json);
+		if (rc || lab_json_finish(cfg.j) || lab_outfile_commit(&out)) {
+			if (!rc)
+				fprintf(stderr,
+					"lock-bench: writing '%s' failed\n",
+					json);
+			/* a failed run leaves any old file as it was */
+			lab_outfile_abort(&out);
 			rc = 1;
 		}
 	}
+	if (!rc && lab_stop_requested())
+		rc = lab_stop_exit_status();
 	free(lv);
 	free(tv);
 	free(sv);

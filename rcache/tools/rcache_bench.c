@@ -35,6 +35,7 @@
 #include "iovalab/clock.h"
 #include "iovalab/fault.h"
 #include "iovalab/json.h"
+#include "iovalab/outfile.h"
 #include "iovalab/lock.h"
 #include "iovalab/parse.h"
 #include "iovalab/prng.h"
@@ -212,17 +213,27 @@ static void parse_args(int argc, char **argv)
 	}
 	if (optind != argc)
 		die_usage("unexpected argument '%s'", argv[optind]);
-	for (const char *p = o.modes; *p;) {
-		size_t n = strcspn(p, ",");
+	{
+		static const char *const known[] = { "hitpath", "nic", "xfree",
+						     "xsplit", NULL };
+		/* strict: no empty list, no empty item ('', 'nic,') */
+		size_t *idx = NULL;
+		long n = lab_parse_name_list(o.modes, known, &idx, NULL);
 
-		if (!((n == 7 && !strncmp(p, "hitpath", 7)) ||
-		      (n == 3 && !strncmp(p, "nic", 3)) ||
-		      (n == 5 && !strncmp(p, "xfree", 5)) ||
-		      (n == 6 && !strncmp(p, "xsplit", 6))))
+		free(idx);
+		if (n == -ENOENT)
 			die_usage("unknown mode in '%s'", o.modes);
-		p += n;
-		if (*p)
-			p++;
+		if (n < 0)
+			die_usage("--mode: empty list or item in '%s'",
+				  o.modes);
+	}
+	{
+		const char *const opt[] = { "--json" }, *const path[] = {
+			o.json
+		};
+
+		if (lab_outfile_check("rcache-bench", opt, path, 1))
+			exit(2);
 	}
 }
 
@@ -619,10 +630,28 @@ int main(int argc, char **argv)
 {
 	struct hit_result hr[2];
 	struct mt_result mr[3];
+	struct lab_outfile out = { 0 };
 	int nhr = 0, nmr = 0;
 
 	lab_fault_setup("rcache-bench");
 	parse_args(argc, argv);
+	if (lab_stop_install(true)) {
+		fprintf(stderr,
+			"rcache-bench: cannot install signal handlers\n");
+		return 1;
+	}
+	/* the temporary file now: a path that fails does so before work */
+	if (o.json) {
+		int ret = lab_outfile_open(&out, o.json);
+
+		if (ret) {
+			fprintf(stderr,
+				"rcache-bench: cannot create a file beside '%s': "
+				"%s\n",
+				o.json, strerror(-ret));
+			return 2;
+		}
+	}
 	find_cpus();
 	lab_lock_thread_online();
 
@@ -634,7 +663,8 @@ int main(int argc, char **argv)
 
 	if (mode_on("hitpath")) {
 		pin(cpus[0]);
-		for (int on = 1; on >= 0; on--) {
+		/* SIGINT/SIGTERM: stop after the measurement in progress */
+		for (int on = 1; on >= 0 && !lab_stop_requested(); on--) {
 			hr[nhr] = run_hitpath(on);
 			printf("hitpath  cache %-3s size %llu: %7.1f ns/pair "
 			       "(median of %llu x %llu, min %.1f), hit rate "
@@ -656,11 +686,11 @@ int main(int argc, char **argv)
 			sched_setaffinity(0, sizeof(set), &set);
 		}
 	}
-	if (mode_on("nic"))
+	if (mode_on("nic") && !lab_stop_requested())
 		mr[nmr++] = run_mt("nic", false, false);
-	if (mode_on("xfree"))
+	if (mode_on("xfree") && !lab_stop_requested())
 		mr[nmr++] = run_mt("xfree", true, false);
-	if (mode_on("xsplit"))
+	if (mode_on("xsplit") && !lab_stop_requested())
 		mr[nmr++] = run_mt("xsplit", true, true);
 	for (int i = 0; i < nmr; i++) {
 		const struct rates *r = &mr[i].r;
@@ -680,15 +710,9 @@ int main(int argc, char **argv)
 	}
 
 	if (o.json) {
-		FILE *f = fopen(o.json, "w");
 		struct lab_json j;
 
-		if (!f) {
-			fprintf(stderr, "rcache-bench: %s: %s\n", o.json,
-				strerror(errno));
-			return 1;
-		}
-		lab_json_init(&j, f);
+		lab_json_init(&j, out.f);
 		lab_json_object_begin(&j, NULL);
 		lab_json_str(&j, "tool", "rcache-bench");
 		lab_json_str(&j, "alg", iova_alg_name(o.alg));
@@ -725,14 +749,17 @@ int main(int argc, char **argv)
 			lab_json_object_end(&j);
 		}
 		lab_json_array_end(&j);
+		/* true: a signal stopped it; the arrays hold what ran */
+		lab_json_bool(&j, "interrupted", lab_stop_requested());
 		lab_json_object_end(&j);
-		if (lab_json_finish(&j) || fclose(f)) {
+		if (lab_json_finish(&j) || lab_outfile_commit(&out)) {
 			fprintf(stderr, "rcache-bench: writing %s failed\n",
 				o.json);
+			lab_outfile_abort(&out);
 			return 1;
 		}
 	}
 	lab_lock_thread_offline();
 	free(cpus);
-	return 0;
+	return lab_stop_exit_status();
 }

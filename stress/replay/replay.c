@@ -15,6 +15,7 @@
 
 #include "iovalab/fault.h"
 #include "iovalab/iova.h"
+#include "iovalab/outfile.h"
 #include "iovalab/parse.h"
 #include "trace_parse.h"
 #ifdef IOVALAB_REPLAY_RCACHE
@@ -52,7 +53,8 @@ static void usage(FILE *f)
 		"  --alg NAME       search algorithm (required)\n"
 		"  --granule BYTES  bytes per pfn, power of two in "
 		"[512, 2^30] (default 4096)\n"
-		"  --start-pfn N    lowest allocatable pfn, >= 1 (default 1)\n"
+		"  --start-pfn N    lowest allocatable pfn, >= 1 and at most the\n"
+		"                   last pfn, 2^64 / granule - 1 (default 1)\n"
 		"  --stats          append \" visited=N\" to each alloc's "
 		"output line\n"
 		"  --check          run the invariant checker after every "
@@ -658,8 +660,8 @@ int main(int argc, char **argv)
 	ret = open_domain(&rp, alg, granule, start_pfn);
 	if (ret == -EINVAL) {
 		fprintf(stderr, "iova-replay: --granule must be a power of "
-				"two in [512, 2^30] and --start-pfn >= 1 (try "
-				"--help)\n");
+				"two in [512, 2^30] and --start-pfn in [1, "
+				"2^64 / granule - 1] (try --help)\n");
 		return 2;
 	}
 	if (ret) {
@@ -667,10 +669,23 @@ int main(int argc, char **argv)
 			strerror(-ret));
 		return 1;
 	}
+	/* no SA_RESTART: a read blocked on a pipe returns at the signal */
+	if (lab_stop_install(false)) {
+		close_domain(&rp);
+		fprintf(stderr,
+			"iova-replay: cannot install signal handlers\n");
+		return 1;
+	}
 	for (;;) {
-		long len = read_line(stdin, line);
+		long len;
 
+		/* SIGINT/SIGTERM: stop between lines, every line done printed */
+		if (lab_stop_requested())
+			break;
+		len = read_line(stdin, line);
 		if (len == -1)
+			break;
+		if (len == -2 && lab_stop_requested())
 			break;
 		rp.lineno++;
 		if (len == -2) {
@@ -684,7 +699,7 @@ int main(int argc, char **argv)
 		if (len == -3) {
 			fflush(stdout);
 			fprintf(stderr,
-				"iova-replay: line %lu: longer than %d bytes\n",
+				"iova-replay: line %lu: line longer than %d bytes\n",
 				rp.lineno, TRACE_LINE_MAX);
 			status = 2;
 			break;
@@ -692,6 +707,14 @@ int main(int argc, char **argv)
 		status = replay_line(&rp, line, (size_t)len);
 		if (status)
 			break;
+	}
+	if (!status && lab_stop_requested()) {
+		/* the end checks still run on what was replayed */
+		fprintf(stderr, "iova-replay: interrupted after line %lu\n",
+			rp.lineno);
+		status = run_check(&rp, "interrupt");
+		if (!status)
+			status = lab_stop_exit_status();
 	}
 	if (fflush(stdout) || ferror(stdout)) {
 		fprintf(stderr, "iova-replay: writing stdout failed\n");

@@ -102,11 +102,11 @@ int trace_parse_line(const char *line, size_t len, struct trace_op *op,
 	size_t i, start;
 	int n = 0;
 
-	if (len > TRACE_LINE_MAX)
-		return fail(err, "line longer than 4096 bytes", NULL, 0);
 	/* A CRLF file: the CR just before the newline is not part of it. */
 	if (len && line[len - 1] == '\r')
 		len--;
+	if (len > TRACE_LINE_MAX)
+		return fail(err, "line longer than 4096 bytes", NULL, 0);
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)line[i];
 

@@ -92,6 +92,14 @@ int main(int argc, char **argv)
 		return ret == 1 ? 0 : 2;
 	}
 	total = matrix_size(&o);
+	if (lab_stop_install(true)) {
+		fprintf(stderr,
+			"iova-stress: cannot install signal handlers\n");
+		options_free(&o);
+		topo_free(topo);
+		free(res);
+		return 1;
+	}
 	/*
 	 * Once for the whole process: liburcu cannot register a thread again
 	 * after unregistering it, so not once per run.
@@ -128,12 +136,23 @@ int main(int argc, char **argv)
 		unsigned int i = k % total;
 		struct run_cfg cfg;
 
+		if (lab_stop_requested())
+			break;
 		matrix_cfg(&o, i, &cfg);
 		cfg.rep = k / total;
 		cfg.repeat = o.repeat;
 		if (run_execute(&cfg, &o, topo, res)) {
 			run_result_free(res);
 			status = 1;
+			break;
+		}
+		/* cut short by a signal: checked, but not a result */
+		if (lab_stop_requested() && !strcmp(res->check, "ok")) {
+			fprintf(stderr,
+				"iova-stress: run %u/%u interrupted; its end "
+				"checks passed; not written\n",
+				cfg.index, total);
+			run_result_free(res);
 			break;
 		}
 		if (o.json)
@@ -160,6 +179,8 @@ int main(int argc, char **argv)
 		lab_json_array_end(&j);
 		if (rep)
 			repeat_write_json(rep, &j);
+		/* true: a signal stopped the matrix; "runs" holds what ran */
+		lab_json_bool(&j, "interrupted", lab_stop_requested());
 		lab_json_object_end(&j);
 		if (lab_json_finish(&j)) {
 			fprintf(stderr, "iova-stress: writing %s failed\n",
@@ -171,12 +192,27 @@ int main(int argc, char **argv)
 		fprintf(stderr, "iova-stress: writing %s failed\n", o.csv_path);
 		status = 1;
 	}
-	if (o.json && o.json != stdout && fclose(o.json)) {
-		fprintf(stderr, "iova-stress: closing %s failed\n",
-			o.json_path);
-		status = 1;
+	/*
+	 * Rename into place only what a run that did not fail wrote (an
+	 * interrupted one did not fail: it wrote what completed);
+	 * options_free drops the rest, leaving any old file as it was.
+	 */
+	if (!status) {
+		if (o.json && (ret = lab_outfile_commit(&o.json_out))) {
+			fprintf(stderr, "iova-stress: writing %s failed: %s\n",
+				o.json_path, strerror(-ret));
+			status = 1;
+		}
+		if (o.csv && (ret = lab_outfile_commit(&o.csv_out))) {
+			fprintf(stderr, "iova-stress: writing %s failed: %s\n",
+				o.csv_path, strerror(-ret));
+			status = 1;
+		}
 	}
+	if (!status && lab_stop_requested())
+		status = lab_stop_exit_status();
 	o.json = NULL;
+	o.csv = NULL;
 	lab_lock_thread_offline();
 	options_free(&o);
 	topo_free(topo);

@@ -300,18 +300,31 @@ static int lock_name(const char *opt, const char *arg, const char **out)
 	return 0;
 }
 
-static int open_out(const char *opt, const char *path, FILE **f)
+/*
+ * Output files: checked together before any run (a bad path or two
+ * options naming one file is a usage error), then written to temporary
+ * files renamed into place by main() only when the document is complete.
+ */
+static int open_outputs(struct options *o, const char *json, const char *csv)
 {
-	if (!strcmp(path, "-")) {
-		*f = stdout;
-		return 0;
+	const char *const opts[] = { "--json", "--csv" };
+	const char *const paths[] = { json, csv };
+	int ret;
+
+	if (lab_outfile_check("iova-stress", opts, paths, 2))
+		return 2;
+	if (json && (ret = lab_outfile_open(&o->json_out, json)))
+		return bad("--json: cannot create a file beside '%s': %s", json,
+			   strerror(-ret));
+	if (csv && (ret = lab_outfile_open(&o->csv_out, csv))) {
+		lab_outfile_abort(&o->json_out);
+		return bad("--csv: cannot create a file beside '%s': %s", csv,
+			   strerror(-ret));
 	}
-	if (!*path)
-		return bad("--%s: empty file name", opt);
-	*f = fopen(path, "w");
-	if (!*f)
-		return bad("--%s: cannot open '%s' for writing: %s", opt, path,
-			   strerror(errno));
+	o->json = o->json_out.f;
+	o->csv = o->csv_out.f;
+	o->json_path = json;
+	o->csv_path = csv;
 	return 0;
 }
 
@@ -608,20 +621,7 @@ int options_parse(struct options *o, int argc, char **argv, unsigned int pus)
 		return bad("--rate: %g ops/s is below 0.001", o->rate);
 	if (json && csv && !strcmp(json, "-") && !strcmp(csv, "-"))
 		return bad("--json and --csv cannot both go to stdout");
-	if (json && (ret = open_out("json", json, &o->json)))
-		return ret;
-	o->json_path = json;
-	if (csv && (ret = open_out("csv", csv, &o->csv))) {
-		/* leave nothing behind for a command that did not run */
-		if (o->json && o->json != stdout) {
-			fclose(o->json);
-			o->json = NULL;
-			unlink(json);
-		}
-		return ret;
-	}
-	o->csv_path = csv;
-	return 0;
+	return open_outputs(o, json, csv);
 }
 
 void options_free(struct options *o)
@@ -632,9 +632,8 @@ void options_free(struct options *o)
 	free(o->workloads);
 	free(o->prefill);
 	free(o->tree_hold);
-	if (o->json && o->json != stdout)
-		fclose(o->json);
-	if (o->csv && o->csv != stdout)
-		fclose(o->csv);
+	/* a file not committed by now belongs to a failed run: drop it */
+	lab_outfile_abort(&o->json_out);
+	lab_outfile_abort(&o->csv_out);
 	memset(o, 0, sizeof(*o));
 }

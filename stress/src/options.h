@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "iovalab/lock.h"
+#include "iovalab/outfile.h"
 #include "topo.h"
 
 /* Hard ceiling on --threads, and per usable PU (see README). */
@@ -79,8 +80,9 @@ struct options {
 	uint64_t low_window; /* mixed32: pfns left free below 4 GiB; 0 all */
 	const char *json_path;
 	const char *csv_path;
-	FILE *json;
+	FILE *json; /* json_out.f, csv_out.f: where to write */
 	FILE *csv;
+	struct lab_outfile json_out, csv_out; /* iovalab/outfile.h */
 	bool lockstat;
 	bool quiet;
 	unsigned int repeat; /* runs per configuration (--repeat), >= 1 */

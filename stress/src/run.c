@@ -28,6 +28,7 @@
 
 #include "iovalab/fault.h"
 #include "iovalab/lock.h"
+#include "iovalab/outfile.h"
 #include "iovalab/scenario.h"
 #include "lockset.h"
 #include "run.h"
@@ -531,10 +532,14 @@ static void phase_wait(struct run *r, const char *what, uint64_t start,
 
 	for (;;) {
 		uint64_t now = lab_now_ns(), tick = last + 1000000000ull;
+		uint64_t wake = tick < end ? tick : end;
 
-		if (now >= end)
+		/* SIGINT/SIGTERM: cut the phase short (main drops the run) */
+		if (now >= end || lab_stop_requested())
 			break;
-		sleep_until_ns(tick < end ? tick : end);
+		/* wake often enough to see a stop request within 0.1 s */
+		sleep_until_ns(wake - now > 100000000ull ? now + 100000000ull :
+							   wake);
 		now = lab_now_ns();
 		if (now >= tick && now < end && !r->opt->quiet) {
 			uint64_t ops = sum_pub_ops(r);

@@ -102,7 +102,9 @@ size_t iova_tree_node_bytes(enum iova_alg alg);
 
 /*
  * Create a domain. @granule: bytes per pfn, a power of two (>= 512, as in
- * the kernel, and <= 2^30). @start_pfn: lowest allocatable pfn, >= 1.
+ * the kernel, and <= 2^30). @start_pfn: lowest allocatable pfn, in
+ * [1, iova_domain_max_pfn()] (past the last pfn nothing could be
+ * allocated: refused, the rule of iova_domain_max_pfn()).
  * dma_32bit_pfn is 1 << (32 - log2(granule)).
  * Returns NULL with errno EINVAL (bad alg/granule/start_pfn) or ENOMEM.
  */

@@ -16,7 +16,10 @@
  */
 int lab_parse_u64(const char *s, uint64_t *out);
 
-/* Non-negative decimal with optional fraction ("0.5", "2"). 0 or -EINVAL. */
+/*
+ * Non-negative decimal with optional fraction and exponent ("0.5", "2",
+ * "1e3"); no hex, no sign, no inf/nan. 0 or -EINVAL.
+ */
 int lab_parse_seconds(const char *s, double *out);
 
 /*
