@@ -148,7 +148,7 @@ static void queue_during_flush(void *arg)
 	struct during *x = arg;
 
 	if (x->calls++ == 0)
-		iovad_fq_queue(x->fq, x->pfn, 1);
+		iovad_fq_queue(x->fq, x->pfn, 2);
 }
 
 /* An entry queued while a flush runs is not covered by it. */
