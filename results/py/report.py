@@ -122,7 +122,7 @@ def stress_groups(d, problems):
         chk = r.get("check", "ok")
         gkey = (r.get("workload"), bool(r.get("rcache")),
                 int(num(r.get("prefill"), 0)), num(r.get("rate"), 0.0),
-                r.get("pin") or "compact")
+                r.get("pin") or "compact", _variant(r))
         skey = (r.get("alg"), r.get("lock"))
         n = int(num(r.get("threads"), 0))
         if chk != "ok":
@@ -136,6 +136,8 @@ def stress_groups(d, problems):
             problems.append("run excluded: %s: no ops_per_sec/threads"
                             % fname)
             continue
+        if fname.startswith("stress-series"):
+            continue  # one thread count: drawn over time (section_series)
         target = stats if r.get("locks") else plain
         target.setdefault(gkey, {}).setdefault(skey, {}) \
             .setdefault(n, []).append(r)
@@ -158,8 +160,8 @@ def stress_groups(d, problems):
 
 
 # The device workloads first, in the order a reader asks about them.
-WORKLOADS = ("nic", "storage", "crosscpu", "large", "lookup", "mixed32",
-             "masks", "full32")
+WORKLOADS = ("nic", "storage", "crosscpu", "irqcpu", "large", "lookup",
+             "mixed32", "masks", "full32")
 
 
 def _wsort(wl):
@@ -167,8 +169,24 @@ def _wsort(wl):
             str(wl))
 
 
+def _variant(r):
+    """Settings that change what a run measures beyond the group's key,
+    when not at their defaults (older JSON lacks them: defaults)."""
+    v = []
+    if r.get("unmap") not in (None, "none"):
+        v.append("unmap %s" % r["unmap"])
+    hold = int(num(r.get("tree_hold_ns"), 0))
+    if hold:
+        v.append("tree hold %d ns" % hold)
+    if r.get("trim_ms") is not None and int(num(r.get("trim_ms"), 100)) \
+            != 100:
+        trim = int(num(r.get("trim_ms"), 100))
+        v.append("trim off" if trim == 0 else "trim %d ms" % trim)
+    return ", ".join(v)
+
+
 def _gsort(k):
-    return (_wsort(k[0]), not k[1], k[2], k[3], k[4])
+    return (_wsort(k[0]), not k[1], k[2], k[3], k[4], k[5])
 
 
 def _ssort(k):
@@ -176,7 +194,7 @@ def _ssort(k):
 
 
 def _label_group(g):
-    wl, rc, prefill, rate, pin = g.key
+    wl, rc, prefill, rate, pin, variant = g.key
     algs = {k[0] for k in g.series}
     locks = {k[1] for k in g.series}
     dims = ["workload %s" % wl, "rcache %s" % _onoff(rc)]
@@ -186,6 +204,8 @@ def _label_group(g):
         dims.append("open loop %g ops/s" % rate)
     if pin != "compact":
         dims.append("pin %s" % pin)
+    if variant:
+        dims.append(variant)
     if len(algs) == 1:
         dims.append("alg %s" % next(iter(algs)))
     if len(locks) == 1:
@@ -203,7 +223,8 @@ def _label_group(g):
     g.name = slug(wl, "rcache", _onoff(rc),
                   "prefill%d" % prefill if prefill else "",
                   "rate%g" % rate if rate else "",
-                  "pin" + pin if pin != "compact" else "")
+                  "pin" + pin if pin != "compact" else "",
+                  re.sub(r"[^a-z0-9]+", "-", variant) if variant else "")
 
 
 def _repeat_errs(s):
@@ -641,6 +662,77 @@ class Renderer:
                               "min – max", "runs", "misses (sum)"], rows)
                        + "\n")
 
+    def section_series(self):
+        """Depot depth and cached bytes over time (--sample-ms), one line
+        per irqcpu run with a series and the cache on: the lab's runs with
+        lazy unmap, trim on and off (the depot-filling case; other
+        workloads' series stay in their JSON)."""
+        runs = []
+        for fname, r, _ in self.d.stress:
+            ts = r.get("time_series")
+            if not ts or not r.get("rcache") or r.get("check") != "ok" \
+                    or not ts.get("t_s") or r.get("workload") != "irqcpu":
+                continue
+            runs.append(r)
+        if not runs:
+            return
+        self.md.append("## Depot and cached bytes over time\n")
+        self.md.append(
+            "Sampled every `--sample-ms` from the start of the warmup "
+            "(the measured phase starts at the dashed line): full "
+            "magazines in the depot, and IOVA bytes held in magazines "
+            "(CPU slots + depot). `irqcpu`: every thread maps, a quarter "
+            "of them (at least one) unmap, as interrupt-affine "
+            "completions do; lazy unmap frees in batches from the flush "
+            "queues. Trim returns one magazine per size class every "
+            "100 ms while a depot holds more than one per online CPU.\n")
+        ch = gp.Chart("depot-over-time", "Depot depth and cached bytes "
+                      "over time", self.footer, width=1300)
+        p = ch.panel(title="depot depth", xlabel="time (s)",
+                     ylabel="full magazines in the depot")
+        q = ch.panel(title="cached IOVA space", xlabel="time (s)",
+                     ylabel="cached bytes (MiB)")
+        for x in (p, q):
+            x.set("set key below")
+            x.set("set bmargin 8")
+        rows = []
+        starts = set()
+        for r in sorted(runs, key=lambda r: (str(r.get("workload")),
+                                              str(r.get("unmap")),
+                                              -int(num(r.get("trim_ms"),
+                                                       100)),
+                                              int(num(r.get("threads"),
+                                                      0)))):
+            ts = r["time_series"]
+            trim = int(num(r.get("trim_ms"), 100))
+            label = "%s, %s unmap, %s threads, %s" % (
+                r.get("workload"), r.get("unmap", "none"),
+                r.get("threads"),
+                "trim off" if trim == 0 else "trim %d ms" % trim)
+            mib = [b / 2.0**20 for b in ts["cached_bytes"]]
+            b = ch.block(list(zip(ts["t_s"], ts["depot_mags"], mib)))
+            c = gp.colour("series:" + label)
+            p.plot("%s using 1:2 with lines lw 2 lc rgb \"%s\" title %s"
+                   % (b, c, gp.q(label)))
+            q.plot("%s using 1:3 with lines lw 2 lc rgb \"%s\" title %s"
+                   % (b, c, gp.q(label)))
+            starts.add(round(num(ts.get("measure_start_s"), 0.0), 3))
+            rows.append([label, ts["samples"], max(ts["depot_mags"]),
+                         "%.1f" % max(mib), "%.1f" % mib[-1],
+                         "%.1f" % (max(ts["mag_bytes"]) / 2.0**10),
+                         max(ts["fq_pending"]),
+                         int(num(rcache_stats(r).get("trims"), 0))])
+        for t0 in sorted(starts):
+            for x in (p, q):
+                x.set("set arrow from %g, graph 0 to %g, graph 1 nohead "
+                      "dt 2 lc rgb \"#777777\"" % (t0, t0))
+        self.md.append(self.draw(ch) + "\n")
+        self.md.append(table(["run", "samples", "peak depot (mags)",
+                              "peak cached (MiB)", "cached at end (MiB)",
+                              "peak magazine memory (KiB)",
+                              "peak in flush queues", "trims"], rows)
+                       + "\n")
+
     def section_lockwait(self, stats):
         self.md.append("## Lock wait-time distributions\n")
         # (workload, rcache, prefill, lock label) -> threads -> series -> st
@@ -1041,6 +1133,7 @@ class Renderer:
                               groups)),
                          ("latency", lambda: self.section_latency(groups)),
                          ("hit rate", lambda: self.section_hitrate(groups)),
+                         ("depot over time", self.section_series),
                          ("lock wait", lambda: self.section_lockwait(stats)),
                          ("search cost", self.section_tree),
                          ("lock-bench", self.section_lockbench),

@@ -115,6 +115,12 @@ void sampler_stop(struct sampler *s)
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
 	s->running = false;
+	/*
+	 * A last sample at the stop, from the caller: the series always ends
+	 * with the state the threads left, even when spinning workers kept
+	 * the sampler thread from running at all (short runs, busy CPUs).
+	 */
+	take(s);
 }
 
 #define COLUMN(j, name, field)                                \

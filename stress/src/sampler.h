@@ -46,7 +46,10 @@ struct sampler {
 /* Start sampling every @period_ms (0: no thread, no series). 0/-errno. */
 int sampler_start(struct sampler *s, struct iovad *d, struct iovad_fq *fq,
 		  unsigned long granule, uint64_t period_ms);
-/* Stop and join (promptly: a condition variable, not a sleep). */
+/*
+ * Stop and join (promptly: a condition variable, not a sleep), then take
+ * one last sample on the calling thread (lab_lock_thread_online()).
+ */
 void sampler_stop(struct sampler *s);
 /* "time_series": null or the columns (stress/SCHEMA.md). */
 void sampler_json(const struct sampler *s, struct lab_json *j,
