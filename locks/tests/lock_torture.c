@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "iovalab/arch.h"
 #include "iovalab/fault.h"
 #include "iovalab/lock.h"
 #include "iovalab/lock_stat.h"
@@ -51,7 +52,7 @@ struct worker {
 	unsigned int seed;
 	uint64_t writes, reads, tryfail, trywon;
 	int err;
-} __attribute__((aligned(64)));
+} __lab_cacheline_aligned;
 
 static pthread_barrier_t start;
 static uint64_t yield_every = 16;
