@@ -196,6 +196,11 @@ unsigned long iova_domain_dma_32bit_pfn(const struct iova_domain *iovad)
 	return iovad->dma_32bit_pfn;
 }
 
+unsigned long iova_domain_max_pfn(const struct iova_domain *iovad)
+{
+	return ~0UL >> iovad->granule_shift;
+}
+
 void iova_domain_set_free_hook(struct iova_domain *iovad, iova_free_fn fn,
 			       void *arg)
 {
@@ -228,7 +233,8 @@ struct iova *alloc_iova(struct iova_domain *iovad, unsigned long size,
 	int ret;
 
 	st->visited_last = 0;
-	if (!size) {
+	/* the one rule for limits past the last pfn (iova.h), for every alg */
+	if (!size || limit_pfn > iova_domain_max_pfn(iovad)) {
 		st->alloc_failures++;
 		return NULL;
 	}
@@ -371,7 +377,7 @@ struct iova *reserve_iova(struct iova_domain *iovad, unsigned long pfn_lo,
 	struct iova *iova = NULL, *spare;
 	struct rb_node *rb;
 
-	if (pfn_lo > pfn_hi || pfn_hi > (~0UL >> iovad->granule_shift))
+	if (pfn_lo > pfn_hi || pfn_hi > iova_domain_max_pfn(iovad))
 		return NULL;
 	/* Allocated up front so that running out changes nothing. */
 	spare = iova_node_alloc(iovad);

@@ -109,7 +109,9 @@ static unsigned long pick_limit(struct diff_run *t)
 	unsigned long dma32 = t->m->dma_32bit_pfn;
 	unsigned int bits;
 
-	switch (pick_below(t, 20)) {
+	switch (pick_below(t, 21)) {
+	case 20: /* past the last pfn (hostile trace): refused everywhere */
+		return pick_range(t, (~0UL >> t->shift) + 1, ~0UL);
 	case 0 ... 6: /* 32-bit device */
 		return dma32 - 1;
 	case 7 ... 12: /* 33 to 56-bit devices */
@@ -332,6 +334,9 @@ static void do_reserve(struct diff_run *t)
 		lo = t->m->start_pfn;
 	len = pick_below(t, 3) ? pick_range(t, 1, 8) : pick_range(t, 1, 4096);
 	hi = lo + len - 1;
+	/* rarely a range ending past the last pfn: refused everywhere */
+	if (pick_below(t, 50) == 0)
+		hi = pick_range(t, t->m->max_pfn + 1, ~0UL);
 	if (t->alg == IOVA_ALG_CLASSIC)
 		want = classic_reserve(&t->cm, lo, hi);
 	else

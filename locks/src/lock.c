@@ -18,6 +18,7 @@ static const struct lab_lock_ops *const lab_lock_table[] = {
 	&lab_lock_ops_mcs,    &lab_lock_ops_mutex,  &lab_lock_ops_rwlock,
 	&lab_lock_ops_rcu,    &lab_lock_ops_ck_fas, &lab_lock_ops_ck_ticket,
 	&lab_lock_ops_ck_mcs, &lab_lock_ops_ck_clh, &lab_lock_ops_ck_rwlock,
+	&lab_lock_ops_qspinlock,
 };
 #define NR_STRATEGIES (sizeof(lab_lock_table) / sizeof(lab_lock_table[0]))
 

@@ -68,7 +68,7 @@ extern const struct lab_lock_ops lab_lock_ops_tas, lab_lock_ops_ttas,
 	lab_lock_ops_ticket, lab_lock_ops_mcs, lab_lock_ops_mutex,
 	lab_lock_ops_rwlock, lab_lock_ops_rcu, lab_lock_ops_ck_fas,
 	lab_lock_ops_ck_ticket, lab_lock_ops_ck_mcs, lab_lock_ops_ck_clh,
-	lab_lock_ops_ck_rwlock;
+	lab_lock_ops_ck_rwlock, lab_lock_ops_qspinlock;
 
 const struct lab_lock_ops *lab_lock_ops_find(const char *name);
 

@@ -91,6 +91,7 @@ struct iovad {
 	_Atomic uint64_t mags;
 	_Atomic uint64_t bypass_allocs;
 	_Atomic uint64_t bypass_frees;
+	_Atomic uint64_t bad_frees;
 	_Atomic uint64_t alloc_failures;
 	_Atomic uint64_t flushes;
 	_Atomic uint64_t flushed_ranges;
@@ -179,6 +180,7 @@ static inline void tree_lock(struct iovad *iovad)
 {
 	lockdep_acquire(LVL_TREE);
 	lab_lock(iovad->tree);
+	lab_busy_ns(iovad->attr.tree_hold_ns);
 }
 
 static inline void tree_unlock(struct iovad *iovad)
@@ -473,6 +475,7 @@ void iovad_attr_init(struct iovad_attr *attr)
 	attr->mag_size = IOVAD_MAG_SIZE_DEFAULT;
 	attr->depot_max = online > 0 ? (unsigned long)online : 1;
 	attr->trim_period_ns = IOVAD_TRIM_PERIOD_NS_DEFAULT;
+	attr->trust_fast_free = false;
 }
 
 static void iovad_free_node(void *node, void *arg)
@@ -803,23 +806,19 @@ static bool rcache_insert(struct iovad *iovad, unsigned int cls,
 	return ok;
 }
 
-#ifdef IOVALAB_CHECK
-/* Catch a free_iova_fast of something alloc_iova_fast did not hand out. */
-static void verify_fast_free(struct iovad *iovad, unsigned long pfn,
-			     unsigned long size)
+/*
+ * Is [pfn, pfn + size - 1] exactly one live tree range? The same test in
+ * every build: a wrong free is refused and counted, never pushed into a
+ * magazine (where a later alloc_iova_fast would hand it out again).
+ */
+static bool fast_free_matches(struct iovad *iovad, unsigned long pfn,
+			      unsigned long size)
 {
 	unsigned long lo, hi;
 
-	if (!iovad_find_iova(iovad, pfn, &lo, &hi) || lo != pfn ||
-	    hi - lo + 1 != size) {
-		fprintf(stderr,
-			"iovad: free_iova_fast(%#lx, %lu) does not match a "
-			"live range of that size\n",
-			pfn, size);
-		abort();
-	}
+	return size && iovad_find_iova(iovad, pfn, &lo, &hi) && lo == pfn &&
+	       hi - lo == size - 1;
 }
-#endif
 
 unsigned long alloc_iova_fast(struct iovad *iovad, unsigned long size,
 			      unsigned long limit_pfn, bool flush_rcache)
@@ -828,7 +827,8 @@ unsigned long alloc_iova_fast(struct iovad *iovad, unsigned long size,
 	struct iova *iova;
 	unsigned long pfn;
 
-	if (!size) {
+	/* iova.h's rule, before a magazine pop could answer it */
+	if (!size || limit_pfn > iova_domain_max_pfn(iovad->dom)) {
 		shared_add(&iovad->alloc_failures, 1);
 		return 0;
 	}
@@ -859,20 +859,26 @@ unsigned long alloc_iova_fast(struct iovad *iovad, unsigned long size,
 	return 0;
 }
 
-void free_iova_fast(struct iovad *iovad, unsigned long pfn, unsigned long size)
+int free_iova_fast(struct iovad *iovad, unsigned long pfn, unsigned long size)
 {
-	if (size && size <= IOVAD_MAX_CACHED_SIZE) {
-		unsigned int cls = size_order(size);
+	unsigned long rounded = size;
 
-#ifdef IOVALAB_CHECK
-		verify_fast_free(iovad, pfn, 1UL << cls);
-#endif
-		if (iovad->attr.rcache && rcache_insert(iovad, cls, pfn))
-			return;
+	if (size && size <= IOVAD_MAX_CACHED_SIZE)
+		rounded = 1UL << size_order(size);
+	if (!iovad->attr.trust_fast_free &&
+	    !fast_free_matches(iovad, pfn, rounded)) {
+		shared_add(&iovad->bad_frees, 1);
+		return -EINVAL;
+	}
+	if (size && size <= IOVAD_MAX_CACHED_SIZE) {
+		if (iovad->attr.rcache &&
+		    rcache_insert(iovad, size_order(size), pfn))
+			return 0;
 	} else if (size) {
 		shared_add(&iovad->bypass_frees, 1);
 	}
 	iovad_free_iova(iovad, pfn);
+	return 0;
 }
 
 /* ---- maintenance ---- */
@@ -997,6 +1003,7 @@ void iovad_rcache_stats(const struct iovad *iovad,
 	st->mag_bytes = st->mags * iovad->mag_bytes;
 	st->bypass_allocs = rd(&iovad->bypass_allocs);
 	st->bypass_frees = rd(&iovad->bypass_frees);
+	st->bad_frees = rd(&iovad->bad_frees);
 	st->alloc_failures = rd(&iovad->alloc_failures);
 	st->flushes = rd(&iovad->flushes);
 	st->flushed_ranges = rd(&iovad->flushed_ranges);
@@ -1188,7 +1195,17 @@ static int check(struct iovad *iovad, bool quiescent, char *msg, size_t msglen)
 	tree_lock(iovad);
 	ret = iova_domain_check(iovad->dom, msg, msglen);
 	tree_unlock(iovad);
-	if (ret || !iovad->attr.rcache)
+	if (ret)
+		return ret;
+	if (atomic_load_explicit(&iovad->bad_frees, memory_order_relaxed)) {
+		snprintf(msg, msglen,
+			 "%llu free_iova_fast calls refused (not a live range "
+			 "of that size)",
+			 (unsigned long long)atomic_load_explicit(
+				 &iovad->bad_frees, memory_order_relaxed));
+		return -EUCLEAN;
+	}
+	if (!iovad->attr.rcache)
 		return ret;
 
 	/*

@@ -107,6 +107,48 @@ def check_run(i, r, meta, lockstat):
             fail("%s: large mappings did not bypass the cache" % where)
         if not (0.0 <= rs["hit_rate"] <= 1.0):
             fail("%s: hit_rate %s" % (where, rs["hit_rate"]))
+    if wl == "irqcpu":
+        # every measured unmap was made by an IRQ thread
+        if r["workload_counters"]["irq_unmaps"] != lat["free"]["count"]:
+            fail("%s: irq_unmaps %d != frees %d" %
+                 (where, r["workload_counters"]["irq_unmaps"],
+                  lat["free"]["count"]))
+    ts = r.get("time_series")
+    if ts is not None:
+        n = ts["samples"]
+        if n < 1 or n != len(ts["t_s"]):
+            fail("%s: time_series has %d samples, %d times" %
+                 (where, n, len(ts["t_s"])))
+        for k in ["depot_mags", "cached_ranges", "cached_bytes",
+                  "mag_bytes", "fq_pending", "tree_live"]:
+            if len(ts[k]) != n:
+                fail("%s: time_series.%s has %d values, not %d" %
+                     (where, k, len(ts[k]), n))
+        if ts["t_s"] != sorted(ts["t_s"]) or ts["measure_start_s"] < 0:
+            fail("%s: time_series times not increasing" % where)
+        if r.get("unmap") != "lazy" and any(ts["fq_pending"]):
+            fail("%s: ranges in flush queues without --unmap lazy" % where)
+        if not r["rcache"] and (any(ts["depot_mags"]) or
+                                any(ts["cached_ranges"])):
+            fail("%s: cache contents with the cache off" % where)
+    if r.get("trim_ms") == 0 and rs is not None and rs["trims"]:
+        fail("%s: %d trims with --trim-ms 0" % (where, rs["trims"]))
+    fq = r.get("flush_queue")
+    if (r.get("unmap") == "lazy") != (fq is not None):
+        fail("%s: flush_queue must be an object exactly with --unmap lazy"
+             % where)
+    if fq is not None:
+        if fq["queued"] != fq["freed"]:
+            fail("%s: flush queue queued %d, freed %d" %
+                 (where, fq["queued"], fq["freed"]))
+        if fq["pending_at_stop"] > fq["queued"] or \
+                fq["drained"] > fq["queued"]:
+            fail("%s: flush queue pending/drained beyond queued" % where)
+        if fq["queued"] and fq["flushes_full"] + fq["flushes_timer"] + \
+                fq["flushes_drain"] == 0:
+            fail("%s: ranges freed from the queue without a flush" % where)
+        if fq["drained"] and fq["flushes_drain"] == 0:
+            fail("%s: end-of-run drain freed without flushing" % where)
     if lockstat:
         if not isinstance(r["locks"], list) or len(r["locks"]) != 3:
             fail("%s: --lockstat but locks is %r" % (where, r["locks"]))

@@ -99,17 +99,25 @@ void iova_domain_put(struct iova_domain *iovad);
 enum iova_alg iova_domain_alg(const struct iova_domain *iovad);
 unsigned long iova_domain_start_pfn(const struct iova_domain *iovad);
 unsigned long iova_domain_dma_32bit_pfn(const struct iova_domain *iovad);
+/*
+ * The domain's last pfn, ULONG_MAX >> log2(granule): the highest page
+ * whose byte address fits an unsigned long. The one rule for anything
+ * above it, the same for every algorithm and for alloc_iova and
+ * reserve_iova (and the rcache layer's fast path): refused, never
+ * clamped. An allocation whose limit_pfn lies above it fails (before
+ * any search, no state changes), as does a reservation whose pfn_hi does.
+ */
+unsigned long iova_domain_max_pfn(const struct iova_domain *iovad);
 
 /*
  * Allocate @size pfns at or below @limit_pfn (inclusive), size-aligned
  * (start a multiple of roundup_pow_of_two(size)) when @size_aligned.
  * Returns the new range, or NULL when: @size is 0; no fit was found (for
  * classic/maxgap/gap32 this includes max32_alloc_size short-cuts while
- * space remains: a documented quirk); @limit_pfn < start_pfn; or memory
- * ran out. classic, maxgap and gap32 keep an anchor range at pfn
- * ULONG_MAX, so their highest usable pfn is ULONG_MAX - 1 (a @limit_pfn of
- * ULONG_MAX acts as ULONG_MAX - 1 there instead of wrapping as
- * limit_pfn + 1 would in the kernel); anylimit can use every pfn.
+ * space remains: a documented quirk); @limit_pfn < start_pfn;
+ * @limit_pfn > iova_domain_max_pfn() (refused before any search); or
+ * memory ran out. classic, maxgap and gap32 keep an anchor range at pfn
+ * ULONG_MAX, above every domain's last pfn.
  */
 struct iova *alloc_iova(struct iova_domain *iovad, unsigned long size,
 			unsigned long limit_pfn, bool size_aligned);
