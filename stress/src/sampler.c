@@ -115,6 +115,12 @@ void sampler_stop(struct sampler *s)
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
 	s->running = false;
+	/*
+	 * The state at stop is always the last sample: on a loaded machine
+	 * the thread may not have run once in a short run, and a series
+	 * must never be empty.
+	 */
+	take(s);
 }
 
 #define COLUMN(j, name, field)                                \
