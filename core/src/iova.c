@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "iovalab/arch.h"
 #include "iovalab/fault.h"
 #include "iova_internal.h"
 
@@ -242,8 +243,7 @@ static unsigned long iova_align_mask(unsigned long size, bool size_aligned)
 
 	if (!size_aligned || size == 1)
 		return ~0UL;
-	/* fls_long(size - 1): the order of roundup_pow_of_two(size) */
-	shift = 64 - __builtin_clzl(size - 1);
+	shift = lab_order_base_2(size);
 	/* 2^64 alignment: only pfn 0 qualifies, which is never usable */
 	return shift >= 64 ? 0 : ~0UL << shift;
 }

@@ -15,19 +15,8 @@
 #include "iovalab/parse.h"
 #include "iovalab/scenario.h"
 
-static int failures;
+#include "check.h"
 
-#define CHECK(cond, ...)                                                 \
-	do {                                                             \
-		if (!(cond)) {                                           \
-			fprintf(stderr,                                  \
-				"test_scenario: FAIL %s:%d: ", __FILE__, \
-				__LINE__);                               \
-			fprintf(stderr, __VA_ARGS__);                    \
-			fputc('\n', stderr);                             \
-			failures++;                                      \
-		}                                                        \
-	} while (0)
 
 struct layout {
 	unsigned long *lo, *hi;

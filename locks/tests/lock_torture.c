@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "iovalab/arch.h"
 #include "iovalab/clock.h"
 #include "iovalab/fault.h"
 #include "iovalab/lock.h"
@@ -56,7 +57,7 @@ struct worker {
 	unsigned int seed;
 	uint64_t writes, reads, tryfail, trywon;
 	int err;
-} __attribute__((aligned(64)));
+} __lab_cacheline_aligned;
 
 static pthread_barrier_t start;
 static uint64_t yield_every = 16;

@@ -8,16 +8,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-static int failures;
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, \
-				__LINE__, #cond);                              \
-			failures++;                                            \
-		}                                                              \
-	} while (0)
+#include "../../core/tests/check.h"
 
 /*
  * Liveness guard, not a timing: yield until *v == want, at most

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "iovalab/fault.h"
 #include "iovalab/parse.h"
 #include "replay.h"
 #include "trace.h"
@@ -137,6 +138,7 @@ static int convert_or_stats(int argc, char **argv, bool convert)
 
 int main(int argc, char **argv)
 {
+	lab_fault_setup("iova-trace");
 	if (argc < 2)
 		return usage_error("no command (convert, stats, replay)", NULL);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {

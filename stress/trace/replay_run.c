@@ -29,6 +29,7 @@
 #include <time.h>
 
 #include "iovalab/clock.h"
+#include "iovalab/fault.h"
 #include "iovalab/hist.h"
 #include "iovalab/lock.h"
 #include "iovalab/scenario.h"
@@ -520,8 +521,8 @@ int replay_execute(const struct replay_cfg *rc, const struct run_cfg *cfg,
 	stress_barrier_init(&r.done, r.n + 1);
 	r.passes_left = rc->loops;
 	for (; created < r.n; created++) {
-		ret = pthread_create(&r.t[created].tid, NULL, thread_main,
-				     &r.t[created]);
+		ret = lab_fault_pthread_create(&r.t[created].tid, NULL,
+					       thread_main, &r.t[created]);
 		if (ret) {
 			fprintf(stderr,
 				"iova-trace: cannot create thread %u: %s\n",

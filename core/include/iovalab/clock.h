@@ -12,8 +12,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#define LAB_CACHELINE 64
-#define __lab_cacheline_aligned __attribute__((aligned(LAB_CACHELINE)))
+#include "iovalab/arch.h" /* LAB_CACHELINE, for the many that pad with it */
 
 static inline uint64_t lab_now_ns(void)
 {

@@ -39,7 +39,10 @@ enum iova_alg {
  * The part of every algorithm's node that callers see. Each algorithm
  * embeds this at offset 0 of its own node type, so sizeof differs per
  * algorithm (iova_node_bytes()). pfn_lo/pfn_hi may be read by lockless
- * readers, so writers store them with relaxed atomics once linked.
+ * readers: both are set before the node is linked (rb_link_node publishes
+ * it with a release store); once linked, the one change, reserve_iova
+ * lowering pfn_lo in place, is a release store, and find_iova_lockless()
+ * loads both with acquire.
  */
 struct iova {
 	struct rb_node node;

@@ -14,18 +14,8 @@
 #include <sched.h>
 #include <stdbool.h>
 
+#include "iovalab/arch.h"
 #include "iovalab/lock.h"
-
-static inline void lab_cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ volatile("yield" ::: "memory");
-#else
-	__asm__ volatile("" ::: "memory");
-#endif
-}
 
 struct lab_spinner {
 	unsigned int spins;
