@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "iovalab/clock.h"
+#include "iovalab/fault.h"
 #include "iovalab/lock.h"
 #include "iovalab/lock_stat.h"
 #include "iovalab/parse.h"
@@ -319,6 +320,7 @@ int main(int argc, char **argv)
 	char dflt[64];
 	int rc = 0;
 
+	lab_fault_setup("lock-torture");
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 

@@ -17,6 +17,7 @@
  * are off the hit path.
  */
 #define _GNU_SOURCE
+#include "iovalab/fault.h"
 #include "iovalab/rcache.h"
 
 #include <errno.h>
@@ -179,6 +180,7 @@ static inline void tree_lock(struct iovad *iovad)
 {
 	lockdep_acquire(LVL_TREE);
 	lab_lock(iovad->tree);
+	lab_busy_ns(iovad->attr.tree_hold_ns);
 }
 
 static inline void tree_unlock(struct iovad *iovad)
@@ -270,7 +272,9 @@ static struct iovad_cpu *this_cpu(struct iovad *iovad, unsigned int cls)
 
 static struct iovad_mag *mag_alloc(struct iovad *iovad)
 {
-	struct iovad_mag *m = malloc(iovad->mag_bytes);
+	struct iovad_mag *m = lab_fault_fail(LAB_FAULT_MAGAZINE) ?
+				      NULL :
+				      malloc(iovad->mag_bytes);
 
 	if (!m)
 		return NULL;
@@ -426,7 +430,7 @@ static int trim_start(struct iovad *iovad)
 	t->running = false;
 	if (!iovad->attr.trim_period_ns || !iovad->attr.rcache)
 		return 0;
-	err = pthread_create(&t->thread, NULL, trim_main, iovad);
+	err = lab_fault_pthread_create(&t->thread, NULL, trim_main, iovad);
 	if (err) {
 		pthread_cond_destroy(&t->cv);
 		pthread_mutex_destroy(&t->mu);
@@ -478,7 +482,7 @@ static void iovad_free_node(void *node, void *arg)
 {
 	struct iovad *iovad = arg;
 
-	lab_lock_defer_free(iovad->tree, free, node);
+	lab_lock_defer_free(iovad->tree, iova_node_release, node);
 }
 
 static struct lab_lock *make_lock(const struct iovad_attr *attr,
@@ -520,7 +524,10 @@ static void free_all(struct iovad *iovad)
 			lab_lock_destroy(kc->lock);
 	}
 	if (iovad->dom) {
-		/* No reader is left: free nodes at once. */
+		/* No reader is left: free nodes at once, after the
+		 * deferred ones are back in the domain's caches. */
+		if (iovad->tree)
+			lab_lock_defer_barrier(iovad->tree);
 		iova_domain_set_free_hook(iovad->dom, NULL, NULL);
 		iova_domain_put(iovad->dom);
 	}
@@ -572,8 +579,10 @@ struct iovad *iovad_create(const struct iovad_attr *attr)
 	}
 
 	slots = (size_t)iovad->nr_cpus * IOVAD_NR_CLASSES;
-	iovad->cpus =
-		aligned_alloc(LAB_CACHELINE, slots * sizeof(struct iovad_cpu));
+	iovad->cpus = lab_fault_fail(LAB_FAULT_MAGAZINE) ?
+			      NULL :
+			      aligned_alloc(LAB_CACHELINE,
+					    slots * sizeof(struct iovad_cpu));
 	if (!iovad->cpus) {
 		errno = ENOMEM;
 		goto fail_errno;

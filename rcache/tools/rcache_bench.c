@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "iovalab/clock.h"
+#include "iovalab/fault.h"
 #include "iovalab/json.h"
 #include "iovalab/outfile.h"
 #include "iovalab/lock.h"
@@ -575,8 +576,9 @@ static struct mt_result run_mt(const char *mode, bool xfree, bool split)
 	for (unsigned int i = 0; i < n; i++)
 		w[i].in = &w[(i + n - 1) % n].out;
 	for (unsigned int i = 0; i < n; i++) {
-		if (pthread_create(&w[i].tid, NULL,
-				   xfree ? xfree_main : nic_main, &w[i])) {
+		if (lab_fault_pthread_create(&w[i].tid, NULL,
+					     xfree ? xfree_main : nic_main,
+					     &w[i])) {
 			perror("pthread_create");
 			exit(1);
 		}
@@ -631,6 +633,7 @@ int main(int argc, char **argv)
 	struct lab_outfile out = { 0 };
 	int nhr = 0, nmr = 0;
 
+	lab_fault_setup("rcache-bench");
 	parse_args(argc, argv);
 	if (lab_stop_install(true)) {
 		fprintf(stderr,

@@ -13,11 +13,12 @@ import traceback
 
 import gp
 import labdata
+import stats
 import usl
 from labdata import num
 
 LOCKS = ("tas", "ttas", "ticket", "mcs", "mutex", "rwlock", "rcu", "ck-fas",
-         "ck-ticket", "ck-mcs", "ck-clh", "ck-rwlock")
+         "ck-ticket", "ck-mcs", "ck-clh", "ck-rwlock", "qspinlock")
 STAT_KEYS = ("p50", "p90", "p99", "p999", "max")
 STAT_NAMES = {"p50": "p50", "p90": "p90", "p99": "p99", "p999": "p99.9",
               "max": "max"}
@@ -205,6 +206,21 @@ def _label_group(g):
                   "pin" + pin if pin != "compact" else "")
 
 
+def _repeat_errs(s):
+    """{threads: (median, lo, hi, level, values)} of ops/s when the series'
+    runs are repetitions (--repeat N > 1), else None."""
+    if not any(int(num(r.get("repeat"), 1)) > 1
+               for rs in s.by_n.values() for r in rs):
+        return None
+    out = {}
+    for n, rs in s.by_n.items():
+        xs = [num(r.get("ops_per_sec")) for r in rs]
+        xs = [x for x in xs if x is not None]
+        if xs:
+            out[n] = stats.median_ci(xs) + (xs,)
+    return out
+
+
 def rcache_stats(r):
     """The cache counters of a run: iova-stress writes them under
     "rcache_stats" ("rcache" is the on/off flag); accept an object under
@@ -296,16 +312,22 @@ class Renderer:
     def _throughput_chart(self, g):
         curves = []
         over = set()
+        errs = {}
         for s in g.series.values():
             pts = {n: s.val(n, lambda r: num(r.get("ops_per_sec")))
                    for n in s.ns()}
+            e = _repeat_errs(s)
+            if e:
+                # --repeat N: the median, and its interval as error bars
+                pts = {n: e[n][0] for n in e}
+                errs[s.label] = e
             curves.append((s.label, pts))
             over |= {n for n in s.ns()
                      if any(is_over(r, self.logical) for r in s.by_n[n])}
         title = "Throughput vs threads: " + ", ".join(g.title_dims)
         heading = ", ".join(g.title_dims)
         out = self.scaling_chart("throughput-" + g.name, title, heading,
-                                 curves, over)
+                                 curves, over, errs)
         # fairness beside throughput: an unfair lock wins by starving
         head = ["threads"] + [s.label for s in g.series.values()]
         frows = []
@@ -330,14 +352,18 @@ class Renderer:
         out += table(head, frows) + "\n"
         return out
 
-    def scaling_chart(self, name, title, heading, curves, over):
+    def scaling_chart(self, name, title, heading, curves, over, errs=None):
         """Throughput curves vs threads with linear lines and USL fits.
 
         curves: [(label, {threads: ops_per_sec})]; over: the thread counts
-        that were oversubscribed. Returns the markdown (chart + tables).
+        that were oversubscribed; errs: {label: {threads: (median, lo,
+        hi, level)}} for series with repetitions, drawn as error bars.
+        Returns the markdown (chart + tables).
         """
+        errs = errs or {}
         ns = sorted({n for _, pts in curves for n in pts})
-        vmax = max(x for _, pts in curves for x in pts.values())
+        vmax = max([x for _, pts in curves for x in pts.values()] +
+                   [v[2] for e in errs.values() for v in e.values()])
         div, unit = rate_unit(vmax)
         ch = gp.Chart(name, title, self.footer)
         vmin = min(x for _, pts in curves for x in pts.values())
@@ -362,6 +388,13 @@ class Renderer:
             p.plot("%s using 1:2 with linespoints lw 2 pt %d ps 1.2"
                    " lc rgb \"%s\" title %s" % (b, gp.point(label), c,
                                                 gp.q(label)))
+            if label in errs:
+                eb = ch.block([(n, pts[n] / div, errs[label][n][1] / div,
+                                errs[label][n][2] / div)
+                               for n in sorted(pts)])
+                p.plot("%s using 1:2:3:4 with yerrorbars lw 1 pt %d"
+                       " ps 0.6 lc rgb \"%s\" notitle" % (
+                           eb, gp.point(label), c))
             if 1 in pts:
                 x1 = pts[1] / div
                 lb = ch.block([(ns[0], x1 * ns[0]), (ns[-1], x1 * ns[-1])])
@@ -395,6 +428,18 @@ class Renderer:
             rows.append(row)
         out.append("Throughput (%s):\n" % unit)
         out.append(table(head, rows) + "\n")
+        if errs:
+            reps = sorted({len(r) for e in errs.values() for r in
+                           (e[n][4] for n in e)})
+            out.append("Repeated runs (%s per point): each point is the "
+                       "median, the error bars the order-statistic "
+                       "confidence interval of that median (%s; "
+                       "stress/SCHEMA.md, Repetitions).\n" % (
+                           "/".join(str(k) for k in reps),
+                           ", ".join(sorted({"%d runs: %.1f%%" %
+                                             (len(e[n][4]), 100 * e[n][3])
+                                             for e in errs.values()
+                                             for n in e}))))
         if all(isinstance(f, str) for _, _, f in fit_rows):
             counts = sorted({npts for _, npts, _ in fit_rows})
             out.append("USL fit: not done: %s distinct thread count%s "
@@ -700,7 +745,8 @@ class Renderer:
         self.md.append("## Search cost vs live ranges\n")
         scen_rows = [r for _, r, _ in self.d.scenarios]
         scen_names = sorted({str(r.get("scenario")) for r in scen_rows})
-        known = scen_names or ["high32", "high40", "full32", "churn"]
+        known = scen_names or ["high32", "high40", "full32", "churn",
+                               "aligned", "peng", "field32"]
         bpts = labdata.gbench_tree_points(self.d, known)
         names = sorted(set(scen_names) | {p[1] for p in bpts})
         if not names:

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "iovalab/fault.h"
 #include "iovalab/iova.h"
 #include "iovalab/outfile.h"
 #include "iovalab/parse.h"
@@ -606,6 +607,7 @@ int main(int argc, char **argv)
 	int alg = -1, c, status = 0, ret;
 	static char line[TRACE_LINE_MAX + 2];
 
+	lab_fault_setup("iova-replay");
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {

@@ -9,10 +9,12 @@
 #include <string.h>
 
 #include "iovalab/clock.h"
+#include "iovalab/fault.h"
 #include "iovalab/json.h"
 #include "iovalab/lock.h"
 #include "meta.h"
 #include "options.h"
+#include "repeat.h"
 #include "report.h"
 #include "run.h"
 #include "topo.h"
@@ -23,21 +25,24 @@
 static unsigned int matrix_size(const struct options *o)
 {
 	return (unsigned int)(o->nalgs * o->nlocks * o->nworkloads *
-			      o->nrcache * o->nprefill * o->nthreads);
+			      o->nrcache * o->nprefill * o->nthreads *
+			      o->ntree_hold);
 }
 
 /*
  * Run @i of the matrix. Thread counts vary fastest, so a scaling curve is
- * consecutive runs; then prefill, rcache, workload, lock, alg.
+ * consecutive runs; then tree hold time, prefill, rcache, workload, lock, alg.
  */
 static void matrix_cfg(const struct options *o, unsigned int i,
 		       struct run_cfg *cfg)
 {
-	size_t k = i, t, p, rc, w, l, a;
+	size_t k = i, t, h, p, rc, w, l, a;
 	const char *lock;
 
 	t = k % o->nthreads;
 	k /= o->nthreads;
+	h = k % o->ntree_hold;
+	k /= o->ntree_hold;
 	p = k % o->nprefill;
 	k /= o->nprefill;
 	rc = k % o->nrcache;
@@ -56,6 +61,7 @@ static void matrix_cfg(const struct options *o, unsigned int i,
 	cfg->rcache = o->rcache[rc];
 	cfg->threads = (unsigned int)o->threads[t];
 	cfg->prefill = (unsigned long)o->prefill[p];
+	cfg->tree_hold_ns = o->tree_hold[h];
 	cfg->index = i + 1;
 	cfg->total = matrix_size(o);
 }
@@ -66,10 +72,13 @@ int main(int argc, char **argv)
 	struct lab_json j;
 	struct topo *topo = topo_load();
 	struct run_result *res = malloc(sizeof(*res));
+	struct repeat *rep = NULL;
 	unsigned int total;
+	size_t nrun = 0;
 	double timer_ns;
 	int status = 0, ret;
 
+	lab_fault_setup("iova-stress");
 	if (!topo || !res) {
 		fprintf(stderr, "iova-stress: cannot start (topology or "
 				"memory)\n");
@@ -113,12 +122,25 @@ int main(int argc, char **argv)
 			"timer overhead %.1f ns\n",
 			total, topo_pus(topo), topo_cores(topo), timer_ns);
 
-	for (unsigned int i = 0; i < total; i++) {
+	/*
+	 * Repetitions outermost: every configuration once, then again, so
+	 * a drift of the machine (thermal, a neighbour) spreads over all of
+	 * them instead of biasing the configurations that ran last.
+	 */
+	if (o.repeat > 1 && o.json && !(rep = repeat_create(total, o.repeat))) {
+		fprintf(stderr, "iova-stress: out of memory\n");
+		status = 1;
+		total = 0;
+	}
+	for (unsigned int k = 0; k < total * o.repeat; k++) {
+		unsigned int i = k % total;
 		struct run_cfg cfg;
 
 		if (lab_stop_requested())
 			break;
 		matrix_cfg(&o, i, &cfg);
+		cfg.rep = k / total;
+		cfg.repeat = o.repeat;
 		if (run_execute(&cfg, &o, topo, res)) {
 			run_result_free(res);
 			status = 1;
@@ -135,6 +157,10 @@ int main(int argc, char **argv)
 		}
 		if (o.json)
 			report_json_run(&j, res, &o);
+		/* a summary is over the repetitions whose checks passed */
+		if (rep && !strcmp(res->check, "ok"))
+			repeat_add(rep, i, res, nrun);
+		nrun++;
 		if (o.csv) {
 			report_csv_row(o.csv, res, &o);
 			fflush(o.csv);
@@ -151,6 +177,8 @@ int main(int argc, char **argv)
 	}
 	if (o.json) {
 		lab_json_array_end(&j);
+		if (rep)
+			repeat_write_json(rep, &j);
 		/* true: a signal stopped the matrix; "runs" holds what ran */
 		lab_json_bool(&j, "interrupted", lab_stop_requested());
 		lab_json_object_end(&j);
@@ -188,6 +216,7 @@ int main(int argc, char **argv)
 	lab_lock_thread_offline();
 	options_free(&o);
 	topo_free(topo);
+	repeat_free(rep);
 	free(res);
 	return status;
 }

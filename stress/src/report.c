@@ -82,9 +82,16 @@ static void rcache_json(struct lab_json *j, const struct iovad_rcache_stats *s)
 void report_json_run(struct lab_json *j, const struct run_result *r,
 		     const struct options *o)
 {
+	lab_json_object_begin(j, NULL);
+	report_json_run_fields(j, r, o);
+	lab_json_object_end(j);
+}
+
+void report_json_run_fields(struct lab_json *j, const struct run_result *r,
+			    const struct options *o)
+{
 	const struct run_cfg *c = &r->cfg;
 
-	lab_json_object_begin(j, NULL);
 	lab_json_str(j, "alg", iova_alg_name(c->alg));
 	lab_json_str(j, "lock", c->lock);
 	lab_json_str(j, "cpu_lock", c->cpu_lock);
@@ -105,12 +112,19 @@ void report_json_run(struct lab_json *j, const struct run_result *r,
 	lab_json_u64(j, "prefill_ranges", r->prefill_ranges);
 	lab_json_double(j, "rate", r->rate);
 	lab_json_u64(j, "think_ns", o->think_ns);
+	lab_json_u64(j, "tree_hold_ns", c->tree_hold_ns);
+	lab_json_str(j, "unmap", unmap_mode_names[o->unmap]);
+	lab_json_u64(j, "iotlb_flush_ns",
+		     o->unmap == UNMAP_NONE ? 0 : o->iotlb_flush_ns);
+	lab_json_u64(j, "trim_ms", o->trim_ms);
 	if (!strcmp(c->wl->name, "mixed32")) {
 		lab_json_str(j, "pci32",
 			     o->pci32 == PCI32_ONCE ? "once" : "always");
 		lab_json_u64(j, "low_window", o->low_window);
 	}
 	lab_json_u64(j, "seed", o->seed);
+	lab_json_u64(j, "repeat", c->repeat ? c->repeat : 1);
+	lab_json_u64(j, "rep", c->rep);
 	lab_json_double(j, "warmup_s", r->warmup_s);
 	lab_json_double(j, "duration_s", r->duration_s);
 	lab_json_u64(j, "ops", r->ops);
@@ -144,6 +158,22 @@ void report_json_run(struct lab_json *j, const struct run_result *r,
 		if (c->wl->counters[k])
 			lab_json_u64(j, c->wl->counters[k], r->wl_count[k]);
 	lab_json_object_end(j);
+	if (r->lazy) {
+		lab_json_object_begin(j, "flush_queue");
+		lab_json_u64(j, "entries", IOVAD_FQ_ENTRIES_DEFAULT);
+		lab_json_u64(j, "timeout_ns", IOVAD_FQ_TIMEOUT_NS_DEFAULT);
+		lab_json_u64(j, "queued", r->fq.queued);
+		lab_json_u64(j, "freed", r->fq.freed);
+		lab_json_u64(j, "pending_at_stop", r->fq_pending_at_stop);
+		lab_json_u64(j, "drained", r->fq_drained);
+		lab_json_u64(j, "flushes_full", r->fq.flushes_full);
+		lab_json_u64(j, "flushes_timer", r->fq.flushes_timer);
+		lab_json_u64(j, "flushes_drain", r->fq.flushes_other);
+		lab_json_object_end(j);
+	} else {
+		lab_json_null(j, "flush_queue");
+	}
+	sampler_json(&r->series, j, r->measure_start_s);
 	if (c->rcache)
 		rcache_json(j, &r->rc);
 	else
@@ -165,7 +195,6 @@ void report_json_run(struct lab_json *j, const struct run_result *r,
 	lab_json_u64(j, "bytes_per_node", r->bytes_per_node);
 	lab_json_u64(j, "slab_bytes_per_node", r->slab_bytes_per_node);
 	lab_json_str(j, "check", r->check);
-	lab_json_object_end(j);
 }
 
 static const char csv_header[] =

@@ -11,6 +11,9 @@
 
 void report_json_run(struct lab_json *j, const struct run_result *r,
 		     const struct options *o);
+/* The same run's fields without the enclosing object (to add to it). */
+void report_json_run_fields(struct lab_json *j, const struct run_result *r,
+			    const struct options *o);
 void report_csv_header(FILE *f);
 void report_csv_row(FILE *f, const struct run_result *r,
 		    const struct options *o);

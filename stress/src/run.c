@@ -26,11 +26,15 @@
 #include <sys/prctl.h>
 #include <time.h>
 
+#include "iovalab/fault.h"
 #include "iovalab/lock.h"
 #include "iovalab/outfile.h"
 #include "iovalab/scenario.h"
+#include "lockset.h"
 #include "run.h"
 #include "workload.h"
+
+const char *const unmap_mode_names[] = { "none", "strict", "lazy", NULL };
 
 static inline void cpu_relax(void)
 {
@@ -164,15 +168,9 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-/* ---- lock statistics ---- */
+/* ---- lock statistics (lockset.h: iova-trace replay uses them too) ---- */
 
-struct lock_set {
-	struct lab_lock **l;
-	enum lock_role *role;
-	unsigned int n;
-};
-
-static int lock_set_init(struct lock_set *s, struct iovad *d)
+int lock_set_init(struct lock_set *s, struct iovad *d)
 {
 	unsigned int slots = iovad_nr_cpu_slots(d);
 	unsigned int n = 1 + IOVAD_NR_CLASSES * (1 + slots), k = 0;
@@ -195,13 +193,13 @@ static int lock_set_init(struct lock_set *s, struct iovad *d)
 	return 0;
 }
 
-static void lock_set_free(struct lock_set *s)
+void lock_set_free(struct lock_set *s)
 {
 	free(s->l);
 	free(s->role);
 }
 
-static int lock_set_enable(struct lock_set *s, bool on)
+int lock_set_enable(struct lock_set *s, bool on)
 {
 	for (unsigned int i = 0; i < s->n; i++) {
 		int ret;
@@ -240,7 +238,7 @@ static void stats_merge(struct lab_lock_stats *dst,
 }
 
 /* Read every lock, merged per role (tree, depot, cpu). */
-static int lock_set_read(struct lock_set *s, struct run_result *res)
+int lock_set_read(struct lock_set *s, struct run_result *res)
 {
 	static const char *const label[LOCK_ROLES] = { "tree", "depot", "cpu" };
 	struct lab_lock_stats *tmp = malloc(sizeof(*tmp));
@@ -285,10 +283,7 @@ static int lock_set_read(struct lock_set *s, struct run_result *res)
 
 /* ---- checks ---- */
 
-static void check_fail(struct run_result *res, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void check_fail(struct run_result *res, const char *fmt, ...)
+void check_fail(struct run_result *res, const char *fmt, ...)
 {
 	size_t len = strcmp(res->check, "ok") ? strlen(res->check) : 0;
 	va_list ap;
@@ -455,9 +450,31 @@ static void check_final(struct run *r, struct run_result *res,
 		check_fail(res, "domain check after flush: %s", msg);
 }
 
+/*
+ * Lazy unmap, after the threads' own drain queued what they held: drain
+ * the flush queues (end of run) and account for every queued range:
+ * each unmap the threads made was queued once and freed once.
+ */
+static void check_fq(struct run *r, struct run_result *res)
+{
+	struct iovad_fq_stats *fs = &res->fq;
+	uint64_t frees = 0;
+
+	for (unsigned int i = 0; i < r->n; i++)
+		frees += r->w[i].total_frees;
+	res->fq_drained = iovad_fq_drain(r->fq);
+	iovad_fq_stats(r->fq, fs);
+	if (fs->queued != frees || fs->freed != fs->queued || fs->pending)
+		check_fail(res,
+			   "flush queue: threads unmapped %" PRIu64
+			   ", queued %" PRIu64 ", freed %" PRIu64
+			   ", still queued %" PRIu64,
+			   frees, fs->queued, fs->freed, fs->pending);
+}
+
 /* ---- the run ---- */
 
-static void rcache_delta(struct iovad_rcache_stats *d,
+void rcache_delta(struct iovad_rcache_stats *d,
 			 const struct iovad_rcache_stats *a,
 			 const struct iovad_rcache_stats *b)
 {
@@ -553,6 +570,8 @@ static int create_domain(const struct run_cfg *cfg, const struct options *o,
 	a.rcache = cfg->rcache;
 	/* workers free only what they allocated: measure the kernel's path */
 	a.trust_fast_free = true;
+	a.tree_hold_ns = cfg->tree_hold_ns;
+	a.trim_period_ns = o->trim_ms * 1000000ull;
 	*out = iovad_create(&a);
 	if (!*out) {
 		fprintf(stderr,
@@ -673,6 +692,20 @@ int run_execute(const struct run_cfg *cfg, const struct options *o,
 	ret = create_domain(cfg, o, &r.d);
 	if (ret)
 		return ret;
+	if (o->unmap == UNMAP_LAZY) {
+		struct iovad_fq_attr fa;
+
+		iovad_fq_attr_init(&fa);
+		fa.flush_ns = o->iotlb_flush_ns;
+		r.fq = iovad_fq_create(r.d, &fa);
+		if (!r.fq) {
+			ret = -errno;
+			fprintf(stderr, "iova-stress: flush queue: %s\n",
+				strerror(errno));
+			goto out_domain;
+		}
+		res->lazy = true;
+	}
 	if (o->lockstat) {
 		/* allocate and calibrate now, not at the start of measuring */
 		ret = lock_set_init(&locks, r.d);
@@ -712,8 +745,8 @@ int run_execute(const struct run_cfg *cfg, const struct options *o,
 	stress_barrier_init(&r.stopped, r.n + 1);
 	stress_barrier_init(&r.checked, r.n + 1);
 	for (; created < r.n; created++) {
-		ret = pthread_create(&r.w[created].tid, NULL, worker_main,
-				     &r.w[created]);
+		ret = lab_fault_pthread_create(&r.w[created].tid, NULL,
+					       worker_main, &r.w[created]);
 		if (ret) {
 			fprintf(stderr,
 				"iova-stress: cannot create thread "
@@ -732,6 +765,11 @@ int run_execute(const struct run_cfg *cfg, const struct options *o,
 		snprintf(r.w[created].error, sizeof(r.w[created].error),
 			 "could not create thread %u of %u", created, r.n);
 	}
+	ret = sampler_start(&res->series, r.d, r.fq, STRESS_GRANULE,
+			    o->sample_ms);
+	if (ret)
+		check_fail(res, "time series: cannot start its thread: %s",
+			   strerror(-ret));
 	t0 = lab_now_ns();
 	stress_barrier_wait(&r.ready);
 	for (unsigned int i = 0; i < r.n; i++)
@@ -757,8 +795,17 @@ int run_execute(const struct run_cfg *cfg, const struct options *o,
 	}
 	atomic_store_explicit(&r.phase, PHASE_STOP, memory_order_release);
 	stress_barrier_wait(&r.stopped);
+	sampler_stop(&res->series);
+	if (res->series.t0 && tm0 > res->series.t0)
+		res->measure_start_s = (double)(tm0 - res->series.t0) / 1e9;
 	iovad_tree_stats(r.d, &ts1);
 	iovad_rcache_stats(r.d, &rs1);
+	if (r.fq) {
+		struct iovad_fq_stats fs;
+
+		iovad_fq_stats(r.fq, &fs);
+		res->fq_pending_at_stop = fs.pending;
+	}
 	check_held(&r, res);
 	stress_barrier_wait(&r.checked);
 	for (unsigned int i = 0; i < created; i++)
@@ -783,6 +830,8 @@ int run_execute(const struct run_cfg *cfg, const struct options *o,
 	rcache_delta(&res->rc, &rs0, &rs1);
 	if (o->lockstat && lock_set_read(&locks, res))
 		check_fail(res, "out of memory reading lock statistics");
+	if (r.fq)
+		check_fq(&r, res);
 	check_final(&r, res, base_live);
 	ret = 0;
 	stress_barrier_destroy(&r.ready);
@@ -796,12 +845,14 @@ out_workers:
 	free(r.w);
 out_domain:
 	lock_set_free(&locks);
+	iovad_fq_destroy(r.fq);
 	iovad_destroy(r.d);
 	return ret;
 }
 
 void run_result_free(struct run_result *res)
 {
+	sampler_free(&res->series);
 	free(res->per_thread_ops);
 	free(res->per_thread_pu);
 	for (int i = 0; i < LOCK_ROLES; i++)

@@ -79,6 +79,11 @@ struct iovad_attr {
 	 * set it to measure the kernel's hit path.
 	 */
 	bool trust_fast_free;
+	/*
+	 * Delay injection: ns of busy work inside every write-side tree-lock
+	 * critical section (0: none), to see a lock collapse as holds grow.
+	 */
+	uint64_t tree_hold_ns;
 };
 
 /*

@@ -1,0 +1,542 @@
+// SPDX-License-Identifier: MIT
+/*
+ * iova-trace replay: command line, the alg x lock x rcache x threads
+ * matrix, and iova-stress's JSON/CSV run objects (stress/SCHEMA.md) with a
+ * "trace" object added to each run.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "iovalab/clock.h"
+#include "iovalab/json.h"
+#include "iovalab/lock.h"
+#include "iovalab/parse.h"
+#include "meta.h"
+#include "repeat.h"
+#include "replay.h"
+#include "report.h"
+#include "workload.h"
+
+#define MAX_LOOPS 1000000u
+#define MAX_WAIT_MS 600000u
+#define MAX_SPEED 1e6
+
+enum {
+	OPT_ALG = 256,
+	OPT_LOCK,
+	OPT_RCACHE,
+	OPT_THREADS,
+	OPT_PREFILL,
+	OPT_SPEED,
+	OPT_LOOPS,
+	OPT_WAIT_MS,
+	OPT_TRIM,
+	OPT_PIN,
+	OPT_SPIN,
+	OPT_SEED,
+	OPT_DOMAIN,
+	OPT_JSON,
+	OPT_CSV,
+	OPT_LOCKSTAT,
+	OPT_QUIET,
+	OPT_REPEAT,
+	OPT_HELP,
+};
+
+static const struct option longopts[] = {
+	{ "alg", required_argument, NULL, OPT_ALG },
+	{ "lock", required_argument, NULL, OPT_LOCK },
+	{ "rcache", required_argument, NULL, OPT_RCACHE },
+	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ "prefill", required_argument, NULL, OPT_PREFILL },
+	{ "speed", required_argument, NULL, OPT_SPEED },
+	{ "loops", required_argument, NULL, OPT_LOOPS },
+	{ "wait-ms", required_argument, NULL, OPT_WAIT_MS },
+	{ "trim", required_argument, NULL, OPT_TRIM },
+	{ "pin", required_argument, NULL, OPT_PIN },
+	{ "spin", required_argument, NULL, OPT_SPIN },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "domain", required_argument, NULL, OPT_DOMAIN },
+	{ "json", required_argument, NULL, OPT_JSON },
+	{ "csv", required_argument, NULL, OPT_CSV },
+	{ "lockstat", no_argument, NULL, OPT_LOCKSTAT },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "repeat", required_argument, NULL, OPT_REPEAT },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: iova-trace replay [options] TRACE\n"
+		"Replay TRACE (the lab's format, or a capture) per CPU "
+		"through the full domain.\n"
+		"  --alg LIST        classic,maxgap,gap32,anylimit or all "
+		"(default anylimit)\n"
+		"  --lock LIST       tree lock(s), as iova-stress; also the "
+		"cache's locks (mutex)\n"
+		"  --rcache LIST     on, off, on,off (default on)\n"
+		"  --threads LIST    1..trace CPUs; trace CPU k replays on "
+		"thread k mod N\n"
+		"                    (default: one thread per trace CPU)\n"
+		"  --speed X         open loop at X times the captured pace; "
+		"0 = closed loop (0)\n"
+		"  --loops N         passes over the trace, drained between "
+		"(1)\n"
+		"  --wait-ms N       longest a free waits for its alloc on "
+		"another thread (1000)\n"
+		"  --trim on|off     the cache's 100 ms depot trim thread (on)\n"
+		"  --prefill N       churn ranges placed first, 0 or 64..2^24 "
+		"(0)\n"
+		"  --pin MODE        compact, scatter, none (compact)\n"
+		"  --spin pure|yield spinning locks' policy (yield)\n"
+		"  --seed N          prefill seed (1)\n"
+		"  --domain PTR      the domain to keep from a capture\n"
+		"  --json FILE       runs as JSON (stress/SCHEMA.md); - = "
+		"stdout\n"
+		"  --csv FILE        one row per run\n"
+		"  --lockstat        lock statistics\n"
+		"  --repeat N        N replays per configuration (1..1000); "
+		"JSON summaries\n"
+		"  --quiet           no summary lines on stderr\n");
+}
+
+struct ropts {
+	struct options o; /* what the shared writers read */
+	uint64_t *threads;
+	size_t nthreads;
+	double speed;
+	uint64_t loops, wait_ms, prefill, domain, repeat;
+	bool trim;
+	const char *trace;
+};
+
+static int bad_arg(const char *opt, const char *arg, const char *why)
+{
+	fprintf(stderr, "iova-trace replay: %s %s: %s\n", opt, arg, why);
+	return 2;
+}
+
+static int on_off_list(const char *s, struct options *o)
+{
+	if (!strcmp(s, "on") || !strcmp(s, "off")) {
+		o->rcache[0] = !strcmp(s, "on");
+		o->nrcache = 1;
+		return 0;
+	}
+	if (!strcmp(s, "on,off") || !strcmp(s, "off,on")) {
+		o->rcache[0] = s[1] == 'n';
+		o->rcache[1] = !o->rcache[0];
+		o->nrcache = 2;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int parse(struct ropts *r, int argc, char **argv)
+{
+	struct options *o = &r->o;
+	const char *bad = NULL, *threads = NULL;
+	long n;
+	int c;
+
+	memset(r, 0, sizeof(*r));
+	o->argc = argc;
+	o->argv = argv;
+	o->spin = LAB_SPIN_YIELD;
+	o->pin = PIN_COMPACT;
+	o->seed = 1;
+	o->rcache[0] = true;
+	o->nrcache = 1;
+	r->loops = 1;
+	r->repeat = 1;
+	r->wait_ms = 1000;
+	r->trim = true;
+	optind = 1;
+	opterr = 0; /* one line of our own instead */
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		const char *a = optarg;
+
+		switch (c) {
+		case OPT_ALG:
+			free(o->algs);
+			n = lab_parse_name_list(a, iova_alg_names, &o->algs,
+						&bad);
+			if (n < 0)
+				return bad_arg("--alg", a, "unknown or empty");
+			o->nalgs = (size_t)n;
+			break;
+		case OPT_LOCK:
+			free(o->locks);
+			n = lab_parse_name_list(a, lab_lock_names, &o->locks,
+						&bad);
+			if (n < 0)
+				return bad_arg("--lock", a, "unknown or empty");
+			o->nlocks = (size_t)n;
+			break;
+		case OPT_RCACHE:
+			if (on_off_list(a, o))
+				return bad_arg("--rcache", a,
+					       "on, off or on,off");
+			break;
+		case OPT_THREADS:
+			threads = a;
+			break;
+		case OPT_PREFILL:
+			if (lab_parse_u64(a, &r->prefill) ||
+			    (r->prefill && r->prefill < 64) ||
+			    r->prefill > (1u << 24))
+				return bad_arg("--prefill", a, "0 or 64..2^24");
+			break;
+		case OPT_SPEED:
+			if (lab_parse_seconds(a, &r->speed) ||
+			    r->speed > MAX_SPEED)
+				return bad_arg("--speed", a, "0..1e6");
+			break;
+		case OPT_LOOPS:
+			if (lab_parse_u64(a, &r->loops) || !r->loops ||
+			    r->loops > MAX_LOOPS)
+				return bad_arg("--loops", a, "1..1000000");
+			break;
+		case OPT_WAIT_MS:
+			if (lab_parse_u64(a, &r->wait_ms) || !r->wait_ms ||
+			    r->wait_ms > MAX_WAIT_MS)
+				return bad_arg("--wait-ms", a, "1..600000");
+			break;
+		case OPT_TRIM:
+			if (strcmp(a, "on") && strcmp(a, "off"))
+				return bad_arg("--trim", a, "on or off");
+			r->trim = !strcmp(a, "on");
+			break;
+		case OPT_PIN:
+			for (n = 0; pin_mode_names[n]; n++)
+				if (!strcmp(a, pin_mode_names[n]))
+					break;
+			if (!pin_mode_names[n])
+				return bad_arg("--pin", a,
+					       "compact, scatter or none");
+			o->pin = (enum pin_mode)n;
+			break;
+		case OPT_SPIN:
+			if (strcmp(a, "pure") && strcmp(a, "yield"))
+				return bad_arg("--spin", a, "pure or yield");
+			o->spin = strcmp(a, "pure") ? LAB_SPIN_YIELD :
+						      LAB_SPIN_PURE;
+			break;
+		case OPT_SEED:
+			if (lab_parse_u64(a, &o->seed))
+				return bad_arg("--seed", a, "not a number");
+			break;
+		case OPT_DOMAIN:
+			if (lab_parse_u64(a, &r->domain) || !r->domain)
+				return bad_arg("--domain", a,
+					       "not a non-zero number");
+			break;
+		case OPT_JSON:
+			o->json_path = a;
+			break;
+		case OPT_CSV:
+			o->csv_path = a;
+			break;
+		case OPT_LOCKSTAT:
+			o->lockstat = true;
+			break;
+		case OPT_QUIET:
+			o->quiet = true;
+			break;
+		case OPT_REPEAT:
+			if (lab_parse_u64(a, &r->repeat) || !r->repeat ||
+			    r->repeat > STRESS_MAX_REPEAT)
+				return bad_arg("--repeat", a, "1..1000");
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			return 1;
+		default:
+			fprintf(stderr,
+				"iova-trace replay: bad option or missing "
+				"value: %s (see --help)\n",
+				argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (optind + 1 != argc) {
+		fprintf(stderr, "iova-trace replay: %s\n",
+			optind == argc ? "no TRACE given" :
+					 "more than one TRACE");
+		return 2;
+	}
+	r->trace = argv[optind];
+	if (o->json_path && o->csv_path && !strcmp(o->json_path, "-") &&
+	    !strcmp(o->csv_path, "-")) {
+		fprintf(stderr, "iova-trace replay: --json and --csv both on "
+				"stdout\n");
+		return 2;
+	}
+	if (!o->nalgs) {
+		o->algs = malloc(sizeof(*o->algs));
+		if (!o->algs)
+			return 2;
+		o->algs[0] = IOVA_ALG_ANYLIMIT;
+		o->nalgs = 1;
+	}
+	if (!o->nlocks) {
+		o->locks = malloc(sizeof(*o->locks));
+		if (!o->locks)
+			return 2;
+		for (o->locks[0] = 0;
+		     lab_lock_names[o->locks[0]] &&
+		     strcmp(lab_lock_names[o->locks[0]], "mutex");
+		     o->locks[0]++)
+			;
+		o->nlocks = 1;
+	}
+	if (threads) {
+		/* checked against the trace's CPU count once it is read */
+		n = lab_parse_u64_list(threads, 1, TRACE_MAX_CPU + 1, 4096,
+				       &r->threads);
+		if (n < 0)
+			return bad_arg("--threads", threads,
+				       "a list of 1..8192");
+		r->nthreads = (size_t)n;
+	}
+	return 0;
+}
+
+static FILE *open_out(const char *path)
+{
+	FILE *f;
+
+	if (!path)
+		return NULL;
+	if (!strcmp(path, "-"))
+		return stdout;
+	f = fopen(path, "w");
+	if (!f)
+		fprintf(stderr, "iova-trace replay: cannot open %s: %s\n", path,
+			strerror(errno));
+	return f;
+}
+
+static void trace_json(struct lab_json *j, const struct ropts *r,
+		       const struct trace *tr, const struct replay_counters *c)
+{
+	lab_json_double(j, "speed", r->speed);
+	lab_json_u64(j, "loops", r->loops);
+	lab_json_object_begin(j, "trace");
+	lab_json_str(j, "file", r->trace);
+	lab_json_str(j, "source", tr->source);
+	lab_json_u64(j, "events", tr->n);
+	lab_json_u64(j, "cpus", tr->ncpus);
+	lab_json_double(j, "seconds",
+			tr->n ? (double)tr->ev[tr->n - 1].t / 1e9 : 0.0);
+	lab_json_u64(j, "events_replayed", c->events);
+	lab_json_u64(j, "cross_thread_frees", c->cross_frees);
+	lab_json_u64(j, "cross_thread_waits", c->cross_waits);
+	lab_json_u64(j, "wait_timeouts", c->wait_timeouts);
+	lab_json_u64(j, "skipped_bad_frees", c->skipped_bad_frees);
+	lab_json_u64(j, "skipped_frees_of_failed_allocs", c->skipped_failed);
+	lab_json_u64(j, "trace_failed_allocs", c->trace_failed_allocs);
+	lab_json_u64(j, "drained", c->drained);
+	lab_json_u64(j, "late_ns_max", c->late_ns_max);
+	lab_json_object_end(j);
+}
+
+static double hit_rate(const struct iovad_rcache_stats *s)
+{
+	uint64_t h = 0, m = 0;
+
+	for (int c = 0; c < IOVAD_NR_CLASSES; c++) {
+		h += s->hits[c];
+		m += s->misses[c];
+	}
+	return h + m ? (double)h / (double)(h + m) : 0.0;
+}
+
+static void summary(const struct run_result *res,
+		    const struct replay_counters *c)
+{
+	const struct lab_hist *all = &res->lat[OP_NR];
+
+	fprintf(stderr,
+		"iova-trace replay: %s/%s rcache=%s threads=%u%s: %.4g ops/s "
+		"p50 %" PRIu64 " p99 %" PRIu64 " max %" PRIu64
+		" ns; cross-thread frees %" PRIu64 " (waited %" PRIu64
+		", timed out %" PRIu64
+		"), hit rate %.4f, nodes %.1f, fails %" PRIu64 ", check %s\n",
+		iova_alg_name(res->cfg.alg), res->cfg.lock,
+		res->cfg.rcache ? "on" : "off", res->cfg.threads,
+		res->oversubscribed ? " (oversubscribed)" : "",
+		res->ops_per_sec, lab_hist_quantile(all, 0.5),
+		lab_hist_quantile(all, 0.99), all->count ? all->max : 0,
+		c->cross_frees, c->cross_waits, c->wait_timeouts,
+		hit_rate(&res->rc), res->nodes_mean, res->alloc_failures,
+		res->check);
+}
+
+int replay_main(int argc, char **argv)
+{
+	struct ropts r;
+	struct trace tr;
+	struct topo *topo = NULL;
+	struct run_result *res = NULL;
+	struct replay_counters cnt;
+	struct workload wl = { .population = IOVA_SCEN_CHURN };
+	char wl_name[128], *tmp;
+	struct lab_json j;
+	int ret = parse(&r, argc, argv), status = 0;
+	struct repeat *rep = NULL;
+	size_t total, nrun = 0;
+
+	if (ret)
+		goto out_opts;
+	ret = trace_load(&tr, r.trace, r.domain, (1ull << 36) - 1);
+	if (ret) {
+		ret = ret == -ENOMEM ? 1 : 2;
+		goto out_opts;
+	}
+	if (!tr.ncpus) {
+		fprintf(stderr, "iova-trace replay: %s has no events\n",
+			r.trace);
+		ret = 2;
+		goto out_trace;
+	}
+	if (!r.nthreads) {
+		r.threads = malloc(sizeof(*r.threads));
+		if (!r.threads) {
+			ret = 1;
+			goto out_trace;
+		}
+		r.threads[0] = tr.ncpus;
+		r.nthreads = 1;
+	}
+	for (size_t i = 0; i < r.nthreads; i++)
+		if (r.threads[i] > tr.ncpus) {
+			fprintf(stderr,
+				"iova-trace replay: --threads %" PRIu64
+				": the trace has %u CPUs\n",
+				r.threads[i], tr.ncpus);
+			ret = 2;
+			goto out_trace;
+		}
+	tmp = strdup(r.trace);
+	snprintf(wl_name, sizeof(wl_name), "trace:%s",
+		 tmp ? basename(tmp) : "?");
+	free(tmp);
+	wl.name = wl_name;
+	topo = topo_load();
+	res = malloc(sizeof(*res));
+	if (!topo || !res) {
+		ret = 1;
+		goto out_trace;
+	}
+	r.o.json = open_out(r.o.json_path);
+	r.o.csv = open_out(r.o.csv_path);
+	if ((r.o.json_path && !r.o.json) || (r.o.csv_path && !r.o.csv)) {
+		ret = 2;
+		goto out_files;
+	}
+	lab_lock_thread_online();
+	if (r.o.json) {
+		lab_json_init(&j, r.o.json);
+		lab_json_object_begin(&j, NULL);
+		lab_json_u64(&j, "schema", 1);
+		lab_json_str(&j, "tool", "iova-trace replay");
+		meta_write(&j, &r.o, topo, lab_clock_overhead_ns(100000));
+		lab_json_array_begin(&j, "runs");
+	}
+	if (r.o.csv)
+		report_csv_header(r.o.csv);
+	total = r.o.nalgs * r.o.nlocks * r.o.nrcache * r.nthreads;
+	if (r.repeat > 1 && r.o.json &&
+	    !(rep = repeat_create(total, (unsigned int)r.repeat))) {
+		fprintf(stderr, "iova-trace replay: out of memory\n");
+		status = 1;
+		total = 0;
+	}
+	/* repetitions outermost, as iova-stress does */
+	for (size_t it = 0; it < total * r.repeat; it++) {
+		size_t i = it % total;
+		struct replay_cfg rc = { .tr = &tr,
+					 .speed = r.speed,
+					 .loops = (unsigned int)r.loops,
+					 .wait_ns = r.wait_ms * 1000000ull,
+					 .trim = r.trim,
+					 .lockstat = r.o.lockstat,
+					 .quiet = r.o.quiet };
+		struct run_cfg cfg = { 0 };
+		size_t k = i;
+
+		cfg.threads = (unsigned int)r.threads[k % r.nthreads];
+		k /= r.nthreads;
+		cfg.rcache = r.o.rcache[k % r.o.nrcache];
+		k /= r.o.nrcache;
+		cfg.lock = lab_lock_names[r.o.locks[k % r.o.nlocks]];
+		k /= r.o.nlocks;
+		cfg.alg = (enum iova_alg)r.o.algs[k];
+		cfg.cpu_lock = cfg.depot_lock = cfg.lock;
+		cfg.wl = &wl;
+		cfg.prefill = (unsigned long)r.prefill;
+		cfg.index = (unsigned int)i + 1;
+		cfg.total = (unsigned int)total;
+		cfg.rep = (unsigned int)(it / total);
+		cfg.repeat = (unsigned int)r.repeat;
+		rc.threads = cfg.threads;
+		if (replay_execute(&rc, &cfg, &r.o, topo, res, &cnt)) {
+			run_result_free(res);
+			status = 1;
+			break;
+		}
+		if (r.o.json) {
+			lab_json_object_begin(&j, NULL);
+			report_json_run_fields(&j, res, &r.o);
+			trace_json(&j, &r, &tr, &cnt);
+			lab_json_object_end(&j);
+		}
+		if (rep && !strcmp(res->check, "ok"))
+			repeat_add(rep, i, res, nrun);
+		nrun++;
+		if (r.o.csv)
+			report_csv_row(r.o.csv, res, &r.o);
+		if (!r.o.quiet)
+			summary(res, &cnt);
+		if (strcmp(res->check, "ok")) {
+			fprintf(stderr, "iova-trace replay: CHECK FAILED: %s\n",
+				res->check);
+			status = 1;
+		}
+		run_result_free(res);
+	}
+	if (r.o.json) {
+		lab_json_array_end(&j);
+		if (rep)
+			repeat_write_json(rep, &j);
+		lab_json_object_end(&j);
+		if (lab_json_finish(&j))
+			status = 1;
+	}
+	lab_lock_thread_offline();
+	ret = status;
+out_files:
+	if (r.o.json && r.o.json != stdout && fclose(r.o.json))
+		ret = 1;
+	if (r.o.csv && r.o.csv != stdout && fclose(r.o.csv))
+		ret = 1;
+out_trace:
+	repeat_free(rep);
+	free(res);
+	topo_free(topo);
+	trace_free(&tr);
+out_opts:
+	free(r.o.algs);
+	free(r.o.locks);
+	free(r.threads);
+	return ret == 1 && !r.trace ? 0 : ret;
+}
