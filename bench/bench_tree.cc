@@ -164,6 +164,14 @@ void bm_alloc_free(benchmark::State &state, enum iova_alg alg,
 		(double)(iova_scen_failures(p->scen) - fail0) / iters;
 	state.counters["node_bytes"] = (double)iova_node_bytes(alg);
 	state.counters["slab_bytes"] = (double)iova_slab_bytes(alg);
+	state.counters["lines"] =
+		benchmark::Counter((double)(st1.lines_total - st0.lines_total),
+				   benchmark::Counter::kAvgIterations);
+	state.counters["tree_node_allocs"] =
+		benchmark::Counter((double)(st1.node_allocs - st0.node_allocs),
+				   benchmark::Counter::kAvgIterations);
+	state.counters["bytes_per_range"] =
+		st1.live ? (double)st1.slab_bytes / (double)st1.live : 0.0;
 }
 
 void bm_find(benchmark::State &state, enum iova_alg alg, enum iova_scenario sc)

@@ -738,10 +738,19 @@ struct bt_cost {
 	unsigned long visits, lines;
 };
 
+/* Bits set in a line mask (<= 16 lines); no libgcc call without POPCNT. */
+static inline unsigned int bt_lines(unsigned int mask)
+{
+	mask = mask - ((mask >> 1) & 0x5555);
+	mask = (mask & 0x3333) + ((mask >> 2) & 0x3333);
+	mask = (mask + (mask >> 4)) & 0x0f0f;
+	return (mask + (mask >> 8)) & 0x1f;
+}
+
 static inline void bt_visit(struct bt_cost *c, unsigned int mask)
 {
 	c->visits++;
-	c->lines += __builtin_popcount(mask);
+	c->lines += bt_lines(mask);
 }
 
 /* Highest slot for @size pfns in [lo, hi] under @mask (anylimit's). */
@@ -888,7 +897,7 @@ static int bt_alloc(struct iova_domain *iovad, struct iova *new,
 			if (p->in.gap[i] < size)
 				continue;
 			more |= BT_LINE(p, p->in.child[i]);
-			c.lines += __builtin_popcount(more & ~masks[d]);
+			c.lines += bt_lines(more & ~masks[d]);
 			masks[d] |= more;
 			more = 0;
 			if (bt_subtree(iovad, p->in.child[i], size, amask, &pfn,
@@ -897,7 +906,7 @@ static int bt_alloc(struct iova_domain *iovad, struct iova *new,
 				break;
 			}
 		}
-		c.lines += __builtin_popcount(more & ~masks[d]);
+		c.lines += bt_lines(more & ~masks[d]);
 	}
 	*visits += c.visits;
 	iovad->search_lines += c.lines;

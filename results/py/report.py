@@ -927,10 +927,17 @@ class Renderer:
                         "%d" % num(r[0].get("visited_max"), 0) if r else "–",
                         "%.1f" % (2 * math.log2(live)),
                         "%d" % num(r[0].get("allocs"), 0) if r else "–",
+                        fmt_g(num(r[0].get("lines_mean")), 4)
+                        if r and r[0].get("lines_mean") is not None
+                        else "–",
+                        fmt_g(num(r[0].get("bytes_per_range")), 4)
+                        if r and r[0].get("bytes_per_range") is not None
+                        else "–",
                         fmt_ns(b[0][3]) if b else "–"])
             self.md.append(table(["alg", "live ranges", "visited mean",
                                   "visited max", "2·log2(n)",
-                                  "allocs measured",
+                                  "allocs measured", "cache lines mean",
+                                  "bytes per range",
                                   "CPU time per alloc+free"],
                                  trows) + "\n")
         sizes = {}

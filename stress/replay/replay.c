@@ -127,6 +127,22 @@ static void tree_stats(struct replay *rp, struct iova_stats *st)
 #endif
 }
 
+/* Cache lines read by alloc searches, tree node churn, slab bytes. */
+static void print_tree_counters(struct replay *rp)
+{
+	struct iova_stats st;
+
+	tree_stats(rp, &st);
+	fprintf(stderr,
+		"iova-replay: lines_mean %.2f node_allocs %llu node_frees "
+		"%llu live %llu slab_bytes %llu bytes_per_range %.1f\n",
+		rp->allocs ? (double)st.lines_total / (double)rp->allocs : 0.0,
+		(unsigned long long)st.node_allocs,
+		(unsigned long long)st.node_frees, (unsigned long long)st.live,
+		(unsigned long long)st.slab_bytes,
+		st.live ? (double)st.slab_bytes / (double)st.live : 0.0);
+}
+
 static int run_check(struct replay *rp, const char *op)
 {
 	char msg[256];
@@ -727,6 +743,7 @@ int main(int argc, char **argv)
 		(unsigned long long)rp.failures,
 		rp.allocs ? (double)rp.visited_total / (double)rp.allocs : 0.0,
 		(unsigned long long)rp.visited_max);
+	print_tree_counters(&rp);
 	close_domain(&rp);
 	return status;
 }

@@ -151,7 +151,11 @@ void report_json_run_fields(struct lab_json *j, const struct run_result *r,
 	lab_json_u64(j, "searches", r->searches);
 	lab_json_double(j, "mean", r->nodes_mean);
 	lab_json_u64(j, "max", r->nodes_max);
+	lab_json_double(j, "lines_mean", r->lines_mean);
+	lab_json_double(j, "tree_node_allocs_per_op", r->node_allocs_per_op);
+	lab_json_double(j, "tree_node_frees_per_op", r->node_frees_per_op);
 	lab_json_object_end(j);
+	lab_json_double(j, "bytes_per_range", r->bytes_per_range);
 	lab_json_u64(j, "alloc_failures", r->alloc_failures);
 	lab_json_object_begin(j, "workload_counters");
 	for (int k = 0; k < WL_COUNTERS; k++)

@@ -408,6 +408,26 @@ static uint64_t sum_cached(const struct iovad_rcache_stats *s)
  * and, once the caches are flushed, the tree back at exactly the prefill
  * (every range allocated was freed: live, cached, or back in the tree).
  */
+/* The fairness counters of issue 11: lines, tree node churn, bytes. */
+static void tree_counters(struct run_result *res, const struct iova_stats *a,
+			  const struct iova_stats *b)
+{
+	uint64_t ops = (b->allocs + b->alloc_failures + b->frees) -
+		       (a->allocs + a->alloc_failures + a->frees);
+
+	if (b->searches > a->searches)
+		res->lines_mean = (double)(b->lines_total - a->lines_total) /
+				  (double)(b->searches - a->searches);
+	if (ops) {
+		res->node_allocs_per_op =
+			(double)(b->node_allocs - a->node_allocs) / ops;
+		res->node_frees_per_op =
+			(double)(b->node_frees - a->node_frees) / ops;
+	}
+	if (b->live)
+		res->bytes_per_range = (double)b->slab_bytes / (double)b->live;
+}
+
 static void check_final(struct run *r, struct run_result *res,
 			unsigned long base_live)
 {
@@ -827,6 +847,7 @@ int run_execute(const struct run_cfg *cfg, const struct options *o,
 			(double)res->searches;
 	}
 	res->nodes_max = ts1.visited_max;
+	tree_counters(res, &ts0, &ts1);
 	rcache_delta(&res->rc, &rs0, &rs1);
 	if (o->lockstat && lock_set_read(&locks, res))
 		check_fail(res, "out of memory reading lock statistics");

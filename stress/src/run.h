@@ -60,6 +60,10 @@ struct run_result {
 	uint64_t searches; /* tree alloc searches in the measured phase */
 	double nodes_mean; /* nodes visited per search, measured phase */
 	uint64_t nodes_max; /* most in one search, warmup + measured */
+	double lines_mean; /* cache lines read per search, measured phase */
+	/* btree: tree nodes allocated/freed per tree op, measured phase */
+	double node_allocs_per_op, node_frees_per_op;
+	double bytes_per_range; /* domain's slab bytes / live ranges, end */
 	uint64_t alloc_failures;
 	uint64_t wl_count[WL_COUNTERS];
 	struct iovad_rcache_stats rc; /* measured-phase deltas; state at end */

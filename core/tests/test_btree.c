@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: MIT
+/*
+ * btree-specific tests (core/src/iova_btree.c); the differential test
+ * (test_diff btree) and the lockless/seqcount tests cover it with the
+ * other algorithms.
+ *
+ *   test_btree LIVE_LIST ALLOCS
+ *
+ * 1. Visit counts (deterministic): on every scenario, nodes visited per
+ *    allocation stay within the B-tree's height bound: with at least
+ *    BT_MIN = 5 entries per non-root node (256-byte nodes) the height is
+ *    at most h = ceil(log5(n)) + 1, an unaligned search reads at most the
+ *    path down and one subtree (2h nodes), and cache lines read are at
+ *    most 4 per visit (a node is four lines).
+ * 2. Memory failure on insert: with every node allocation failing once
+ *    (fault injection, LAB_FAULT_NODE walked over every allocation an
+ *    operation makes), alloc_iova and reserve_iova either succeed or
+ *    return NULL with the tree exactly as before, and the checker passes.
+ * 3. Erase never allocates: frees that merge and rebalance nodes make no
+ *    node allocation at all (counted at the armed fault site), lose no
+ *    other range, and leave the tree valid; the tree-node counters agree.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "iovalab/fault.h"
+#include "iovalab/parse.h"
+#include "iovalab/prng.h"
+#include "iovalab/scenario.h"
+
+static int failures;
+
+#define FAIL(...)                                      \
+	do {                                           \
+		fprintf(stderr, "test_btree: FAIL: "); \
+		fprintf(stderr, __VA_ARGS__);          \
+		fprintf(stderr, "\n");                 \
+		failures++;                            \
+	} while (0)
+
+static void check(struct iova_domain *d, const char *what)
+{
+	char msg[256];
+
+	if (iova_domain_check(d, msg, sizeof(msg)))
+		FAIL("%s: %s", what, msg);
+}
+
+static void visits(enum iova_scenario sc, unsigned long live, uint64_t allocs)
+{
+	struct iova_domain *d = iova_domain_create(
+		IOVA_ALG_BTREE, IOVA_SCEN_GRANULE, IOVA_SCEN_START_PFN);
+	struct iova_scen *s;
+	uint64_t total = 0, max_unaligned = 0, lines = 0;
+	double h = ceil(log((double)live) / log(5.0)) + 1;
+
+	if (!d || !(s = iova_scen_create(d, sc, live, 1))) {
+		fprintf(stderr, "test_btree: setup: %s\n", strerror(errno));
+		exit(1);
+	}
+	for (uint64_t i = 0; i < allocs; i++) {
+		struct iova_scen_req req;
+		struct iova_stats st0, st;
+		struct iova *v;
+
+		iova_scen_next(s, &req);
+		iova_domain_stats(d, &st0);
+		v = alloc_iova(d, req.size, req.limit_pfn, req.size_aligned);
+		iova_domain_stats(d, &st);
+		total += st.visited_last;
+		lines += st.lines_total - st0.lines_total;
+		if ((req.size == 1 || !req.size_aligned) &&
+		    st.visited_last > max_unaligned)
+			max_unaligned = st.visited_last;
+		if (st.lines_total - st0.lines_total > 4 * st.visited_last ||
+		    st.lines_total - st0.lines_total < st.visited_last)
+			FAIL("%s n=%lu: %llu lines for %llu visits",
+			     iova_scenario_name(sc), live,
+			     (unsigned long long)(st.lines_total -
+						  st0.lines_total),
+			     (unsigned long long)st.visited_last);
+		if (iova_scen_complete(s, v)) {
+			FAIL("victim free failed");
+			break;
+		}
+	}
+	printf("btree %-7s n=%-8lu mean %5.1f unaligned max %3llu "
+	       "lines/alloc %5.1f  (2h = %.0f)\n",
+	       iova_scenario_name(sc), live, (double)total / allocs,
+	       (unsigned long long)max_unaligned, (double)lines / allocs,
+	       2 * h);
+	if ((double)max_unaligned > 2 * h)
+		FAIL("%s n=%lu: unaligned max %llu > 2h = %.0f",
+		     iova_scenario_name(sc), live,
+		     (unsigned long long)max_unaligned, 2 * h);
+	if ((double)total / allocs > 2 * h)
+		FAIL("%s n=%lu: mean %.1f > 2h = %.0f", iova_scenario_name(sc),
+		     live, (double)total / allocs, 2 * h);
+	iova_scen_destroy(s);
+	iova_domain_put(d);
+}
+
+/* The ranges in order, as a list of pfn pairs; returns how many. */
+static size_t snapshot(struct iova_domain *d, unsigned long *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (struct iova *v = iova_first(d); v; v = iova_next(d, v)) {
+		if (n + 2 > cap) {
+			fprintf(stderr, "test_btree: snapshot too small\n");
+			exit(1);
+		}
+		out[n++] = v->pfn_lo;
+		out[n++] = v->pfn_hi;
+	}
+	return n;
+}
+
+#define SNAP (2 * 8192)
+
+/*
+ * One operation under fault injection, walking the failing allocation over
+ * every allocation it makes: each failure must leave the tree as it was.
+ */
+static void insert_under_faults(struct iova_domain *d, struct lab_prng *r,
+				bool reserve)
+{
+	static unsigned long before[SNAP], after[SNAP];
+	size_t nb = snapshot(d, before, SNAP);
+	unsigned long lo = lab_prng_below(r, 1UL << 22);
+	unsigned long size = 1 + lab_prng_below(r, 16);
+	bool aligned = lab_prng_below(r, 2);
+
+	for (uint64_t nth = 1;; nth++) {
+		struct iova *v;
+
+		lab_fault_arm(1u << LAB_FAULT_NODE, nth);
+		if (reserve)
+			v = reserve_iova(d, lo, lo + size - 1);
+		else
+			v = alloc_iova(d, size, (1UL << 22) - 1, aligned);
+		if (!lab_fault_fired()) {
+			lab_fault_arm(0, 0);
+			if (!v)
+				FAIL("%s failed without a fault",
+				     reserve ? "reserve" : "alloc");
+			break;
+		}
+		lab_fault_arm(0, 0);
+		if (v) {
+			FAIL("%s succeeded although its allocation %llu "
+			     "failed",
+			     reserve ? "reserve" : "alloc",
+			     (unsigned long long)nth);
+			break;
+		}
+		check(d, "after a failed insert");
+		if (snapshot(d, after, SNAP) != nb ||
+		    memcmp(before, after, nb * sizeof(*before)))
+			FAIL("failed %s (allocation %llu) changed the tree",
+			     reserve ? "reserve" : "alloc",
+			     (unsigned long long)nth);
+	}
+	check(d, "after an insert");
+}
+
+static void faults(void)
+{
+	struct iova_domain *d = iova_domain_create(IOVA_ALG_BTREE, 4096, 1);
+	struct iova **live = calloc(4096, sizeof(*live));
+	struct lab_prng r;
+	struct iova_stats st0, st;
+	size_t n = 0;
+
+	if (!d || !live) {
+		fprintf(stderr, "test_btree: setup failed\n");
+		exit(1);
+	}
+	lab_prng_seed(&r, 11);
+	/* grow through many splits (and node refills) under faults */
+	for (int i = 0; i < 3000; i++)
+		insert_under_faults(d, &r, i % 8 == 0);
+	for (struct iova *v = iova_first(d); v && n < 4096; v = iova_next(d, v))
+		live[n++] = v;
+	/* erase everything in random order, every allocation armed to fail */
+	iova_domain_stats(d, &st0);
+	lab_fault_arm(1u << LAB_FAULT_NODE, 1);
+	while (n) {
+		size_t i = lab_prng_below(&r, n);
+		unsigned long lo = live[i]->pfn_lo;
+
+		__free_iova(d, live[i]);
+		live[i] = live[--n];
+		if (find_iova(d, lo))
+			FAIL("freed range %lu still found", lo);
+		if (n % 64 == 0)
+			check(d, "during erase");
+	}
+	if (lab_fault_counted())
+		FAIL("erase made %llu node allocations",
+		     (unsigned long long)lab_fault_counted());
+	lab_fault_arm(0, 0);
+	iova_domain_stats(d, &st);
+	check(d, "after erase");
+	if (st.live || iova_first(d))
+		FAIL("%llu ranges left", (unsigned long long)st.live);
+	if (st.node_frees == st0.node_frees)
+		FAIL("erasing %llu ranges freed no tree node",
+		     (unsigned long long)st0.live);
+	printf("btree faults: 3000 inserts with every allocation failed once, "
+	       "%llu erases with no allocation (%llu tree nodes freed)\n",
+	       (unsigned long long)st0.live,
+	       (unsigned long long)(st.node_frees - st0.node_frees));
+	free(live);
+	iova_domain_put(d);
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t *lives, allocs;
+	long n;
+
+	if (argc != 3 ||
+	    (n = lab_parse_u64_list(argv[1], IOVA_SCEN_MIN_LIVE,
+				    IOVA_SCEN_MAX_LIVE, 16, &lives)) < 0 ||
+	    lab_parse_u64(argv[2], &allocs) || !allocs) {
+		fprintf(stderr, "usage: test_btree LIVE_LIST ALLOCS\n");
+		return 2;
+	}
+	if (iova_tree_node_bytes(IOVA_ALG_BTREE) != 256) {
+		fprintf(stderr, "test_btree: built for 256-byte nodes\n");
+		return 1;
+	}
+	for (long i = 0; i < n; i++)
+		for (int sc = 0; sc < IOVA_SCEN_NR; sc++)
+			visits(sc, lives[i], allocs);
+	faults();
+	free(lives);
+	if (failures) {
+		fprintf(stderr, "test_btree: %d failure(s)\n", failures);
+		return 1;
+	}
+	printf("test_btree: ok\n");
+	return 0;
+}
