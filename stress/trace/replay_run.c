@@ -44,7 +44,9 @@
  * allocating thread usually runs on another CPU and fills the slot within
  * microseconds, while a yield on a busy CPU can cost a whole round of the
  * scheduler (milliseconds). Past this, the allocator is likely not
- * running (oversubscribed: perhaps on this CPU), so yield to it.
+ * running (oversubscribed: perhaps on this CPU), so yield to it. When
+ * both threads are pinned to this CPU, spinning only delays it: yield at
+ * once.
  */
 #define WAIT_SPIN_NS 50000
 
@@ -113,8 +115,12 @@ static void wait_until(uint64_t t)
 	}
 }
 
-/* The allocation's slot once replayed, or 0 after wait_ns without. */
-static uint64_t wait_slot(struct rthread *t, size_t a)
+/*
+ * The allocation's slot once replayed, or 0 after wait_ns without. @owner
+ * is the thread that replays it.
+ */
+static uint64_t wait_slot(struct rthread *t, size_t a,
+			  const struct rthread *owner)
 {
 	_Atomic uint64_t *s = &t->run->slot[a];
 	uint64_t v = atomic_load_explicit(s, memory_order_acquire);
@@ -125,6 +131,8 @@ static uint64_t wait_slot(struct rthread *t, size_t a)
 	t->c.cross_waits++;
 	now = lab_now_ns();
 	spin_until = now + WAIT_SPIN_NS;
+	if (t->pinned && owner->pinned && t->pu_os == owner->pu_os)
+		spin_until = now;
 	deadline = now + t->run->rc->wait_ns;
 	for (unsigned int spin = 1;; spin++) {
 		v = atomic_load_explicit(s, memory_order_acquire);
@@ -171,7 +179,7 @@ static void replay_event(struct rthread *t, size_t i, uint64_t sched)
 	a = &r->tr->ev[e->peer];
 	if (r->rank[a->cpu] % r->n != r->rank[e->cpu] % r->n)
 		t->c.cross_frees++;
-	v = wait_slot(t, (size_t)e->peer);
+	v = wait_slot(t, (size_t)e->peer, &r->t[r->rank[a->cpu] % r->n]);
 	if (!v)
 		return;
 	if (v == SLOT_FAILED) {
