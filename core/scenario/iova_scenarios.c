@@ -11,7 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 
+#include "iovalab/fault.h"
 #include "iovalab/json.h"
 #include "iovalab/parse.h"
 #include "iovalab/scenario.h"
@@ -28,17 +31,40 @@ struct row {
 	uint64_t failures;
 	double visited_mean;
 	uint64_t visited_max;
+	/* split: size-aligned with size > 1, and the rest */
+	uint64_t n_cls[2], max_cls[2];
+	double mean_cls[2];
 	size_t node_bytes;
 	size_t slab_bytes;
+	double lines_mean; /* cache lines read per alloc search */
+	double node_allocs; /* btree: tree nodes allocated per alloc+free */
+	double node_frees;
+	double bytes_per_range; /* domain's slab pages / live ranges */
+	double ns_alloc_free; /* --time: one alloc_iova + one free_iova */
+	double ns_find; /* --time: one find_iova of a live pfn */
 };
+
+static bool timing;
+
+/*
+ * --time reads this thread's CPU time, not the wall clock: on a shared,
+ * loaded machine the wall clock mostly measures the scheduler.
+ */
+static uint64_t cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: iova-scenarios [options]\n"
 		   "  --alg LIST       algorithms, comma-separated or \"all\" "
 		   "(default all)\n"
-		   "  --scenario LIST  high32,high40,full32,churn or \"all\" "
-		   "(default all)\n"
+		   "  --scenario LIST  comma-separated of the names below, or "
+		   "\"all\" (default all)\n"
 		   "  --live LIST      live-range counts, e.g. 1000,10000 "
 		   "(default 1000,10000,100000,1000000)\n"
 		   "  --allocs N       measured allocations per cell "
@@ -49,7 +75,14 @@ static void usage(FILE *f)
 		   "budget)\n"
 		   "  --seed N         scenario seed (default 1)\n"
 		   "  --json FILE      also write the rows as JSON\n"
-		   "  --help           this text\n");
+		   "  --time           also time alloc+free and find_iova "
+		   "(thread CPU ns;\n"
+		   "                   machine-dependent) and report peak RSS\n"
+		   "  --help           this text\n"
+		   "scenarios:");
+	for (int i = 0; iova_scenario_names[i]; i++)
+		fprintf(f, " %s", iova_scenario_names[i]);
+	fprintf(f, "\n");
 }
 
 static int die_usage(const char *fmt, const char *arg)
@@ -60,13 +93,56 @@ static int die_usage(const char *fmt, const char *arg)
 	return 2;
 }
 
+/* Mean ns of find_iova over the live ranges' pfns, in a shuffled order. */
+static double time_find(struct iova_domain *d)
+{
+	struct iova_stats st;
+	unsigned long *pfns, n = 0, sink = 0;
+	uint64_t t0, x = 88172645463325252ull;
+	double ns;
+
+	iova_domain_stats(d, &st);
+	pfns = malloc((st.live + 1) * sizeof(*pfns));
+	if (!pfns || !st.live) {
+		free(pfns);
+		return 0.0;
+	}
+	for (struct iova *v = iova_first(d); v && n < st.live;
+	     v = iova_next(d, v))
+		pfns[n++] = v->pfn_lo;
+	for (unsigned long i = n; i > 1; i--) {
+		unsigned long j;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		j = x % i;
+		sink = pfns[i - 1];
+		pfns[i - 1] = pfns[j];
+		pfns[j] = sink;
+	}
+	t0 = cpu_ns();
+	for (unsigned long i = 0; i < n; i++) {
+		struct iova *v = find_iova(d, pfns[i]);
+
+		sink += v ? v->pfn_hi : 0;
+	}
+	ns = (double)(cpu_ns() - t0) / (double)n;
+	free(pfns);
+	/* keep the lookups */
+	__asm__ volatile("" : : "r"(sink));
+	return ns;
+}
+
 static int run_cell(enum iova_alg alg, enum iova_scenario sc,
 		    unsigned long live, uint64_t allocs, uint64_t budget,
 		    uint64_t seed, struct row *row)
 {
 	struct iova_domain *d;
 	struct iova_scen *s;
-	uint64_t total = 0, max = 0, n = 0, fails = 0;
+	uint64_t total = 0, max = 0, n = 0, fails = 0, t0 = 0;
+	uint64_t n_cls[2] = { 0 }, tot_cls[2] = { 0 }, max_cls[2] = { 0 };
+	struct iova_stats st0, st1;
 	int ret = 0;
 
 	d = iova_domain_create(alg, IOVA_SCEN_GRANULE, IOVA_SCEN_START_PFN);
@@ -83,10 +159,14 @@ static int run_cell(enum iova_alg alg, enum iova_scenario sc,
 		iova_domain_put(d);
 		return -1;
 	}
+	iova_domain_stats(d, &st0);
+	if (timing)
+		t0 = cpu_ns();
 	while (n < allocs) {
 		struct iova_scen_req req;
 		struct iova_stats st;
 		struct iova *v;
+		int c;
 
 		iova_scen_next(s, &req);
 		v = alloc_iova(d, req.size, req.limit_pfn, req.size_aligned);
@@ -95,6 +175,11 @@ static int run_cell(enum iova_alg alg, enum iova_scenario sc,
 		total += st.visited_last;
 		if (st.visited_last > max)
 			max = st.visited_last;
+		c = req.size_aligned && req.size > 1 ? 0 : 1;
+		n_cls[c]++;
+		tot_cls[c] += st.visited_last;
+		if (st.visited_last > max_cls[c])
+			max_cls[c] = st.visited_last;
 		if (!v)
 			fails++;
 		if (iova_scen_complete(s, v)) {
@@ -111,6 +196,19 @@ static int run_cell(enum iova_alg alg, enum iova_scenario sc,
 		if (budget && total >= budget && n >= 20)
 			break;
 	}
+	if (timing)
+		row->ns_alloc_free = n ? (double)(cpu_ns() - t0) / n : 0;
+	iova_domain_stats(d, &st1);
+	if (timing)
+		row->ns_find = time_find(d);
+	row->lines_mean = n ? (double)(st1.lines_total - st0.lines_total) / n :
+			      0.0;
+	row->node_allocs = n ? (double)(st1.node_allocs - st0.node_allocs) / n :
+			       0.0;
+	row->node_frees = n ? (double)(st1.node_frees - st0.node_frees) / n :
+			      0.0;
+	row->bytes_per_range =
+		st1.live ? (double)st1.slab_bytes / (double)st1.live : 0.0;
 	row->alg = iova_alg_name(alg);
 	row->scenario = iova_scenario_name(sc);
 	row->live = live;
@@ -118,6 +216,12 @@ static int run_cell(enum iova_alg alg, enum iova_scenario sc,
 	row->failures = fails;
 	row->visited_mean = n ? (double)total / (double)n : 0.0;
 	row->visited_max = max;
+	for (int c = 0; c < 2; c++) {
+		row->n_cls[c] = n_cls[c];
+		row->max_cls[c] = max_cls[c];
+		row->mean_cls[c] =
+			n_cls[c] ? (double)tot_cls[c] / (double)n_cls[c] : 0.0;
+	}
 	row->node_bytes = iova_node_bytes(alg);
 	row->slab_bytes = iova_slab_bytes(alg);
 	iova_scen_destroy(s);
@@ -152,6 +256,15 @@ static int write_json(const char *path, const struct row *rows, size_t n,
 #else
 	lab_json_bool(&j, "invariant_checker", false);
 #endif
+	if (timing) {
+		struct rusage ru;
+
+		/* the whole process: run one cell per process to read it
+		 * per cell */
+		if (!getrusage(RUSAGE_SELF, &ru))
+			lab_json_u64(&j, "peak_rss_bytes",
+				     (uint64_t)ru.ru_maxrss * 1024);
+	}
 	lab_json_object_end(&j);
 	lab_json_array_begin(&j, "rows");
 	for (size_t i = 0; i < n; i++) {
@@ -163,8 +276,23 @@ static int write_json(const char *path, const struct row *rows, size_t n,
 		lab_json_u64(&j, "failures", rows[i].failures);
 		lab_json_double(&j, "visited_mean", rows[i].visited_mean);
 		lab_json_u64(&j, "visited_max", rows[i].visited_max);
+		lab_json_u64(&j, "aligned_allocs", rows[i].n_cls[0]);
+		lab_json_double(&j, "aligned_mean", rows[i].mean_cls[0]);
+		lab_json_u64(&j, "aligned_max", rows[i].max_cls[0]);
+		lab_json_u64(&j, "unaligned_allocs", rows[i].n_cls[1]);
+		lab_json_double(&j, "unaligned_mean", rows[i].mean_cls[1]);
+		lab_json_u64(&j, "unaligned_max", rows[i].max_cls[1]);
 		lab_json_u64(&j, "node_bytes", rows[i].node_bytes);
 		lab_json_u64(&j, "slab_bytes", rows[i].slab_bytes);
+		lab_json_double(&j, "lines_mean", rows[i].lines_mean);
+		lab_json_double(&j, "node_allocs_per_op", rows[i].node_allocs);
+		lab_json_double(&j, "node_frees_per_op", rows[i].node_frees);
+		lab_json_double(&j, "bytes_per_range", rows[i].bytes_per_range);
+		if (timing) {
+			lab_json_double(&j, "ns_alloc_free",
+					rows[i].ns_alloc_free);
+			lab_json_double(&j, "ns_find", rows[i].ns_find);
+		}
 		lab_json_object_end(&j);
 	}
 	lab_json_array_end(&j);
@@ -187,6 +315,7 @@ int main(int argc, char **argv)
 		{ "budget", required_argument, NULL, 'b' },
 		{ "seed", required_argument, NULL, 'S' },
 		{ "json", required_argument, NULL, 'j' },
+		{ "time", no_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -199,6 +328,7 @@ int main(int argc, char **argv)
 	size_t nrows = 0;
 	int c, status = 0;
 
+	lab_fault_setup("iova-scenarios");
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -240,6 +370,9 @@ int main(int argc, char **argv)
 			break;
 		case 'j':
 			json = optarg;
+			break;
+		case 't':
+			timing = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -284,9 +417,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "iova-scenarios: out of memory\n");
 		return 1;
 	}
-	printf("%-9s %-8s %8s %6s %5s %13s %11s %10s %4s %4s\n", "alg",
-	       "scenario", "live", "allocs", "fail", "visited_mean",
-	       "visited_max", "2log2(n)", "node", "slab");
+	printf("%-9s %-8s %8s %6s %5s %13s %11s %10s %4s %4s %6s %7s %9s %7s "
+	       "%9s %7s%s\n",
+	       "alg", "scenario", "live", "allocs", "fail", "visited_mean",
+	       "visited_max", "2log2(n)", "node", "slab", "lines", "B/range",
+	       "al_mean", "al_max", "un_mean", "un_max",
+	       timing ? "   ns/a+f ns/find" : "");
 	for (long si = 0; si < nscens; si++) {
 		for (long li = 0; li < nlives; li++) {
 			for (long ai = 0; ai < nalgs; ai++) {
@@ -301,14 +437,24 @@ int main(int argc, char **argv)
 				}
 				nrows++;
 				printf("%-9s %-8s %8lu %6llu %5llu %13.1f "
-				       "%11llu %10.1f %4zu %4zu\n",
+				       "%11llu %10.1f %4zu %4zu %6.1f %7.1f "
+				       "%9.1f %7llu %9.1f %7llu",
 				       r->alg, r->scenario, r->live,
 				       (unsigned long long)r->allocs,
 				       (unsigned long long)r->failures,
 				       r->visited_mean,
 				       (unsigned long long)r->visited_max,
 				       2.0 * log2((double)r->live),
-				       r->node_bytes, r->slab_bytes);
+				       r->node_bytes, r->slab_bytes,
+				       r->lines_mean, r->bytes_per_range,
+				       r->mean_cls[0],
+				       (unsigned long long)r->max_cls[0],
+				       r->mean_cls[1],
+				       (unsigned long long)r->max_cls[1]);
+				if (timing)
+					printf(" %9.1f %7.1f", r->ns_alloc_free,
+					       r->ns_find);
+				printf("\n");
 				fflush(stdout);
 			}
 		}

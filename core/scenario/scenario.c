@@ -10,7 +10,8 @@
 #include "iovalab/scenario.h"
 
 const char *const iova_scenario_names[] = {
-	"high32", "high40", "full32", "churn", NULL,
+	"high32",  "high40", "full32",	"churn",
+	"aligned", "peng",   "field32", NULL,
 };
 
 const char *iova_scenario_name(enum iova_scenario sc)
@@ -59,6 +60,53 @@ void iova_scen_draw(struct lab_prng *r, unsigned long limit_pfn,
 }
 
 /*
+ * The aligned scenario's requests: as when the cache is bypassed, sizes
+ * reach the tree un-rounded, so a band m (1..AL_BANDS) request is 2^m
+ * pages or a size strictly between 2^m and 2^(m+1) - 1, size-aligned to
+ * the next power of two; 1 in 8 is not size-aligned.
+ */
+#define AL_BANDS 7
+
+static void draw_aligned(struct lab_prng *r, unsigned long limit_pfn,
+			 struct iova_scen_req *req)
+{
+	unsigned int m = 1 + (unsigned int)lab_prng_below(r, AL_BANDS);
+	unsigned long lo = (1UL << m) + 1, hi = (1UL << (m + 1)) - 2;
+
+	req->size = 1UL << m;
+	if (lo <= hi && lab_prng_below(r, 2))
+		req->size = lab_prng_range(r, lo, hi);
+	req->limit_pfn = limit_pfn;
+	req->size_aligned = lab_prng_below(r, 8) != 0;
+}
+
+/*
+ * peng: the harness allocates single pages; dma-iommu asks for alignment,
+ * which size 1 does not change.
+ */
+static void draw_page(struct lab_prng *r, unsigned long limit_pfn,
+		      struct iova_scen_req *req)
+{
+	(void)r;
+	req->size = 1;
+	req->limit_pfn = limit_pfn;
+	req->size_aligned = true;
+}
+
+/*
+ * field32's low 4 GiB is filled by the 64-bit devices' cached traffic
+ * (one- and two-page buffers, tried below 4 GiB first), so what frees
+ * leave there is small.
+ */
+static void draw_small(struct lab_prng *r, unsigned long limit_pfn,
+		       struct iova_scen_req *req)
+{
+	req->size = lab_prng_below(r, 4) ? 1 : 2;
+	req->limit_pfn = limit_pfn;
+	req->size_aligned = lab_prng_below(r, 8) != 0;
+}
+
+/*
  * Occupancy knobs. Fragmented parts are built by allocating FRAG_NUM /
  * FRAG_DEN times the live count compactly, then freeing the surplus at
  * random, so the holes have the request mix's sizes.
@@ -69,6 +117,10 @@ void iova_scen_draw(struct lab_prng *r, unsigned long limit_pfn,
 #define HOLES_MEAS_DEN 1
 #define HOLES_FULL_NUM 20 /* full32 low part: 1 slot in 20 is a hole */
 #define HOLES_FULL_DEN 19
+#define HOLES_F32_NUM 20 /* field32 low part: 1 slot in 20 is a hole */
+#define HOLES_F32_DEN 19
+/* Most field32 ranges below 4 GiB: ~1.4 pfns per slot fill 3/4 of it */
+#define FIELD32_LOW_MAX (1UL << 19)
 /* 1 in MEAS_SHARE live ranges belongs to the high32/high40 device */
 #define MEAS_SHARE 32
 /*
@@ -82,6 +134,8 @@ void iova_scen_draw(struct lab_prng *r, unsigned long limit_pfn,
 struct iova_scen {
 	struct iova_domain *iovad;
 	enum iova_scenario sc;
+	void (*draw)(struct lab_prng *r, unsigned long limit_pfn,
+		     struct iova_scen_req *req);
 	unsigned long live;
 	unsigned long limit; /* measured stream's limit_pfn */
 	struct lab_prng rng; /* measured stream */
@@ -89,6 +143,7 @@ struct iova_scen {
 	size_t nmeas;
 	size_t capmeas;
 	bool pending;
+	struct iova_scen_req last; /* the outstanding request */
 	uint64_t failures;
 };
 
@@ -118,7 +173,17 @@ static int meas_push(struct iova_scen *s, unsigned long pfn)
  * With @keep, the kept ranges become the measured class. Stores the
  * lowest pfn laid out in *@lowest.
  */
+static int reserve_one(struct iova_scen *s, unsigned long lo, unsigned long hi,
+		       bool keep)
+{
+	if (!reserve_iova(s->iovad, lo, hi))
+		return -ENOMEM;
+	return keep ? meas_push(s, lo) : 0;
+}
+
 static int populate_part(struct iova_scen *s, struct lab_prng *r,
+			 void (*draw)(struct lab_prng *, unsigned long,
+				      struct iova_scen_req *),
 			 unsigned long count, unsigned long num,
 			 unsigned long den, unsigned long limit, bool keep,
 			 unsigned long *lowest)
@@ -138,7 +203,7 @@ static int populate_part(struct iova_scen *s, struct lab_prng *r,
 	for (unsigned long i = 0; i < total; i++) {
 		unsigned long align = 1, p;
 
-		iova_scen_draw(r, limit, &req);
+		draw(r, limit, &req);
 		if (req.size_aligned)
 			while (align < req.size)
 				align <<= 1;
@@ -181,6 +246,87 @@ out:
 	return ret;
 }
 
+/*
+ * aligned: bands of holes that are long enough for a band's requests but
+ * hold no aligned slot for them. In band m every hole is 2^(m+1) - 2 pfns
+ * starting one pfn above a multiple of W = 2^(m+1), between two-pfn
+ * ranges that straddle the multiples of W:
+ *
+ *      b - W        b - W + 1 ........ b - 2     b - 1, b
+ *   ..[rng]            hole: W - 2 pfns           [rng]..
+ *
+ * Its largest aligned block is 2^(m-1), so it holds no slot for 2^m
+ * aligned, nor for a size between 2^m and W - 2 (aligned to W), though it
+ * is long enough for all of them; smaller requests fit. Band 1 sits at the
+ * top, band AL_BANDS lowest, so a band m request passes every band m hole
+ * (the bands above are too short to tempt a gap-only search) before the
+ * first fit in band m + 1. The bands hold live - live/MEAS_SHARE ranges,
+ * never freed; the measured part (live/MEAS_SHARE ranges of the request
+ * mix, fragmented) lies below them.
+ */
+static int populate_aligned(struct iova_scen *s, struct lab_prng *r)
+{
+	unsigned long start = iova_domain_start_pfn(s->iovad);
+	unsigned long meas = s->live / MEAS_SHARE, bg = s->live - meas;
+	unsigned long b = s->limit + 1; /* 2^36: a multiple of every W */
+	int ret;
+
+	/* the top pair closes the space under the limit */
+	ret = reserve_one(s, s->limit - 1, s->limit, false);
+	if (ret)
+		return ret;
+	bg--;
+	for (unsigned int m = 1; m <= AL_BANDS; m++) {
+		unsigned long w = 1UL << (m + 1);
+		unsigned long cnt = bg / AL_BANDS + (m <= bg % AL_BANDS);
+
+		/* the range at b must start below the limit: first b - w */
+		if (m == 1)
+			b -= w;
+		else
+			b &= ~(w - 1); /* keeps the hole above a band hole */
+		for (unsigned long i = 0; i < cnt; i++, b -= w) {
+			if (b - 1 < start + w)
+				return -ENOSPC;
+			ret = reserve_one(s, b - 1, b, false);
+			if (ret)
+				return ret;
+		}
+	}
+	return populate_part(s, r, s->draw, meas, HOLES_MEAS_NUM,
+			     HOLES_MEAS_DEN, b - 2, true, NULL);
+}
+
+/*
+ * field32: the low 4 GiB nearly full of small ranges (1 slot in 20 a hole,
+ * everything under them reserved) holding half the live ranges (at most
+ * FIELD32_LOW_MAX), the rest a fragmented 48-bit background. The measured
+ * class is the low part plus what the stream allocates, its 48-bit
+ * fallbacks included (iova_scen_complete()).
+ */
+static int populate_field32(struct iova_scen *s, struct lab_prng *r)
+{
+	unsigned long start = iova_domain_start_pfn(s->iovad);
+	unsigned long low = s->live / 2, high, bottom;
+	int ret = 0;
+
+	if (low > FIELD32_LOW_MAX)
+		low = FIELD32_LOW_MAX;
+	high = s->live - 1 - low;
+	if (high)
+		ret = populate_part(s, r, iova_scen_draw, high, HOLES_HIGH_NUM,
+				    HOLES_HIGH_DEN, IOVA_SCEN_LIMIT48, false,
+				    NULL);
+	if (!ret)
+		ret = populate_part(s, r, draw_small, low, HOLES_F32_NUM,
+				    HOLES_F32_DEN, s->limit, true, &bottom);
+	if (ret)
+		return ret;
+	if (bottom <= start)
+		return -ENOSPC;
+	return reserve_one(s, start, bottom - 1, false);
+}
+
 static int populate(struct iova_scen *s, uint64_t seed)
 {
 	unsigned long start = iova_domain_start_pfn(s->iovad);
@@ -194,12 +340,13 @@ static int populate(struct iova_scen *s, uint64_t seed)
 	case IOVA_SCEN_HIGH40:
 		meas = live / MEAS_SHARE;
 		high = live - meas;
-		ret = populate_part(s, &r, high, HOLES_HIGH_NUM, HOLES_HIGH_DEN,
-				    IOVA_SCEN_LIMIT48, false, NULL);
+		ret = populate_part(s, &r, s->draw, high, HOLES_HIGH_NUM,
+				    HOLES_HIGH_DEN, IOVA_SCEN_LIMIT48, false,
+				    NULL);
 		if (!ret)
-			ret = populate_part(s, &r, meas, HOLES_MEAS_NUM,
-					    HOLES_MEAS_DEN, s->limit, true,
-					    NULL);
+			ret = populate_part(s, &r, s->draw, meas,
+					    HOLES_MEAS_NUM, HOLES_MEAS_DEN,
+					    s->limit, true, NULL);
 		return ret;
 	case IOVA_SCEN_FULL32:
 		/* one range is the reservation under the low window */
@@ -207,13 +354,13 @@ static int populate(struct iova_scen *s, uint64_t seed)
 		high = live - 1 - meas;
 		ret = 0;
 		if (high)
-			ret = populate_part(s, &r, high, HOLES_HIGH_NUM,
-					    HOLES_HIGH_DEN, IOVA_SCEN_LIMIT48,
-					    false, NULL);
+			ret = populate_part(s, &r, s->draw, high,
+					    HOLES_HIGH_NUM, HOLES_HIGH_DEN,
+					    IOVA_SCEN_LIMIT48, false, NULL);
 		if (!ret)
-			ret = populate_part(s, &r, meas, HOLES_FULL_NUM,
-					    HOLES_FULL_DEN, s->limit, true,
-					    &low);
+			ret = populate_part(s, &r, s->draw, meas,
+					    HOLES_FULL_NUM, HOLES_FULL_DEN,
+					    s->limit, true, &low);
 		if (ret)
 			return ret;
 		/*
@@ -227,9 +374,24 @@ static int populate(struct iova_scen *s, uint64_t seed)
 			return -ENOMEM;
 		return 0;
 	case IOVA_SCEN_CHURN:
-		return populate_part(s, &r, live, HOLES_HIGH_NUM,
+		return populate_part(s, &r, s->draw, live, HOLES_HIGH_NUM,
 				     HOLES_HIGH_DEN, IOVA_SCEN_LIMIT48, true,
 				     NULL);
+	case IOVA_SCEN_ALIGNED:
+		return populate_aligned(s, &r);
+	case IOVA_SCEN_FIELD32:
+		return populate_field32(s, &r);
+	case IOVA_SCEN_PENG:
+		/* the harness's fill: single pages, top-down, packed */
+		if (live > s->limit - start + 1)
+			return -ENOSPC;
+		for (unsigned long i = 0; i < live; i++) {
+			ret = reserve_one(s, s->limit - i, s->limit - i, true);
+			if (ret)
+				return ret;
+		}
+		return 0;
+
 	default:
 		return -EINVAL;
 	}
@@ -244,6 +406,9 @@ static struct iova_scen *create(struct iova_domain *iovad,
 		[IOVA_SCEN_HIGH40] = IOVA_SCEN_LIMIT40,
 		[IOVA_SCEN_FULL32] = IOVA_SCEN_LIMIT32,
 		[IOVA_SCEN_CHURN] = IOVA_SCEN_LIMIT48,
+		[IOVA_SCEN_ALIGNED] = IOVA_SCEN_LIMIT48,
+		[IOVA_SCEN_PENG] = IOVA_SCEN_LIMIT32,
+		[IOVA_SCEN_FIELD32] = IOVA_SCEN_LIMIT32,
 	};
 	struct iova_stats st;
 	struct iova_scen *s;
@@ -270,6 +435,9 @@ static struct iova_scen *create(struct iova_domain *iovad,
 	s->sc = sc;
 	s->live = live;
 	s->limit = limits[sc];
+	s->draw = sc == IOVA_SCEN_ALIGNED ? draw_aligned :
+		  sc == IOVA_SCEN_PENG	  ? draw_page :
+					    iova_scen_draw;
 	/* the stream's generator is independent of the population's */
 	lab_prng_seed(&s->rng, seed ^ 0x5ce9a710a11cULL);
 	ret = populate(s, seed);
@@ -308,7 +476,8 @@ void iova_scen_destroy(struct iova_scen *s)
 
 void iova_scen_next(struct iova_scen *s, struct iova_scen_req *req)
 {
-	iova_scen_draw(&s->rng, s->limit, req);
+	s->draw(&s->rng, s->limit, req);
+	s->last = *req;
 	s->pending = true;
 }
 
@@ -322,7 +491,13 @@ int iova_scen_complete(struct iova_scen *s, struct iova *got)
 	s->pending = false;
 	if (!got) {
 		s->failures++;
-		return 0;
+		if (s->sc != IOVA_SCEN_FIELD32)
+			return 0;
+		/* dma-iommu's fallback after the 32-bit attempt failed */
+		got = alloc_iova(s->iovad, s->last.size, IOVA_SCEN_LIMIT48,
+				 s->last.size_aligned);
+		if (!got)
+			return 0;
 	}
 	/* chosen before the new range joins, so it never frees that one */
 	victim = lab_prng_below(&s->rng, s->nmeas);

@@ -13,14 +13,15 @@
 #include "iovalab/fault.h"
 #include "iova_internal.h"
 
-const char *const iova_alg_names[] = { "classic", "maxgap", "gap32", "anylimit",
-				       NULL };
+const char *const iova_alg_names[] = { "classic",  "maxgap", "gap32",
+				       "anylimit", "btree",  NULL };
 
 static const struct iova_ops *const iova_alg_ops[IOVA_ALG_NR] = {
 	[IOVA_ALG_CLASSIC] = &iova_classic_ops,
 	[IOVA_ALG_MAXGAP] = &iova_maxgap_ops,
 	[IOVA_ALG_GAP32] = &iova_gap32_ops,
 	[IOVA_ALG_ANYLIMIT] = &iova_anylimit_ops,
+	[IOVA_ALG_BTREE] = &iova_btree_ops,
 };
 
 const char *iova_alg_name(enum iova_alg alg)
@@ -52,28 +53,40 @@ size_t iova_slab_bytes(enum iova_alg alg)
 	return (n + IOVA_SLAB_ALIGN - 1) & ~(IOVA_SLAB_ALIGN - 1);
 }
 
-static struct iova *iova_node_alloc(const struct iova_domain *iovad)
+size_t iova_tree_node_bytes(enum iova_alg alg)
 {
-	size_t bytes = iova_slab_bytes(iovad->alg);
-	struct iova *iova;
+	if ((unsigned int)alg >= IOVA_ALG_NR)
+		return 0;
+	return iova_alg_ops[alg]->tree_node_bytes;
+}
 
-	if (lab_fault_fail(LAB_FAULT_NODE))
-		return NULL;
-	iova = aligned_alloc(IOVA_SLAB_ALIGN, bytes);
+/* From the domain's object cache, which also injects LAB_FAULT_NODE. */
+static struct iova *iova_node_alloc(struct iova_domain *iovad)
+{
+	struct iova *iova = lab_slab_alloc(&iovad->slab);
 
-	if (iova) {
-		memset(iova, 0, bytes);
+	if (iova)
 		rb_clear_node(&iova->node);
-	}
 	return iova;
+}
+
+void iova_node_release(void *node)
+{
+	lab_slab_release(node);
+}
+
+void iova_node_free_to(struct iova_domain *iovad, struct lab_slab *slab,
+		       void *node)
+{
+	if (iovad->free_fn)
+		iovad->free_fn(node, iovad->free_arg);
+	else
+		lab_slab_free(slab, node);
 }
 
 static void iova_node_free(struct iova_domain *iovad, struct iova *iova)
 {
-	if (iovad->free_fn)
-		iovad->free_fn(iova, iovad->free_arg);
-	else
-		free(iova);
+	iova_node_free_to(iovad, &iovad->slab, iova);
 }
 
 struct iova *iova_anchor_alloc(struct iova_domain *iovad)
@@ -144,7 +157,12 @@ struct iova_domain *iova_domain_create(enum iova_alg alg, unsigned long granule,
 	iovad->dma_32bit_pfn = 1UL << (32 - iovad->granule_shift);
 	iovad->max32_alloc_size = iovad->dma_32bit_pfn;
 	atomic_init(&iovad->seq, 0);
+	lab_slab_init(&iovad->slab, iova_slab_bytes(alg));
+	if (iovad->ops->tree_node_bytes)
+		lab_slab_init(&iovad->tree_slab, iovad->ops->tree_node_bytes);
 	if (iovad->ops->init(iovad)) {
+		lab_slab_destroy(&iovad->slab);
+		lab_slab_destroy(&iovad->tree_slab);
 		free(iovad);
 		errno = ENOMEM;
 		return NULL;
@@ -155,28 +173,16 @@ struct iova_domain *iova_domain_create(enum iova_alg alg, unsigned long granule,
 
 void iova_domain_put(struct iova_domain *iovad)
 {
-	struct rb_node *rb, *next;
-
 	if (!iovad)
 		return;
 	/*
-	 * No reader may run any more: free at once, post-order, without
-	 * rebalancing (nor the free hook, whose owner may be gone).
+	 * No reader may run any more and every deferred node is back: the
+	 * caches' pages go at once, nodes and all, without walking the tree.
 	 */
-	rb = iovad->rbroot.rb_node;
-	while (rb) {
-		if (rb->rb_left) {
-			next = rb->rb_left;
-			rb->rb_left = NULL;
-		} else if (rb->rb_right) {
-			next = rb->rb_right;
-			rb->rb_right = NULL;
-		} else {
-			next = rb_parent(rb);
-			free(to_iova(rb));
-		}
-		rb = next;
-	}
+	if (iovad->ops->destroy)
+		iovad->ops->destroy(iovad);
+	lab_slab_destroy(&iovad->slab);
+	lab_slab_destroy(&iovad->tree_slab);
 	free(iovad);
 }
 
@@ -195,6 +201,11 @@ unsigned long iova_domain_dma_32bit_pfn(const struct iova_domain *iovad)
 	return iovad->dma_32bit_pfn;
 }
 
+unsigned long iova_domain_max_pfn(const struct iova_domain *iovad)
+{
+	return ~0UL >> iovad->granule_shift;
+}
+
 void iova_domain_set_free_hook(struct iova_domain *iovad, iova_free_fn fn,
 			       void *arg)
 {
@@ -205,6 +216,24 @@ void iova_domain_set_free_hook(struct iova_domain *iovad, iova_free_fn fn,
 void iova_domain_stats(const struct iova_domain *iovad, struct iova_stats *st)
 {
 	*st = iovad->stats;
+	st->slab_objects = iovad->slab.in_use + iovad->tree_slab.in_use;
+	st->slab_bytes = lab_slab_bytes(&iovad->slab) +
+			 lab_slab_bytes(&iovad->tree_slab);
+}
+
+/*
+ * Lines per visit of an rbtree search: every node is at most 64 bytes in a
+ * line-aligned object, except gap32's 72, whose 32-bit maximum (read by
+ * searches under a 32-bit limit) sits on the second line.
+ */
+static unsigned long iova_rb_lines(const struct iova_domain *iovad,
+				   unsigned long visits,
+				   unsigned long limit_pfn)
+{
+	if (iovad->alg == IOVA_ALG_GAP32 &&
+	    iova_limit_excl(limit_pfn) <= iovad->dma_32bit_pfn)
+		return 2 * visits;
+	return visits;
 }
 
 static unsigned long iova_align_mask(unsigned long size, bool size_aligned)
@@ -223,12 +252,13 @@ struct iova *alloc_iova(struct iova_domain *iovad, unsigned long size,
 			unsigned long limit_pfn, bool size_aligned)
 {
 	struct iova_stats *st = &iovad->stats;
-	unsigned long visits = 0, searches = 0, mask;
+	unsigned long visits = 0, searches = 0, lines = 0, mask;
 	struct iova *new;
 	int ret;
 
 	st->visited_last = 0;
-	if (!size) {
+	/* the one rule for limits past the last pfn (iova.h), for every alg */
+	if (!size || limit_pfn > iova_domain_max_pfn(iovad)) {
 		st->alloc_failures++;
 		return NULL;
 	}
@@ -238,15 +268,26 @@ struct iova *alloc_iova(struct iova_domain *iovad, unsigned long size,
 		return NULL;
 	}
 	mask = iova_align_mask(size, size_aligned);
-	ret = iovad->ops->alloc(iovad, new, size, limit_pfn, mask, &visits,
-				&searches);
+	ret = iovad->ops->prepare ? iovad->ops->prepare(iovad) : 0;
+	if (!ret) {
+		iovad->search_lines = 0;
+		ret = iovad->ops->alloc(iovad, new, size, limit_pfn, mask,
+					&visits, &searches);
+		lines = iovad->ops->counts_lines ?
+				iovad->search_lines :
+				iova_rb_lines(iovad, visits, limit_pfn);
+	}
 	st->searches += searches;
 	st->visited_total += visits;
 	st->visited_last = visits;
 	if (visits > st->visited_max)
 		st->visited_max = visits;
+	st->lines_total += lines;
+	if (lines > st->lines_max)
+		st->lines_max = lines;
 	if (ret) {
-		free(new); /* never linked: no reader can hold it */
+		/* never linked: no reader can hold it */
+		lab_slab_free(&iovad->slab, new);
 		st->alloc_failures++;
 		return NULL;
 	}
@@ -272,6 +313,9 @@ struct iova *find_iova(struct iova_domain *iovad, unsigned long pfn)
 {
 	struct rb_node *rb = iovad->rbroot.rb_node;
 
+	if (iovad->ops->find)
+		return iovad->ops->find(iovad, pfn);
+
 	while (rb) {
 		struct iova *iova = to_iova(rb);
 
@@ -294,6 +338,8 @@ struct iova *find_iova(struct iova_domain *iovad, unsigned long pfn)
  */
 struct iova *find_iova_lockless(struct iova_domain *iovad, unsigned long pfn)
 {
+	if (iovad->ops->find_lockless)
+		return iovad->ops->find_lockless(iovad, pfn);
 	for (;;) {
 		unsigned long seq =
 			atomic_load_explicit(&iovad->seq, memory_order_acquire);
@@ -340,11 +386,14 @@ int free_iova(struct iova_domain *iovad, unsigned long pfn)
 	return 0;
 }
 
-/* Lowest range ending at or above @pfn, or NULL. */
-static struct rb_node *iova_lower_bound(struct iova_domain *iovad,
-					unsigned long pfn)
+/* Lowest range ending at or above @pfn (never the anchor), or NULL. */
+static struct iova *iova_lower_bound(struct iova_domain *iovad,
+				     unsigned long pfn)
 {
 	struct rb_node *rb = iovad->rbroot.rb_node, *best = NULL;
+
+	if (iovad->ops->lower_bound)
+		return iovad->ops->lower_bound(iovad, pfn);
 
 	while (rb) {
 		if (to_iova(rb)->pfn_hi >= pfn) {
@@ -354,7 +403,9 @@ static struct rb_node *iova_lower_bound(struct iova_domain *iovad,
 			rb = rb->rb_right;
 		}
 	}
-	return best;
+	if (!best || to_iova(best) == iovad->anchor)
+		return NULL;
+	return to_iova(best);
 }
 
 /*
@@ -368,29 +419,32 @@ static struct rb_node *iova_lower_bound(struct iova_domain *iovad,
 struct iova *reserve_iova(struct iova_domain *iovad, unsigned long pfn_lo,
 			  unsigned long pfn_hi)
 {
-	struct iova *iova = NULL, *spare;
-	struct rb_node *rb;
+	struct iova *iova = NULL, *spare, *cur;
 
-	if (pfn_lo > pfn_hi || pfn_hi > (~0UL >> iovad->granule_shift))
+	if (pfn_lo > pfn_hi || pfn_hi > iova_domain_max_pfn(iovad))
 		return NULL;
 	/* Allocated up front so that running out changes nothing. */
 	spare = iova_node_alloc(iovad);
 	if (!spare)
 		return NULL;
+	if (iovad->ops->prepare && iovad->ops->prepare(iovad)) {
+		lab_slab_free(&iovad->slab, spare);
+		return NULL;
+	}
 
 	iova_write_begin(iovad);
-	for (rb = iova_lower_bound(iovad, pfn_lo); rb; rb = rb_next(rb)) {
-		iova = to_iova(rb);
-		if (iova->pfn_lo > pfn_hi) {
-			iova = NULL;
+	/* (the anchor, if any, sits above pfn_hi: the walk stops first) */
+	for (cur = iova_lower_bound(iovad, pfn_lo); cur;
+	     cur = iova_next(iovad, cur)) {
+		if (cur->pfn_lo > pfn_hi)
+			break;
+		if (pfn_lo < cur->pfn_lo)
+			iovad->ops->set_pfn_lo(iovad, cur, pfn_lo);
+		if (pfn_hi <= cur->pfn_hi) {
+			iova = cur;
 			break;
 		}
-		if (pfn_lo < iova->pfn_lo)
-			iovad->ops->set_pfn_lo(iovad, iova, pfn_lo);
-		if (pfn_hi <= iova->pfn_hi)
-			break;
-		pfn_lo = iova->pfn_hi + 1;
-		iova = NULL;
+		pfn_lo = cur->pfn_hi + 1;
 	}
 	if (!iova) {
 		iova = spare;
@@ -401,7 +455,8 @@ struct iova *reserve_iova(struct iova_domain *iovad, unsigned long pfn_lo,
 		iovad->stats.live++;
 	}
 	iova_write_end(iovad);
-	free(spare);
+	if (spare)
+		lab_slab_free(&iovad->slab, spare);
 	iovad->stats.reserves++;
 	iova_debug_check(iovad, "reserve_iova");
 	return iova;
@@ -432,8 +487,11 @@ void iova_link(struct rb_root *root, struct iova *iova, struct rb_node *start)
 
 struct iova *iova_first(struct iova_domain *iovad)
 {
-	struct rb_node *rb = rb_first(&iovad->rbroot);
+	struct rb_node *rb;
 
+	if (iovad->ops->first)
+		return iovad->ops->first(iovad);
+	rb = rb_first(&iovad->rbroot);
 	if (!rb || to_iova(rb) == iovad->anchor)
 		return NULL;
 	return to_iova(rb);
@@ -441,8 +499,11 @@ struct iova *iova_first(struct iova_domain *iovad)
 
 struct iova *iova_next(struct iova_domain *iovad, struct iova *iova)
 {
-	struct rb_node *rb = rb_next(&iova->node);
+	struct rb_node *rb;
 
+	if (iovad->ops->next)
+		return iovad->ops->next(iovad, iova);
+	rb = rb_next(&iova->node);
 	if (!rb || to_iova(rb) == iovad->anchor)
 		return NULL;
 	return to_iova(rb);
@@ -492,6 +553,8 @@ int iova_domain_check(const struct iova_domain *iovad, char *msg, size_t msglen)
 
 	if (msg && msglen)
 		msg[0] = '\0';
+	if (iovad->ops->check_all)
+		return iovad->ops->check_all(iovad, msg, msglen);
 	if (iova_check_rb(iovad->rbroot.rb_node, NULL, &count, msg, msglen) < 0)
 		return -EUCLEAN;
 	/*

@@ -59,12 +59,19 @@
  * level inside the chosen subtree: O(log n) for every limit.
  *
  * Size-aligned requests: a gap of at least size may still hold no aligned
- * slot (it must be at least size + alignment - 1 to be sure). Such a gap
- * is rejected and the search continues with the next lower candidate:
- * phase 3 backtracks through a stack of the right turns it took. Each such
- * gap costs up to O(log n) more visits; in the worst case (many gaps just
- * too small to align) the search is linear in their number. This cost is
- * counted like every other visit.
+ * slot. Every test above therefore also asks for the subtree's largest
+ * aligned block order (packed beside the maximum gap, iova_gaptree.h):
+ *
+ *  - a power of two 2^k needs a 2^k block, which is exactly a slot (every
+ *    gap tested lies inside [start_pfn, L]; the straddling gap is tested
+ *    directly). The walk never backtracks: O(log n), as unaligned;
+ *  - any other size s, 2^(k-1) < s < 2^k, needs a 2^(k-1) block: every
+ *    2^k-aligned slot of s pfns contains one, but a gap can hold one and
+ *    no slot (a near miss). Such gaps are rejected and phase 3 backtracks
+ *    through a stack of the right turns it took: O(log n) more per near
+ *    miss above the answer, linear in their number in the worst case,
+ *    counted like every other visit (core.complexity bounds it by the
+ *    near misses it counts).
  */
 #include <errno.h>
 
@@ -74,11 +81,50 @@
 #define AL_MAX_DEPTH 128
 
 static const struct iova_gap_desc anylimit_desc = {
-	.cb = &gt_gap_callbacks,
+	.cb = &gt_order_callbacks,
 	.gap32 = false,
 	.from_start_pfn = true,
 	.max32 = false,
+	.order = true,
 };
+
+/*
+ * What a subtree must offer before the search enters it: a maximum gap of
+ * at least @gap and an aligned-block order code of at least @code. Exact
+ * for unaligned requests (code 0) and for size-aligned powers of two (code
+ * k + 1 for 2^k pfns: such a block is the slot); for other aligned sizes
+ * a necessary condition only (header comment).
+ */
+struct al_need {
+	unsigned long gap;
+	unsigned int code;
+};
+
+static inline bool al_ok(unsigned long packed, const struct al_need *n)
+{
+	return gt_packed_gap(packed) >= n->gap &&
+	       gt_packed_order(packed) >= n->code;
+}
+
+static void al_need_init(struct al_need *n, unsigned long size,
+			 unsigned long align_mask)
+{
+	unsigned int k;
+
+	/* a saturated maximum may hide any size above it: admit it */
+	n->gap = size < GT_GAP_SAT ? size : GT_GAP_SAT;
+	n->code = 0;
+	if (align_mask == ~0UL)
+		return;
+	if (!align_mask) { /* 2^64 alignment: nothing can hold it */
+		n->code = 65;
+		return;
+	}
+	k = (unsigned int)__builtin_ctzl(align_mask);
+	/* a 2^k block is the slot itself; a larger non-power-of-two size
+	 * starts a 2^k-aligned slot that contains a 2^(k-1) block */
+	n->code = (size & (size - 1)) ? k : k + 1;
+}
 
 /* A node whose right subtree we entered, with what we read from it. */
 struct al_frame {
@@ -86,7 +132,7 @@ struct al_frame {
 	unsigned long pfn_lo;
 	unsigned long pfn_hi;
 	unsigned long gap;
-	unsigned long max_gap; /* subtree maximum */
+	unsigned long packed; /* subtree maximum gap and order */
 	struct rb_node *left;
 };
 
@@ -121,7 +167,7 @@ static inline void al_read(struct al_frame *f, struct rb_node *rb)
 	f->pfn_lo = g->iova.pfn_lo;
 	f->pfn_hi = g->iova.pfn_hi;
 	f->gap = g->gap_to_prev;
-	f->max_gap = g->subtree_max_gap;
+	f->packed = g->subtree_max_gap;
 	f->left = rb->rb_left;
 }
 
@@ -131,8 +177,9 @@ static inline void al_read(struct al_frame *f, struct rb_node *rb)
  * whose gap takes it, or NULL.
  */
 static struct rb_node *al_subtree(struct rb_node *top, unsigned long size,
-				  unsigned long mask, unsigned long *pfn,
-				  unsigned long *v)
+				  unsigned long mask,
+				  const struct al_need *need,
+				  unsigned long *pfn, unsigned long *v)
 {
 	struct al_frame stack[AL_MAX_DEPTH], cur;
 	struct rb_node *next;
@@ -144,7 +191,7 @@ static struct rb_node *al_subtree(struct rb_node *top, unsigned long size,
 		next = cur.node->rb_right;
 		if (next) {
 			(*v)++;
-			if (to_gap(next)->subtree_max_gap >= size) {
+			if (al_ok(to_gap(next)->subtree_max_gap, need)) {
 				stack[sp++] = cur;
 				al_read(&cur, next);
 				continue;
@@ -156,7 +203,7 @@ static struct rb_node *al_subtree(struct rb_node *top, unsigned long size,
 			next = cur.left;
 			if (next) {
 				(*v)++;
-				if (to_gap(next)->subtree_max_gap >= size)
+				if (al_ok(to_gap(next)->subtree_max_gap, need))
 					break;
 			}
 			/* cur's subtree is exhausted: back to the last right
@@ -178,11 +225,13 @@ static int anylimit_alloc(struct iova_domain *iovad, struct iova *new,
 	struct rb_node *rb = iovad->rbroot.rb_node, *last = NULL, *gap_node;
 	const struct iova_gap_node *s = NULL;
 	unsigned long v = 0, lo, pfn;
+	struct al_need need;
 	int depth = 0;
 
 	if (limit_pfn < iovad->start_pfn)
 		return -ENOSPC;
 	(*searches)++;
+	al_need_init(&need, size, align_mask);
 
 	/* Phase 1: toward L, stacking the right turns. */
 	while (rb) {
@@ -190,7 +239,7 @@ static int anylimit_alloc(struct iova_domain *iovad, struct iova *new,
 
 		v++;
 		last = rb;
-		if (s && g->subtree_max_gap < size)
+		if (s && !al_ok(g->subtree_max_gap, &need))
 			break;
 		if (g->iova.pfn_lo <= limit_pfn) {
 			al_read(&path[depth++], rb);
@@ -223,7 +272,7 @@ static int anylimit_alloc(struct iova_domain *iovad, struct iova *new,
 
 		/* nothing in f's whole subtree is big enough: skip it
 		 * without touching its left child */
-		if (f->max_gap < size)
+		if (!al_ok(f->packed, &need))
 			continue;
 		if (al_frame_fit(f, size, align_mask, &pfn)) {
 			gap_node = f->node;
@@ -232,9 +281,10 @@ static int anylimit_alloc(struct iova_domain *iovad, struct iova *new,
 		if (!f->left)
 			continue;
 		v++;
-		if (to_gap(f->left)->subtree_max_gap < size)
+		if (!al_ok(to_gap(f->left)->subtree_max_gap, &need))
 			continue;
-		gap_node = al_subtree(f->left, size, align_mask, &pfn, &v);
+		gap_node =
+			al_subtree(f->left, size, align_mask, &need, &pfn, &v);
 		if (gap_node)
 			goto found;
 	}

@@ -43,6 +43,34 @@ static bool gt_gap_compute(struct iova_gap_node *n, bool exit)
 RB_DECLARE_CALLBACKS(, gt_gap_callbacks, struct iova_gap_node, iova.node,
 		     subtree_max_gap, gt_gap_compute);
 
+/* anylimit: the maximum gap and the largest aligned order, packed. */
+static bool gt_order_compute(struct iova_gap_node *n, bool exit)
+{
+	unsigned long m = n->gap_to_prev, p;
+	unsigned int c = gt_gap_order(n);
+	struct rb_node *child[2] = { n->iova.node.rb_left,
+				     n->iova.node.rb_right };
+
+	for (int i = 0; i < 2; i++) {
+		unsigned long cp;
+
+		if (!child[i])
+			continue;
+		cp = to_gap(child[i])->subtree_max_gap;
+		m = gt_max(m, gt_packed_gap(cp));
+		if (gt_packed_order(cp) > c)
+			c = gt_packed_order(cp);
+	}
+	p = gt_pack(m, c);
+	if (exit && n->subtree_max_gap == p)
+		return true;
+	n->subtree_max_gap = p;
+	return false;
+}
+
+RB_DECLARE_CALLBACKS(, gt_order_callbacks, struct iova_gap_node, iova.node,
+		     subtree_max_gap, gt_order_compute);
+
 /* gap32 keeps two maxima; both move together through the callbacks. */
 static bool gt_gap32_compute(struct iova_gap32_node *n, bool exit)
 {
@@ -182,6 +210,24 @@ void gt_set_pfn_lo(struct iova_domain *iovad, const struct iova_gap_desc *d,
 	gt_refresh_gap(iovad, d, iova, rb_prev(&iova->node));
 }
 
+/*
+ * The checker's own order code, by trying every order from the top: kept
+ * apart from gt_order_code() so that a slip in the bit trick shows.
+ */
+static unsigned int gt_check_order(unsigned long lo, unsigned long hi)
+{
+	for (int k = 63; k >= 0; k--) {
+		unsigned long blk = 1UL << k, p;
+
+		if (hi - lo < blk - 1)
+			continue;
+		p = (lo + blk - 1) & ~(blk - 1); /* lo rounded up */
+		if (p >= lo && p <= hi && hi - p >= blk - 1)
+			return (unsigned int)k + 1;
+	}
+	return 0;
+}
+
 /* Recompute subtree maxima bottom-up and compare with the stored ones. */
 static int gt_check_max(const struct iova_domain *iovad,
 			const struct iova_gap_desc *d, const struct rb_node *rb,
@@ -200,6 +246,27 @@ static int gt_check_max(const struct iova_domain *iovad,
 		return -EUCLEAN;
 	g = to_gap(rb);
 	m = gt_max(g->gap_to_prev, gt_max(l, r));
+	if (d->order) {
+		unsigned int c = 0;
+
+		/* l32/r32 carry the children's order codes here */
+		if (g->gap_to_prev)
+			c = gt_check_order(g->iova.pfn_lo - g->gap_to_prev,
+					   g->iova.pfn_lo - 1);
+		c = (unsigned int)gt_max(c, gt_max(l32, r32));
+		if (g->subtree_max_gap != gt_pack(m, c))
+			return iova_check_fail(
+				msg, msglen,
+				"[%lu, %lu]: packed subtree max gap %lu order "
+				"code %u, recomputed %lu and %u",
+				g->iova.pfn_lo, g->iova.pfn_hi,
+				gt_packed_gap(g->subtree_max_gap),
+				gt_packed_order(g->subtree_max_gap),
+				gt_packed_gap(gt_pack(m, c)), c);
+		*max = m;
+		*max32 = c;
+		return 0;
+	}
 	if (g->subtree_max_gap != m)
 		return iova_check_fail(msg, msglen,
 				       "[%lu, %lu]: subtree_max_gap %lu, "

@@ -16,6 +16,21 @@
  * pfn 0 as the patch series does (gap = pfn_lo), so the search itself must
  * reject the pfns below start_pfn; anylimit measures it from start_pfn, so
  * that every recorded gap is exactly usable space.
+ *
+ * anylimit also keeps, per subtree, the order of the largest naturally
+ * aligned power-of-two block inside any one of its gaps, packed into the
+ * top bits of subtree_max_gap so the node stays 56 bytes (a 64-byte slab
+ * object). A gap [lo, hi] holds an aligned slot for a size-aligned 2^k
+ * request exactly when it holds an aligned 2^k block, so that order prunes
+ * aligned searches as the maximum gap prunes unaligned ones:
+ *
+ *   subtree_max_gap:  | order code (7 bits) | max gap (57 bits) |
+ *
+ * The order code is 0 for no gap and k + 1 for a largest block of 2^k
+ * pfns (k <= 63 fits). The max gap saturates at GT_GAP_SAT: a pfn is below
+ * 2^55 at the smallest granule, so only ranges placed beyond the address
+ * space can meet it, and a saturated maximum only admits subtrees (the
+ * search then rejects their gaps one by one), never hides a fit.
  */
 #ifndef IOVALAB_IOVA_GAPTREE_H
 #define IOVALAB_IOVA_GAPTREE_H
@@ -39,7 +54,57 @@ struct iova_gap_desc {
 	bool gap32; /* nodes are struct iova_gap32_node */
 	bool from_start_pfn; /* lowest gap measured from start_pfn */
 	bool max32; /* freeing below 4G resets max32_alloc_size */
+	bool order; /* subtree_max_gap packs the aligned-block order */
 };
+
+#define GT_ORDER_SHIFT 57
+#define GT_GAP_SAT ((1UL << GT_ORDER_SHIFT) - 1)
+
+static inline unsigned long gt_packed_gap(unsigned long packed)
+{
+	return packed & GT_GAP_SAT;
+}
+
+static inline unsigned int gt_packed_order(unsigned long packed)
+{
+	return (unsigned int)(packed >> GT_ORDER_SHIFT);
+}
+
+static inline unsigned long gt_pack(unsigned long max_gap, unsigned int code)
+{
+	if (max_gap > GT_GAP_SAT)
+		max_gap = GT_GAP_SAT;
+	return max_gap | (unsigned long)code << GT_ORDER_SHIFT;
+}
+
+/*
+ * Order code of the non-empty gap [lo, end - 1]: k + 1 for the largest k
+ * with an aligned 2^k block inside. A block of 2^k fits exactly when two
+ * multiples of 2^k lie in [lo, end], i.e. (end >> k) - ((lo - 1) >> k) >= 2.
+ * With a = lo - 1 and b = end, that difference is 1 at the highest bit j
+ * where a and b differ; below j it stays 1 while a has a 1 where b has a 0
+ * and becomes >= 2 at the first bit where that is not so: k is that bit.
+ */
+static inline unsigned int gt_order_code(unsigned long lo, unsigned long end)
+{
+	unsigned long a, x;
+	int j;
+
+	if (!lo) /* [0, end - 1]: the block at 0 */
+		return (unsigned int)(64 - __builtin_clzl(end));
+	a = lo - 1;
+	j = 63 - __builtin_clzl(a ^ end);
+	x = ~(a & ~end) & ((1UL << j) - 1);
+	return (unsigned int)(64 - __builtin_clzl(x));
+}
+
+/* The order code of @g's own gap. */
+static inline unsigned int gt_gap_order(const struct iova_gap_node *g)
+{
+	if (!g->gap_to_prev)
+		return 0;
+	return gt_order_code(g->iova.pfn_lo - g->gap_to_prev, g->iova.pfn_lo);
+}
 
 static inline struct iova_gap_node *to_gap(const struct rb_node *rb)
 {
@@ -67,6 +132,7 @@ static inline unsigned long iova_clamped_gap32(unsigned long pfn_lo,
 
 extern const struct rb_augment_callbacks gt_gap_callbacks;
 extern const struct rb_augment_callbacks gt_gap32_callbacks;
+extern const struct rb_augment_callbacks gt_order_callbacks;
 
 /* The gap below @iova given its predecessor @prev (NULL: none). */
 unsigned long gt_gap_below(const struct iova_domain *iovad,

@@ -11,6 +11,7 @@
 
 #include "iovalab/iova.h"
 #include "iovalab/rbtree_augmented.h"
+#include "slab.h"
 
 /* The anchor node sits above every usable pfn (kernel IOVA_ANCHOR). */
 #define IOVA_ANCHOR (~0UL)
@@ -23,7 +24,10 @@
  */
 struct iova_ops {
 	size_t node_bytes; /* sizeof the algorithm's node */
+	size_t tree_node_bytes; /* btree: its tree nodes; 0 otherwise */
 	bool has_anchor;
+	/* alloc sets iovad->search_lines itself (else 1 line per visit) */
+	bool counts_lines;
 	/* Set up algorithm state on a fresh domain (e.g. link the anchor). */
 	int (*init)(struct iova_domain *iovad);
 	/*
@@ -36,6 +40,26 @@ struct iova_ops {
 		     unsigned long size, unsigned long limit_pfn,
 		     unsigned long align_mask, unsigned long *visits,
 		     unsigned long *searches);
+	/*
+	 * Optional: make sure the next insert cannot run out of memory
+	 * (btree's splits). 0 or -ENOMEM; nothing changes on failure.
+	 */
+	int (*prepare)(struct iova_domain *iovad);
+	/* Optional: free algorithm state (iova_domain_put). */
+	void (*destroy)(struct iova_domain *iovad);
+	/* Optional: find_iova / find_iova_lockless when not an rbtree. */
+	struct iova *(*find)(struct iova_domain *iovad, unsigned long pfn);
+	struct iova *(*find_lockless)(struct iova_domain *iovad,
+				      unsigned long pfn);
+	/* Optional: iteration when not an rbtree. */
+	struct iova *(*first)(struct iova_domain *iovad);
+	struct iova *(*next)(struct iova_domain *iovad, struct iova *iova);
+	/* Optional: replace iova.c's rbtree checks (btree). */
+	int (*check_all)(const struct iova_domain *iovad, char *msg,
+			 size_t msglen);
+	/* Optional: the first range with pfn_hi >= @pfn, or NULL. */
+	struct iova *(*lower_bound)(struct iova_domain *iovad,
+				    unsigned long pfn);
 	/* Link @iova (pfns set, not overlapping anything): reserve_iova. */
 	void (*insert)(struct iova_domain *iovad, struct iova *iova);
 	/* Unlink @iova (cached nodes, gaps, max32_alloc_size). */
@@ -64,6 +88,10 @@ struct iova_domain {
 	iova_free_fn free_fn;
 	void *free_arg;
 	struct iova_stats stats;
+	struct lab_slab slab; /* struct iova (and anchor) objects */
+	struct lab_slab tree_slab; /* btree's tree nodes */
+	void *priv; /* algorithm state (btree) */
+	unsigned long search_lines; /* set by alloc when ops->counts_lines */
 	/*
 	 * Odd while a writer changes the tree; lockless readers poll it, so
 	 * it lives on its own cache line, away from the writer's counters.
@@ -75,6 +103,11 @@ extern const struct iova_ops iova_classic_ops;
 extern const struct iova_ops iova_maxgap_ops;
 extern const struct iova_ops iova_gap32_ops;
 extern const struct iova_ops iova_anylimit_ops;
+extern const struct iova_ops iova_btree_ops;
+
+/* Return a removed node: through the free hook, else to @slab at once. */
+void iova_node_free_to(struct iova_domain *iovad, struct lab_slab *slab,
+		       void *node);
 
 static inline struct iova *to_iova(const struct rb_node *node)
 {

@@ -59,7 +59,7 @@ bool ref_highest_fit(const struct ref_model *m, unsigned long size,
 {
 	unsigned long amask = ref_align_mask(size, size_aligned);
 
-	if (!size || limit_pfn < m->start_pfn)
+	if (!size || limit_pfn < m->start_pfn || limit_pfn > m->max_pfn)
 		return false;
 	/* gap i lies below range i; gap n lies above the last range */
 	for (size_t i = m->n + 1; i-- > 0;) {
@@ -251,6 +251,9 @@ bool classic_alloc(struct classic_model *c, unsigned long size,
 	size_t at;
 
 	*shortcut = false;
+	/* the domain's API layer refuses these before any search */
+	if (limit_pfn > m->max_pfn)
+		return false;
 	if (limit <= m->dma_32bit_pfn && size >= c->max32_alloc_size) {
 		*shortcut = true;
 		return false;

@@ -42,7 +42,8 @@ unsigned long ref_align_mask(unsigned long size, bool size_aligned);
 
 /*
  * The highest pfn p with [p, p + size - 1] free, inside [start_pfn,
- * limit_pfn], aligned when asked. Returns false when nothing fits.
+ * limit_pfn], aligned when asked. Returns false when nothing fits, and
+ * when limit_pfn > max_pfn (the domain refuses those: iova.h).
  */
 bool ref_highest_fit(const struct ref_model *m, unsigned long size,
 		     unsigned long limit_pfn, bool size_aligned,

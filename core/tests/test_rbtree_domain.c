@@ -34,6 +34,7 @@ struct model {
 	struct range r[MAXR];
 	int n;
 	unsigned long start_pfn, dma32, max32;
+	unsigned long max_pfn; /* the domain's last pfn (iova_domain_max_pfn) */
 	bool anchor;
 };
 
@@ -80,6 +81,9 @@ static bool model_fit(const struct model *m, unsigned long size,
 {
 	unsigned long top = m->anchor ? ~0UL - 1 : ~0UL;
 
+	/* iova.h: a limit past the last pfn is refused, in every alg */
+	if (limit > m->max_pfn)
+		return false;
 	/* gaps from the top down: above r[i-1], below r[i] */
 	for (int i = m->n; i >= 0; i--) {
 		unsigned long glo = i ? m->r[i - 1].hi + 1 : 0;
@@ -131,8 +135,11 @@ static unsigned long rnd_limit(struct lab_prng *r, const struct model *m)
 		return m->dma32 - 1; /* 32-bit */
 	case 1:
 		return m->dma32 / 2 - 1 + lab_prng_below(r, 2);
-	case 2:
-		return ~0UL;
+	case 2: /* the last pfn, or past it (refused) */
+		return lab_prng_below(r, 2) ?
+			       m->max_pfn :
+			       m->max_pfn + 1 +
+				       lab_prng_below(r, ~0UL - m->max_pfn);
 	case 3:
 		return m->start_pfn + lab_prng_below(r, 4 * m->dma32);
 	default:
@@ -170,7 +177,10 @@ static void run(enum iova_alg alg, uint64_t seed, unsigned long ops)
 	m.start_pfn = start_pfn;
 	m.dma32 = iova_domain_dma_32bit_pfn(d);
 	m.max32 = m.dma32;
-	m.anchor = alg != IOVA_ALG_ANYLIMIT;
+	m.max_pfn = iova_domain_max_pfn(d);
+	if (m.max_pfn != ~0UL >> 24)
+		FAIL("max_pfn %lu, expected 2^40 - 1", m.max_pfn);
+	m.anchor = alg != IOVA_ALG_ANYLIMIT && alg != IOVA_ALG_BTREE;
 	if (m.dma32 != 256)
 		FAIL("dma_32bit_pfn %lu, expected 256", m.dma32);
 	lab_prng_seed(&r, seed);
@@ -298,8 +308,8 @@ static void run(enum iova_alg alg, uint64_t seed, unsigned long ops)
 /* Node sizes are part of the contract the reports rely on. */
 static void check_sizes(void)
 {
-	static const size_t node[] = { 40, 56, 72, 56 };
-	static const size_t slab[] = { 64, 64, 128, 64 };
+	static const size_t node[] = { 40, 56, 72, 56, 40 };
+	static const size_t slab[] = { 64, 64, 128, 64, 64 };
 
 	for (int a = 0; a < IOVA_ALG_NR; a++) {
 		if (iova_node_bytes(a) != node[a] ||

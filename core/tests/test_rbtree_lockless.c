@@ -169,9 +169,10 @@ static int run(enum iova_alg alg, long ops)
 	printf("%s: %ld writer ops, %ld lockless lookups, %zu deferred "
 	       "frees\n",
 	       iova_alg_name(alg), ops, atomic_load(&sh.lookups), q.n);
-	iova_domain_put(sh.d);
+	/* the grace period: every deferred node back before the put */
 	for (size_t i = 0; i < q.n; i++)
-		free(q.nodes[i]);
+		iova_node_release(q.nodes[i]);
+	iova_domain_put(sh.d);
 	free(q.nodes);
 	return rc;
 }

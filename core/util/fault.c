@@ -5,7 +5,9 @@
  * threads exactly one allocation fails, whichever takes the Nth ticket).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +18,7 @@ static atomic_uint fault_mask;
 static atomic_uint_least64_t fault_nth;
 static atomic_uint_least64_t fault_count;
 static atomic_bool fault_done;
+static atomic_uint_least64_t fault_fired_at;
 
 void lab_fault_arm(unsigned int site_mask, uint64_t nth)
 {
@@ -35,8 +38,11 @@ bool lab_fault_fail(enum lab_fault_site site)
 
 	if (!(mask & (1u << site)))
 		return false;
-	if (atomic_fetch_add(&fault_count, 1) + 1 != atomic_load(&fault_nth))
+	uint64_t n = atomic_fetch_add(&fault_count, 1) + 1;
+
+	if (n != atomic_load(&fault_nth))
 		return false;
+	atomic_store(&fault_fired_at, n);
 	atomic_store(&fault_done, true);
 	return true;
 }
@@ -99,4 +105,46 @@ int lab_fault_from_env(void)
 		return -EINVAL;
 	lab_fault_arm(mask, nth);
 	return 0;
+}
+
+static const char *setup_prog;
+
+static void report_at_exit(void)
+{
+	if (lab_fault_fired())
+		fprintf(stderr,
+			"%s: IOVALAB_FAULT: fired at allocation %" PRIu64
+			" of %" PRIu64 " counted\n",
+			setup_prog, (uint64_t)atomic_load(&fault_fired_at),
+			lab_fault_counted());
+	else
+		fprintf(stderr,
+			"%s: IOVALAB_FAULT: not fired (%" PRIu64 " counted)\n",
+			setup_prog, lab_fault_counted());
+}
+
+void lab_fault_setup(const char *prog)
+{
+	const char *v = getenv("IOVALAB_FAULT");
+
+	if (lab_fault_from_env()) {
+		fprintf(stderr,
+			"%s: bad IOVALAB_FAULT '%s': want SITE[,SITE...]:N "
+			"(SITE node, magazine, lock, thread, other or all; "
+			"N >= 1)\n",
+			prog, v);
+		exit(2);
+	}
+	if (v && *v) {
+		setup_prog = prog;
+		atexit(report_at_exit);
+	}
+}
+
+int lab_fault_pthread_create(pthread_t *th, const pthread_attr_t *attr,
+			     void *(*fn)(void *), void *arg)
+{
+	if (lab_fault_fail(LAB_FAULT_THREAD))
+		return EAGAIN;
+	return pthread_create(th, attr, fn, arg);
 }

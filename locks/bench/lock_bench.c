@@ -30,10 +30,12 @@
 #include <unistd.h>
 
 #include "iovalab/clock.h"
+#include "iovalab/fault.h"
 #include "iovalab/json.h"
 #include "iovalab/lock.h"
 #include "iovalab/lock_stat.h"
 #include "iovalab/locks/spin_mcs.h"
+#include "iovalab/locks/spin_qspin.h"
 #include "iovalab/locks/spin_tas.h"
 #include "iovalab/locks/spin_ticket.h"
 #include "iovalab/parse.h"
@@ -44,6 +46,7 @@ static struct {
 	uint64_t uncontended_iters;
 	double duration;
 	uint64_t cs_short, cs_long, think, read_pct;
+	uint64_t hold_ns; /* busy ns added inside every throughput section */
 	enum lab_spin_policy spin;
 	unsigned int ncpu;
 	cpu_set_t cpus;
@@ -177,6 +180,7 @@ static void *worker_main(void *arg)
 	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
 		lab_lock(w->l);
 		critical_section(w->cs);
+		lab_busy_ns(cfg.hold_ns);
 		lab_unlock(w->l);
 		think(cfg.think, &x);
 		ops++;
@@ -207,7 +211,8 @@ static int run_threads(struct lab_lock *l, unsigned int n, uint64_t cs,
 		w[i].idx = i;
 		w[i].l = l;
 		w[i].cs = cs;
-		if (pthread_create(&w[i].th, NULL, worker_main, &w[i])) {
+		if (lab_fault_pthread_create(&w[i].th, NULL, worker_main,
+					     &w[i])) {
 			fprintf(stderr, "lock-bench: pthread_create failed\n");
 			exit(1);
 		}
@@ -263,6 +268,7 @@ static int throughput(const char *name, const uint64_t *threads, long nt)
 				lab_json_str(cfg.j, "lock", name);
 				lab_json_str(cfg.j, "cs", cs_name[c]);
 				lab_json_u64(cfg.j, "cs_iters", cs_len[c]);
+				lab_json_u64(cfg.j, "hold_ns", cfg.hold_ns);
 				lab_json_u64(cfg.j, "threads", n);
 				lab_json_bool(cfg.j, "oversubscribed", over);
 				lab_json_double(cfg.j, "ops_per_sec",
@@ -322,6 +328,7 @@ static int indirection(void)
 	static struct spin_tas tas;
 	static struct spin_ticket tk;
 	static struct spin_mcs mcs;
+	static struct spin_qspin qs;
 	struct lab_lock_attr a = { .spin = cfg.spin };
 	struct pair_cost d, i, bd, bi;
 	struct lab_lock *l;
@@ -329,6 +336,7 @@ static int indirection(void)
 	spin_tas_init(&tas, cfg.spin);
 	spin_ticket_init(&tk, cfg.spin);
 	spin_mcs_init(&mcs, cfg.spin);
+	spin_qspin_init(&qs, cfg.spin);
 
 #define INDIRECTION(name, lock_stmt, unlock_stmt)                 \
 	do {                                                      \
@@ -347,6 +355,7 @@ static int indirection(void)
 	INDIRECTION("tas", spin_tas_lock(&tas), spin_tas_unlock(&tas));
 	INDIRECTION("ticket", spin_ticket_lock(&tk), spin_ticket_unlock(&tk));
 	INDIRECTION("mcs", spin_mcs_lock(&mcs), spin_mcs_unlock(&mcs));
+	INDIRECTION("qspinlock", spin_qspin_lock(&qs), spin_qspin_unlock(&qs));
 #undef INDIRECTION
 	return 0;
 }
@@ -441,8 +450,8 @@ static int read_mostly(const char *name, const uint64_t *threads, long nt)
 		for (unsigned int i = 0; i < n; i++) {
 			w[i].idx = i;
 			w[i].l = l;
-			if (pthread_create(&w[i].th, NULL, rworker_main,
-					   &w[i])) {
+			if (lab_fault_pthread_create(&w[i].th, NULL,
+						     rworker_main, &w[i])) {
 				fprintf(stderr,
 					"lock-bench: pthread_create failed\n");
 				return 1;
@@ -549,6 +558,9 @@ static void usage(FILE *f)
 		"  --cs-short N      short critical section: N shared-line "
 		"increments (default 1)\n"
 		"  --cs-long N       long critical section (default 100)\n"
+		"  --hold-ns N       busy ns added inside every throughput "
+		"critical section\n"
+		"                    (delay injection, default 0, max 1000000)\n"
 		"  --think N         work between acquisitions, LCG steps "
 		"(default 50)\n"
 		"  --iters N         uncontended pairs per repetition "
@@ -587,6 +599,7 @@ int main(int argc, char **argv)
 	long nl, nt, ns;
 	int rc = 0;
 
+	lab_fault_setup("lock-bench");
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
@@ -621,6 +634,16 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--cs-long")) {
 			if (parse_u64_opt(a, v, &cfg.cs_long, 0))
 				return 2;
+		} else if (!strcmp(a, "--hold-ns")) {
+			if (parse_u64_opt(a, v, &cfg.hold_ns, 0))
+				return 2;
+			if (cfg.hold_ns > 1000000) {
+				fprintf(stderr,
+					"lock-bench: bad --hold-ns '%s' "
+					"(0..1000000)\n",
+					v);
+				return 2;
+			}
 		} else if (!strcmp(a, "--think")) {
 			if (parse_u64_opt(a, v, &cfg.think, 0))
 				return 2;
@@ -704,14 +727,16 @@ int main(int argc, char **argv)
 		lab_json_u64(&j, "cs_short", cfg.cs_short);
 		lab_json_u64(&j, "cs_long", cfg.cs_long);
 		lab_json_u64(&j, "think", cfg.think);
+		lab_json_u64(&j, "hold_ns", cfg.hold_ns);
 		lab_json_u64(&j, "uncontended_iters", cfg.uncontended_iters);
 		lab_json_object_end(&j);
 	}
 	printf("# lock-bench: %u CPUs usable, TSC %.3f/ns, spin=%s, "
-	       "cs short=%llu long=%llu, think=%llu\n",
+	       "cs short=%llu long=%llu, think=%llu, hold-ns=%llu\n",
 	       cfg.ncpu, cfg.tpn, lab_spin_policy_name(cfg.spin),
 	       (unsigned long long)cfg.cs_short,
-	       (unsigned long long)cfg.cs_long, (unsigned long long)cfg.think);
+	       (unsigned long long)cfg.cs_long, (unsigned long long)cfg.think,
+	       (unsigned long long)cfg.hold_ns);
 	lab_lock_thread_online();
 	pin(0);
 

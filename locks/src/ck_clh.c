@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "iovalab/fault.h"
 #include "lock_impl.h"
 #include "tsan.h"
 
@@ -61,7 +62,7 @@ static void node_put(ck_spinlock_clh_t *c)
 	free_list = n;
 }
 
-void lab_ck_thread_offline(void)
+static void ckclh_thread_offline(void)
 {
 	while (free_list) {
 		struct ckclh_node *n = free_list;
@@ -74,7 +75,10 @@ void lab_ck_thread_offline(void)
 static int ckclh_init(void *p, const struct lab_lock_attr *a)
 {
 	struct ckclh *c = p;
-	struct ckclh_node *dummy = aligned_alloc(LAB_CACHELINE, sizeof(*dummy));
+	struct ckclh_node *dummy =
+		lab_fault_fail(LAB_FAULT_LOCK) ?
+			NULL :
+			aligned_alloc(LAB_CACHELINE, sizeof(*dummy));
 
 	if (!dummy)
 		return -ENOMEM;
@@ -155,4 +159,5 @@ const struct lab_lock_ops lab_lock_ops_ck_clh = {
 	.lock = ckclh_lock,
 	.unlock = ckclh_unlock,
 	.trylock = ckclh_trylock,
+	.thread_offline = ckclh_thread_offline,
 };

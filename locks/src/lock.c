@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * The run-time interface: strategy registry, creation, dispatch, thread
- * ids, and the statistics hot path (statistics off costs one relaxed load
+ * The run-time interface: strategy registry, creation, dispatch and the
+ * statistics hot path (thread ids and lifecycle: lock_thread.c) (statistics off costs one relaxed load
  * on lock and one holder-private load on unlock; both sit in the lock's
  * first line, which nobody writes while statistics are off).
  */
@@ -10,32 +10,42 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "iovalab/fault.h"
 #include "lock_impl.h"
-
-const char *const lab_lock_names[] = {
-	"tas",	  "ttas",      "ticket", "mcs",	   "mutex",	"rwlock", "rcu",
-	"ck-fas", "ck-ticket", "ck-mcs", "ck-clh", "ck-rwlock", NULL,
-};
 
 static const struct lab_lock_ops *const lab_lock_table[] = {
 	&lab_lock_ops_tas,    &lab_lock_ops_ttas,   &lab_lock_ops_ticket,
 	&lab_lock_ops_mcs,    &lab_lock_ops_mutex,  &lab_lock_ops_rwlock,
 	&lab_lock_ops_rcu,    &lab_lock_ops_ck_fas, &lab_lock_ops_ck_ticket,
 	&lab_lock_ops_ck_mcs, &lab_lock_ops_ck_clh, &lab_lock_ops_ck_rwlock,
+	&lab_lock_ops_qspinlock,
 };
+#define NR_STRATEGIES (sizeof(lab_lock_table) / sizeof(lab_lock_table[0]))
 
-_Static_assert(sizeof(lab_lock_table) / sizeof(lab_lock_table[0]) + 1 ==
-		       sizeof(lab_lock_names) / sizeof(lab_lock_names[0]),
-	       "lab_lock_names and lab_lock_table must match");
+/* Derived from the table before main(), so the two cannot disagree. */
+const char *lab_lock_names[NR_STRATEGIES + 1];
+
+__attribute__((constructor)) static void lab_lock_names_init(void)
+{
+	for (size_t i = 0; i < NR_STRATEGIES; i++)
+		lab_lock_names[i] = lab_lock_table[i]->info.name;
+}
 
 const struct lab_lock_ops *lab_lock_ops_find(const char *name)
 {
 	if (!name)
 		return NULL;
-	for (size_t i = 0; lab_lock_names[i]; i++)
-		if (!strcmp(lab_lock_names[i], name))
+	for (size_t i = 0; i < NR_STRATEGIES; i++)
+		if (!strcmp(lab_lock_table[i]->info.name, name))
 			return lab_lock_table[i];
 	return NULL;
+}
+
+void lab_lock_ops_thread_offline(void)
+{
+	for (size_t i = 0; i < NR_STRATEGIES; i++)
+		if (lab_lock_table[i]->thread_offline)
+			lab_lock_table[i]->thread_offline();
 }
 
 const struct lab_lock_info *lab_lock_info_find(const char *name)
@@ -87,7 +97,8 @@ struct lab_lock *lab_lock_create(const char *name,
 	}
 	sz = sizeof(*l) + ops->size;
 	sz = (sz + LAB_CACHELINE - 1) & ~(size_t)(LAB_CACHELINE - 1);
-	l = aligned_alloc(LAB_CACHELINE, sz);
+	l = lab_fault_fail(LAB_FAULT_LOCK) ? NULL :
+					     aligned_alloc(LAB_CACHELINE, sz);
 	if (!l) {
 		errno = ENOMEM;
 		return NULL;
@@ -148,85 +159,6 @@ bool lab_lock_lockless_readers(const struct lab_lock *l)
 	return l->ops->info.lockless_readers;
 }
 
-/* ---- thread ids ---- */
-
-#define TID_WORDS (LAB_LOCK_MAX_THREADS / 64)
-static atomic_uint_fast64_t tid_map[TID_WORDS];
-static _Thread_local int my_tid = -1;
-static _Thread_local bool tid_exhausted;
-
-/*
- * A thread that exits without lab_lock_thread_offline() would leave its
- * id taken and, worse, stay registered with liburcu (whose next grace
- * period would read the dead thread's TLS). A pthread key destructor
- * does the offline work at exit for such threads.
- */
-static pthread_key_t exit_key;
-static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
-static _Thread_local bool exit_armed;
-
-static void exit_destructor(void *unused)
-{
-	lab_lock_thread_offline();
-}
-
-static void exit_key_init(void)
-{
-	if (pthread_key_create(&exit_key, exit_destructor))
-		abort(); /* out of keys at startup: nothing sane to do */
-}
-
-void lab_lock_thread_arm_exit(void)
-{
-	if (exit_armed)
-		return;
-	pthread_once(&exit_key_once, exit_key_init);
-	pthread_setspecific(exit_key, (void *)1);
-	exit_armed = true;
-}
-
-int lab_lock_tid(void)
-{
-	if (__builtin_expect(my_tid >= 0, 1) || tid_exhausted)
-		return my_tid;
-	for (int w = 0; w < TID_WORDS; w++) {
-		uint_fast64_t m = atomic_load(&tid_map[w]);
-
-		while (~m) {
-			int b = __builtin_ctzll(~(uint64_t)m);
-
-			if (atomic_compare_exchange_weak(&tid_map[w], &m,
-							 m | (1ull << b))) {
-				my_tid = w * 64 + b;
-				lab_lock_thread_arm_exit();
-				return my_tid;
-			}
-		}
-	}
-	tid_exhausted = true;
-	return -1;
-}
-
-void lab_lock_thread_online(void)
-{
-	lab_lock_tid();
-}
-
-void lab_lock_thread_offline(void)
-{
-	lab_rcu_thread_offline();
-	lab_ck_thread_offline();
-	if (my_tid >= 0)
-		atomic_fetch_and(&tid_map[my_tid / 64],
-				 ~(1ull << (my_tid % 64)));
-	my_tid = -1;
-	tid_exhausted = false;
-	if (exit_armed) {
-		pthread_setspecific(exit_key, NULL);
-		exit_armed = false;
-	}
-}
-
 /* ---- statistics hot path ---- */
 
 static struct lab_stat_slot *stat_slot(struct lab_lock *l)
@@ -246,7 +178,9 @@ static struct lab_stat_slot *stat_slot(struct lab_lock *l)
 	/* Only thread @tid ever stores slot[tid]. */
 	s = atomic_load_explicit(&t->slot[tid], memory_order_relaxed);
 	if (__builtin_expect(!s, 0)) {
-		s = aligned_alloc(LAB_CACHELINE, sizeof(*s));
+		s = lab_fault_fail(LAB_FAULT_LOCK) ?
+			    NULL :
+			    aligned_alloc(LAB_CACHELINE, sizeof(*s));
 		if (!s) {
 			atomic_fetch_add_explicit(&t->untracked, 1,
 						  memory_order_relaxed);

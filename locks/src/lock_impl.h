@@ -30,6 +30,12 @@ struct lab_lock_ops {
 	void (*defer_free)(void *impl, void (*fn)(void *), void *p);
 	void (*synchronize)(void *impl);
 	void (*defer_barrier)(void *impl);
+	/*
+	 * Free what the calling thread holds for this strategy (reader
+	 * registration, spare queue nodes); run by lab_lock_thread_offline()
+	 * for every strategy. May be NULL.
+	 */
+	void (*thread_offline)(void);
 };
 
 struct lab_stat_slot {
@@ -62,19 +68,18 @@ extern const struct lab_lock_ops lab_lock_ops_tas, lab_lock_ops_ttas,
 	lab_lock_ops_ticket, lab_lock_ops_mcs, lab_lock_ops_mutex,
 	lab_lock_ops_rwlock, lab_lock_ops_rcu, lab_lock_ops_ck_fas,
 	lab_lock_ops_ck_ticket, lab_lock_ops_ck_mcs, lab_lock_ops_ck_clh,
-	lab_lock_ops_ck_rwlock;
+	lab_lock_ops_ck_rwlock, lab_lock_ops_qspinlock;
 
 const struct lab_lock_ops *lab_lock_ops_find(const char *name);
+
+/* Every strategy's thread_offline hook, for the calling thread. */
+void lab_lock_ops_thread_offline(void);
 
 /* This thread's lab id (allocated on first call), or -1 if all taken. */
 int lab_lock_tid(void);
 
 /* Run lab_lock_thread_offline() at thread exit if the thread forgets. */
 void lab_lock_thread_arm_exit(void);
-
-/* Per-thread cleanup hooks run by lab_lock_thread_offline(). */
-void lab_rcu_thread_offline(void);
-void lab_ck_thread_offline(void);
 
 /* Convert TSC ticks to ns (calibrated once, lazily). */
 double lab_lock_ticks_per_ns(void);

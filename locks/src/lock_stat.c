@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "iovalab/fault.h"
 #include "iovalab/json.h"
 #include "lock_impl.h"
 
@@ -61,7 +62,10 @@ void lab_fairness_compute(const uint64_t *v, unsigned int n,
 int lab_lock_stats_enable(struct lab_lock *l, bool on)
 {
 	if (on && !atomic_load_explicit(&l->stats, memory_order_acquire)) {
-		struct lab_stat_table *t = calloc(1, sizeof(*t)), *none = NULL;
+		struct lab_stat_table *t = lab_fault_fail(LAB_FAULT_LOCK) ?
+						   NULL :
+						   calloc(1, sizeof(*t));
+		struct lab_stat_table *none = NULL;
 
 		if (!t)
 			return -ENOMEM;

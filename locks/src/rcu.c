@@ -68,7 +68,7 @@ static inline void reader_online(void)
 	}
 }
 
-void lab_rcu_thread_offline(void)
+static void rcu_thread_offline(void)
 {
 	if (defer_registered) {
 		/* Flushes this thread's queue through a grace period. */
@@ -221,4 +221,5 @@ const struct lab_lock_ops lab_lock_ops_rcu = {
 	.defer_free = rcu_defer_free,
 	.synchronize = rcu_synchronize,
 	.defer_barrier = rcu_defer_barrier,
+	.thread_offline = rcu_thread_offline,
 };

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * lock-torture: the shared validate program for every strategy. N threads
- * run a fixed number of iterations (never a wall-clock bound), mixing:
+ * run a fixed number of iterations, within a time budget (--budget: a FIFO
+ * spinlock with more threads than CPUs can take hours; the run is then
+ * stopped, checked over what it did, and reported as stalled), mixing:
  *   - writes under lab_lock (or lab_trylock every 8th): plain, non-atomic
  *     shared state updated in two halves, checked on entry, plus an
  *     RCU-style snapshot replaced by copy and freed with defer_free;
@@ -10,7 +12,8 @@
  * At the end the plain counters must equal the number of writes exactly,
  * every snapshot allocated but the live one must have been freed, and with
  * --stats the lock's statistics must count exactly what the threads did.
- * Exit 0 when all hold, 1 on a violation, 2 on a usage error.
+ * Exit 0 when all hold, 1 on a violation, 2 on a usage error, 3 when some
+ * run stalled (its budget ran out; the checks on what it did held).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -19,8 +22,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "iovalab/clock.h"
+#include "iovalab/fault.h"
 #include "iovalab/lock.h"
 #include "iovalab/lock_stat.h"
 #include "iovalab/parse.h"
@@ -54,6 +60,9 @@ struct worker {
 
 static pthread_barrier_t start;
 static uint64_t yield_every = 16;
+/* Set when a run's budget runs out: workers stop after their iteration. */
+static atomic_bool stop;
+static atomic_uint finished;
 
 static void snap_free(void *p)
 {
@@ -118,7 +127,9 @@ static void *worker_main(void *arg)
 
 	lab_lock_thread_online();
 	pthread_barrier_wait(&start);
-	for (uint64_t i = 0; i < w->iters && !w->err; i++) {
+	for (uint64_t i = 0; i < w->iters && !w->err &&
+			     !atomic_load_explicit(&stop, memory_order_relaxed);
+	     i++) {
 		/* xorshift: a per-thread, reproducible read/write mix. */
 		w->seed ^= w->seed << 13;
 		w->seed ^= w->seed >> 17;
@@ -133,7 +144,27 @@ static void *worker_main(void *arg)
 			sched_yield();
 	}
 	lab_lock_thread_offline();
+	atomic_fetch_add(&finished, 1);
 	return NULL;
+}
+
+/*
+ * Wait for the workers, at most @budget_ns; then ask them to stop.
+ * Returns true when the budget ran out first.
+ */
+static bool wait_budget(unsigned int nthreads, uint64_t budget_ns)
+{
+	uint64_t t0 = lab_now_ns();
+	const struct timespec tick = { 0, 10 * 1000 * 1000 };
+
+	while (atomic_load(&finished) < nthreads) {
+		if (lab_now_ns() - t0 >= budget_ns) {
+			atomic_store(&stop, true);
+			return true;
+		}
+		nanosleep(&tick, NULL);
+	}
+	return false;
 }
 
 static int fail(const char *lock, unsigned int n, const char *what)
@@ -143,12 +174,14 @@ static int fail(const char *lock, unsigned int n, const char *what)
 }
 
 static int run(const char *name, unsigned int nthreads, uint64_t total,
-	       enum lab_spin_policy spin, bool stats, bool verbose)
+	       uint64_t budget_ns, enum lab_spin_policy spin, bool stats,
+	       bool verbose)
 {
 	struct lab_lock_attr attr = { .spin = spin, .label = "torture" };
 	struct worker *w = calloc(nthreads, sizeof(*w));
 	uint64_t writes = 0, reads = 0, tryfail = 0, trywon = 0;
 	struct lab_lock *l;
+	bool stalled;
 	int rc = 0;
 
 	if (!w)
@@ -164,6 +197,8 @@ static int run(const char *name, unsigned int nthreads, uint64_t total,
 	atomic_store(&snaps_alloc, 1);
 	atomic_store(&snaps_freed, 0);
 	atomic_store(&read_bad, 0);
+	atomic_store(&stop, false);
+	atomic_store(&finished, 0);
 	if (stats && lab_lock_stats_enable(l, true))
 		return fail(name, nthreads, "stats enable failed");
 	pthread_barrier_init(&start, NULL, nthreads);
@@ -174,6 +209,7 @@ static int run(const char *name, unsigned int nthreads, uint64_t total,
 		if (pthread_create(&w[t].th, NULL, worker_main, &w[t]))
 			return fail(name, nthreads, "pthread_create failed");
 	}
+	stalled = wait_budget(nthreads, budget_ns);
 	for (unsigned int t = 0; t < nthreads; t++) {
 		pthread_join(w[t].th, NULL);
 		if (w[t].err)
@@ -223,12 +259,26 @@ static int run(const char *name, unsigned int nthreads, uint64_t total,
 			lab_lock_stats_print(l, stdout, true);
 		free(s);
 	}
+	if (stalled) {
+		fprintf(stderr,
+			"lock-torture: %s, %u threads: stalled: the %.3g s "
+			"budget ran out after %llu of %llu iterations "
+			"(checks on those %s)\n",
+			name, nthreads, (double)budget_ns / 1e9,
+			(unsigned long long)(writes + reads),
+			(unsigned long long)(total / nthreads * nthreads),
+			rc ? "failed" : "passed");
+		if (!rc)
+			rc = 3;
+	}
 	if (verbose || rc)
 		printf("%-10s threads=%-3u writes=%llu reads=%llu "
 		       "trylock-fail=%llu %s\n",
 		       name, nthreads, (unsigned long long)writes,
 		       (unsigned long long)reads, (unsigned long long)tryfail,
-		       rc ? "FAIL" : "ok");
+		       rc == 1 ? "FAIL" :
+		       rc == 3 ? "STALLED" :
+				 "ok");
 	free(cur);
 	cur = NULL;
 	lab_lock_destroy(l);
@@ -249,20 +299,28 @@ static void usage(FILE *f)
 		"  --yield-every K  sched_yield() outside the lock every K "
 		"iterations,\n"
 		"             so oversubscribed threads really interleave "
-		"(default 16, 0 = never)\n");
+		"(default 16, 0 = never)\n"
+		"  --budget S  seconds each run may take (default 60, > 0); "
+		"then it stops,\n"
+		"             is checked over what it did and reported as "
+		"stalled\n"
+		"exit: 0 ok, 1 violation, 2 usage error, 3 a run stalled "
+		"(no violation)\n");
 }
 
 int main(int argc, char **argv)
 {
 	const char *locks = "all", *threads = NULL;
 	enum lab_spin_policy spin = LAB_SPIN_YIELD;
-	uint64_t iters = 20000, *tv = NULL;
+	uint64_t iters = 20000, *tv = NULL, budget_ns;
+	double budget = 60;
 	bool stats = false, verbose = false;
 	size_t *lv = NULL;
 	long nl, nt;
 	char dflt[64];
 	int rc = 0;
 
+	lab_fault_setup("lock-torture");
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
@@ -290,6 +348,16 @@ int main(int argc, char **argv)
 			if (lab_parse_u64(v, &yield_every)) {
 				fprintf(stderr,
 					"lock-torture: bad --yield-every '%s'\n",
+					v);
+				return 2;
+			}
+			i++;
+		} else if (v && !strcmp(a, "--budget")) {
+			if (lab_parse_seconds(v, &budget) || !(budget > 0) ||
+			    budget > 86400) {
+				fprintf(stderr,
+					"lock-torture: bad --budget '%s' (seconds, "
+					"0 < S <= 86400)\n",
 					v);
 				return 2;
 			}
@@ -326,10 +394,17 @@ int main(int argc, char **argv)
 		free(lv);
 		return 2;
 	}
-	for (long i = 0; i < nl; i++)
-		for (long t = 0; t < nt; t++)
-			rc |= run(lab_lock_names[lv[i]], (unsigned int)tv[t],
-				  iters, spin, stats, verbose);
+	budget_ns = (uint64_t)(budget * 1e9);
+	for (long i = 0; i < nl; i++) {
+		for (long t = 0; t < nt; t++) {
+			int r = run(lab_lock_names[lv[i]], (unsigned int)tv[t],
+				    iters, budget_ns, spin, stats, verbose);
+
+			/* a violation outranks a stall */
+			if (r == 1 || (r == 3 && rc != 1))
+				rc = r;
+		}
+	}
 	free(lv);
 	free(tv);
 	return rc;

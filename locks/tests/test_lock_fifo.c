@@ -4,7 +4,7 @@
  * the lock, starts waiters one at a time and waits until each has visibly
  * joined the queue (the ticket counter moved, or the queue tail changed),
  * then releases. Grant order must equal arrival order. Run for ours
- * (ticket, mcs, through their inline headers, the code the adapters use)
+ * (ticket, mcs, qspinlock, through their inline headers, the code the adapters use)
  * and ck's (ticket, mcs, clh, through ck's API).
  */
 #include <ck_spinlock.h>
@@ -14,6 +14,7 @@
 
 #include "iovalab/lock.h"
 #include "iovalab/locks/spin_mcs.h"
+#include "iovalab/locks/spin_qspin.h"
 #include "iovalab/locks/spin_ticket.h"
 #include "test_common.h"
 #include "tsan.h" /* ck is inline asm: annotate it for TSan */
@@ -30,6 +31,7 @@ struct fifo_lock {
 
 static struct spin_ticket ticket;
 static struct spin_mcs mcs;
+static struct spin_qspin qspin;
 static ck_spinlock_ticket_t ckticket;
 static ck_spinlock_mcs_t ckmcs;
 static _Thread_local ck_spinlock_mcs_context_t ckmcs_node;
@@ -59,6 +61,19 @@ static void mcs_unlock(void)
 static unsigned long mcs_sig(void)
 {
 	return (unsigned long)spin_mcs_tail(&mcs);
+}
+static void qspin_lock(void)
+{
+	spin_qspin_lock(&qspin);
+}
+static void qspin_unlock(void)
+{
+	spin_qspin_unlock(&qspin);
+}
+/* The first waiter sets pending, each later one moves the tail. */
+static unsigned long qspin_sig(void)
+{
+	return spin_qspin_val(&qspin);
 }
 static void ckticket_lock(void)
 {
@@ -178,6 +193,7 @@ int main(void)
 	static const struct fifo_lock locks[] = {
 		{ "ticket", ticket_lock, ticket_unlock, ticket_sig, NULL },
 		{ "mcs", mcs_lock, mcs_unlock, mcs_sig, NULL },
+		{ "qspinlock", qspin_lock, qspin_unlock, qspin_sig, NULL },
 		{ "ck-ticket", ckticket_lock, ckticket_unlock, ckticket_sig,
 		  NULL },
 		{ "ck-mcs", ckmcs_lock, ckmcs_unlock, ckmcs_sig, NULL },
@@ -187,6 +203,7 @@ int main(void)
 
 	spin_ticket_init(&ticket, LAB_SPIN_YIELD);
 	spin_mcs_init(&mcs, LAB_SPIN_YIELD);
+	spin_qspin_init(&qspin, LAB_SPIN_YIELD);
 	ck_spinlock_ticket_init(&ckticket);
 	ck_spinlock_mcs_init(&ckmcs);
 	ck_spinlock_clh_init(&ckclh, dummy);

@@ -17,6 +17,7 @@
  * are off the hit path.
  */
 #define _GNU_SOURCE
+#include "iovalab/fault.h"
 #include "iovalab/rcache.h"
 
 #include <errno.h>
@@ -90,6 +91,7 @@ struct iovad {
 	_Atomic uint64_t mags;
 	_Atomic uint64_t bypass_allocs;
 	_Atomic uint64_t bypass_frees;
+	_Atomic uint64_t bad_frees;
 	_Atomic uint64_t alloc_failures;
 	_Atomic uint64_t flushes;
 	_Atomic uint64_t flushed_ranges;
@@ -178,6 +180,7 @@ static inline void tree_lock(struct iovad *iovad)
 {
 	lockdep_acquire(LVL_TREE);
 	lab_lock(iovad->tree);
+	lab_busy_ns(iovad->attr.tree_hold_ns);
 }
 
 static inline void tree_unlock(struct iovad *iovad)
@@ -269,7 +272,9 @@ static struct iovad_cpu *this_cpu(struct iovad *iovad, unsigned int cls)
 
 static struct iovad_mag *mag_alloc(struct iovad *iovad)
 {
-	struct iovad_mag *m = malloc(iovad->mag_bytes);
+	struct iovad_mag *m = lab_fault_fail(LAB_FAULT_MAGAZINE) ?
+				      NULL :
+				      malloc(iovad->mag_bytes);
 
 	if (!m)
 		return NULL;
@@ -425,7 +430,7 @@ static int trim_start(struct iovad *iovad)
 	t->running = false;
 	if (!iovad->attr.trim_period_ns || !iovad->attr.rcache)
 		return 0;
-	err = pthread_create(&t->thread, NULL, trim_main, iovad);
+	err = lab_fault_pthread_create(&t->thread, NULL, trim_main, iovad);
 	if (err) {
 		pthread_cond_destroy(&t->cv);
 		pthread_mutex_destroy(&t->mu);
@@ -470,13 +475,14 @@ void iovad_attr_init(struct iovad_attr *attr)
 	attr->mag_size = IOVAD_MAG_SIZE_DEFAULT;
 	attr->depot_max = online > 0 ? (unsigned long)online : 1;
 	attr->trim_period_ns = IOVAD_TRIM_PERIOD_NS_DEFAULT;
+	attr->trust_fast_free = false;
 }
 
 static void iovad_free_node(void *node, void *arg)
 {
 	struct iovad *iovad = arg;
 
-	lab_lock_defer_free(iovad->tree, free, node);
+	lab_lock_defer_free(iovad->tree, iova_node_release, node);
 }
 
 static struct lab_lock *make_lock(const struct iovad_attr *attr,
@@ -518,7 +524,10 @@ static void free_all(struct iovad *iovad)
 			lab_lock_destroy(kc->lock);
 	}
 	if (iovad->dom) {
-		/* No reader is left: free nodes at once. */
+		/* No reader is left: free nodes at once, after the
+		 * deferred ones are back in the domain's caches. */
+		if (iovad->tree)
+			lab_lock_defer_barrier(iovad->tree);
 		iova_domain_set_free_hook(iovad->dom, NULL, NULL);
 		iova_domain_put(iovad->dom);
 	}
@@ -570,8 +579,10 @@ struct iovad *iovad_create(const struct iovad_attr *attr)
 	}
 
 	slots = (size_t)iovad->nr_cpus * IOVAD_NR_CLASSES;
-	iovad->cpus =
-		aligned_alloc(LAB_CACHELINE, slots * sizeof(struct iovad_cpu));
+	iovad->cpus = lab_fault_fail(LAB_FAULT_MAGAZINE) ?
+			      NULL :
+			      aligned_alloc(LAB_CACHELINE,
+					    slots * sizeof(struct iovad_cpu));
 	if (!iovad->cpus) {
 		errno = ENOMEM;
 		goto fail_errno;
@@ -798,23 +809,19 @@ static bool rcache_insert(struct iovad *iovad, unsigned int cls,
 	return ok;
 }
 
-#ifdef IOVALAB_CHECK
-/* Catch a free_iova_fast of something alloc_iova_fast did not hand out. */
-static void verify_fast_free(struct iovad *iovad, unsigned long pfn,
-			     unsigned long size)
+/*
+ * Is [pfn, pfn + size - 1] exactly one live tree range? The same test in
+ * every build: a wrong free is refused and counted, never pushed into a
+ * magazine (where a later alloc_iova_fast would hand it out again).
+ */
+static bool fast_free_matches(struct iovad *iovad, unsigned long pfn,
+			      unsigned long size)
 {
 	unsigned long lo, hi;
 
-	if (!iovad_find_iova(iovad, pfn, &lo, &hi) || lo != pfn ||
-	    hi - lo + 1 != size) {
-		fprintf(stderr,
-			"iovad: free_iova_fast(%#lx, %lu) does not match a "
-			"live range of that size\n",
-			pfn, size);
-		abort();
-	}
+	return size && iovad_find_iova(iovad, pfn, &lo, &hi) && lo == pfn &&
+	       hi - lo == size - 1;
 }
-#endif
 
 unsigned long alloc_iova_fast(struct iovad *iovad, unsigned long size,
 			      unsigned long limit_pfn, bool flush_rcache)
@@ -823,7 +830,8 @@ unsigned long alloc_iova_fast(struct iovad *iovad, unsigned long size,
 	struct iova *iova;
 	unsigned long pfn;
 
-	if (!size) {
+	/* iova.h's rule, before a magazine pop could answer it */
+	if (!size || limit_pfn > iova_domain_max_pfn(iovad->dom)) {
 		shared_add(&iovad->alloc_failures, 1);
 		return 0;
 	}
@@ -854,20 +862,26 @@ unsigned long alloc_iova_fast(struct iovad *iovad, unsigned long size,
 	return 0;
 }
 
-void free_iova_fast(struct iovad *iovad, unsigned long pfn, unsigned long size)
+int free_iova_fast(struct iovad *iovad, unsigned long pfn, unsigned long size)
 {
-	if (size && size <= IOVAD_MAX_CACHED_SIZE) {
-		unsigned int cls = size_order(size);
+	unsigned long rounded = size;
 
-#ifdef IOVALAB_CHECK
-		verify_fast_free(iovad, pfn, 1UL << cls);
-#endif
-		if (iovad->attr.rcache && rcache_insert(iovad, cls, pfn))
-			return;
+	if (size && size <= IOVAD_MAX_CACHED_SIZE)
+		rounded = 1UL << size_order(size);
+	if (!iovad->attr.trust_fast_free &&
+	    !fast_free_matches(iovad, pfn, rounded)) {
+		shared_add(&iovad->bad_frees, 1);
+		return -EINVAL;
+	}
+	if (size && size <= IOVAD_MAX_CACHED_SIZE) {
+		if (iovad->attr.rcache &&
+		    rcache_insert(iovad, size_order(size), pfn))
+			return 0;
 	} else if (size) {
 		shared_add(&iovad->bypass_frees, 1);
 	}
 	iovad_free_iova(iovad, pfn);
+	return 0;
 }
 
 /* ---- maintenance ---- */
@@ -992,6 +1006,7 @@ void iovad_rcache_stats(const struct iovad *iovad,
 	st->mag_bytes = st->mags * iovad->mag_bytes;
 	st->bypass_allocs = rd(&iovad->bypass_allocs);
 	st->bypass_frees = rd(&iovad->bypass_frees);
+	st->bad_frees = rd(&iovad->bad_frees);
 	st->alloc_failures = rd(&iovad->alloc_failures);
 	st->flushes = rd(&iovad->flushes);
 	st->flushed_ranges = rd(&iovad->flushed_ranges);
@@ -1183,7 +1198,17 @@ static int check(struct iovad *iovad, bool quiescent, char *msg, size_t msglen)
 	tree_lock(iovad);
 	ret = iova_domain_check(iovad->dom, msg, msglen);
 	tree_unlock(iovad);
-	if (ret || !iovad->attr.rcache)
+	if (ret)
+		return ret;
+	if (atomic_load_explicit(&iovad->bad_frees, memory_order_relaxed)) {
+		snprintf(msg, msglen,
+			 "%llu free_iova_fast calls refused (not a live range "
+			 "of that size)",
+			 (unsigned long long)atomic_load_explicit(
+				 &iovad->bad_frees, memory_order_relaxed));
+		return -EUCLEAN;
+	}
+	if (!iovad->attr.rcache)
 		return ret;
 
 	/*

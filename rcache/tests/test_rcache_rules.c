@@ -551,6 +551,7 @@ static void test_lock_stats(void)
 	a.tree_lock = a.cpu_lock = a.depot_lock = lock_name;
 	a.trim_period_ns = 0;
 	a.lock_stats = true;
+	a.trust_fast_free = true; /* the kernel's path: frees skip the tree */
 	d = iovad_create(&a);
 	EXPECT(d != NULL && ls != NULL && cpu >= 0);
 	if (!d || !ls || cpu < 0)
@@ -572,27 +573,66 @@ out:
 	free(ls);
 }
 
-#ifdef IOVALAB_CHECK
-/* Checking builds abort on a free_iova_fast of a range never handed out. */
-static void test_bad_free_aborts(void)
+/*
+ * free_iova_fast of a range that is not live as [pfn, pfn + size - 1]:
+ * refused, counted and reported by iovad_check, in every build; with
+ * trust_fast_free the kernel's contract, caught by iovad_check instead.
+ */
+static void test_bad_free_refused(void)
 {
-	pid_t pid = fork();
-	int status;
+	struct iovad_rcache_stats rs;
+	struct iovad *d = make(4, 8, 0, true);
+	char msg[256] = "";
+	unsigned long p, lo, hi;
 
-	if (pid == 0) {
-		struct iovad *d = make(4, 8, 0, true);
+	/* never handed out */
+	EXPECT_EQ(free_iova_fast(d, 12345, 1), -EINVAL);
+	/* widened by a reservation to [90, 100] (+ [101, 110]) */
+	p = alloc_iova_fast(d, 1, 100, false);
+	EXPECT_EQ(p, 100);
+	EXPECT_EQ(iovad_reserve_iova(d, 90, 110), 0);
+	EXPECT_EQ(free_iova_fast(d, p, 1), -EINVAL);
+	/* another size, size 0, a bypass size that does not match */
+	EXPECT_EQ(free_iova_fast(d, 90, 2), -EINVAL);
+	EXPECT_EQ(free_iova_fast(d, 90, 0), -EINVAL);
+	EXPECT_EQ(free_iova_fast(d, 90, 40), -EINVAL);
+	/* freed already */
+	p = alloc_iova_fast(d, 2, 0xfffff, false);
+	EXPECT_EQ(iovad_free_iova(d, p), 0);
+	EXPECT_EQ(free_iova_fast(d, p, 2), -EINVAL);
+	/* nothing went into a magazine, the reserved range is intact */
+	iovad_rcache_stats(d, &rs);
+	EXPECT_EQ(rs.bad_frees, 6);
+	EXPECT_EQ(rs.frees_cached[0] + rs.frees_cached[1], 0);
+	EXPECT(iovad_find_iova(d, 100, &lo, &hi) && lo == 90 && hi == 100);
+	EXPECT_EQ(iovad_check(d, msg, sizeof(msg)), -EUCLEAN);
+	EXPECT(strstr(msg, "6 free_iova_fast calls refused") != NULL);
+	/* a live range of the rounded size is accepted */
+	p = alloc_iova_fast(d, 3, 0xfffff, false);
+	EXPECT_EQ(free_iova_fast(d, p, 3), 0);
+	iovad_destroy(d);
 
-		/* Silence the expected report. */
-		if (!freopen("/dev/null", "w", stderr))
-			_exit(3);
-		free_iova_fast(d, 12345, 1);
-		_exit(0);
+	{
+		struct iovad_attr a;
+
+		iovad_attr_init(&a);
+		a.tree_lock = a.cpu_lock = a.depot_lock = lock_name;
+		a.trim_period_ns = 0;
+		a.trust_fast_free = true;
+		d = iovad_create(&a);
+		EXPECT(d != NULL);
+		if (!d)
+			return;
 	}
-	EXPECT(pid > 0);
-	EXPECT(waitpid(pid, &status, 0) == pid);
-	EXPECT(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+	p = alloc_iova_fast(d, 1, 100, false);
+	EXPECT_EQ(iovad_reserve_iova(d, 90, 110), 0);
+	EXPECT_EQ(free_iova_fast(d, p, 1), 0); /* trusted: cached */
+	iovad_rcache_stats(d, &rs);
+	EXPECT_EQ(rs.bad_frees, 0);
+	EXPECT_EQ(iovad_check(d, msg, sizeof(msg)), -EUCLEAN);
+	EXPECT(strstr(msg, "not a live") != NULL);
+	iovad_destroy(d);
 }
-#endif
 
 int main(int argc, char **argv)
 {
@@ -619,9 +659,7 @@ int main(int argc, char **argv)
 	test_attr_errors();
 	test_check_catches();
 	test_lock_stats();
-#ifdef IOVALAB_CHECK
-	test_bad_free_aborts();
-#endif
+	test_bad_free_refused();
 
 	lab_lock_thread_offline();
 	if (failures) {

@@ -35,6 +35,7 @@ FIXED = {
     "mcs": "#1f77b4", "mutex": "#2ca02c", "rwlock": "#ff7f0e",
     "rcu": "#9467bd", "ck-fas": "#8c564b", "ck-ticket": "#e377c2",
     "ck-mcs": "#7f7f7f", "ck-clh": "#bcbd22", "ck-rwlock": "#393b79",
+    "qspinlock": "#e6550d",
     "classic": "#d62728", "maxgap": "#ff7f0e", "gap32": "#2ca02c",
     "anylimit": "#1f77b4", "btree": "#9467bd",
 }

@@ -18,7 +18,7 @@ import usl
 from labdata import num
 
 LOCKS = ("tas", "ttas", "ticket", "mcs", "mutex", "rwlock", "rcu", "ck-fas",
-         "ck-ticket", "ck-mcs", "ck-clh", "ck-rwlock")
+         "ck-ticket", "ck-mcs", "ck-clh", "ck-rwlock", "qspinlock")
 STAT_KEYS = ("p50", "p90", "p99", "p999", "max")
 STAT_NAMES = {"p50": "p50", "p90": "p90", "p99": "p99", "p999": "p99.9",
               "max": "max"}
@@ -745,7 +745,8 @@ class Renderer:
         self.md.append("## Search cost vs live ranges\n")
         scen_rows = [r for _, r, _ in self.d.scenarios]
         scen_names = sorted({str(r.get("scenario")) for r in scen_rows})
-        known = scen_names or ["high32", "high40", "full32", "churn"]
+        known = scen_names or ["high32", "high40", "full32", "churn",
+                               "aligned", "peng", "field32"]
         bpts = labdata.gbench_tree_points(self.d, known)
         names = sorted(set(scen_names) | {p[1] for p in bpts})
         if not names:

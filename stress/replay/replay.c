@@ -13,25 +13,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "iovalab/fault.h"
 #include "iovalab/iova.h"
 #include "iovalab/parse.h"
+#include "trace_parse.h"
 #ifdef IOVALAB_REPLAY_RCACHE
 #include "iovalab/rcache.h"
-#include "pfnmap.h"
 #endif
-
-#define MAX_TOKENS 5
+#include "handout.h"
+#include "pfnmap.h"
 
 struct replay {
 	struct iova_domain *d;
 #ifdef IOVALAB_REPLAY_RCACHE
 	struct iovad *rd;
-	/* fast-path ranges the trace holds (pfn -> size given to af) */
-	struct pfnmap outstanding;
 	/* ranges freed with ff that a magazine may still hold */
 	struct pfnmap cached;
 	uint64_t flushes; /* iovad_rcache_stats().flushes last seen */
 #endif
+	/* what a/af handed out and the trace has not freed */
+	struct handout held;
+	bool no_ff_check; /* test-only: skip the ff rules of handout.h */
 	bool stats;
 	bool check;
 	unsigned long lineno;
@@ -58,6 +60,10 @@ static void usage(FILE *f)
 		"                   exit 1 on the first violation\n"
 		"  --info           print \"node_bytes N slab_bytes M\" for "
 		"--alg and exit\n"
+		"  --no-ff-check    (tests only) let ff through unchecked, so "
+		"the rcache\n"
+		"                   layer's refusal and --check's guards can be "
+		"seen\n"
 		"  --help           this text\n"
 		"trace, one operation per line ('#' starts a comment; "
 		"numbers decimal or 0x-hex):\n"
@@ -84,12 +90,15 @@ static int usage_error(const char *fmt, const char *arg)
 	return 2;
 }
 
-static int line_error(struct replay *rp, const char *what, const char *tok)
+/* A semantic trace error naming a number (NO_PFN: none). Exit 2. */
+#define NO_PFN ((unsigned long long)-1)
+static int line_error(struct replay *rp, const char *what,
+		      unsigned long long num)
 {
 	fflush(stdout);
-	if (tok)
-		fprintf(stderr, "iova-replay: line %lu: %s '%s'\n", rp->lineno,
-			what, tok);
+	if (num != NO_PFN)
+		fprintf(stderr, "iova-replay: line %lu: %s '%llu'\n",
+			rp->lineno, what, num);
 	else
 		fprintf(stderr, "iova-replay: line %lu: %s\n", rp->lineno,
 			what);
@@ -153,23 +162,57 @@ static void account_alloc(struct replay *rp, uint64_t before, bool ok)
 		printf(" visited=%llu", (unsigned long long)visited);
 }
 
-static int op_alloc(struct replay *rp, char **tok, int n)
+static bool find_range(struct replay *rp, unsigned long pfn, unsigned long *lo,
+		       unsigned long *hi)
 {
-	unsigned long size, limit, pfn = 0;
-	struct iova_stats st;
-	bool aligned = false;
+#ifdef IOVALAB_REPLAY_RCACHE
+	return iovad_find_iova(rp->rd, pfn, lo, hi);
+#else
+	struct iova *v = find_iova(rp->d, pfn);
 
-	if (n < 3 || n > 4)
-		return line_error(rp, "usage: a SIZE LIMIT_PFN [A]", NULL);
-	if (!parse_ulong(tok[1], &size))
-		return line_error(rp, "bad SIZE", tok[1]);
-	if (!parse_ulong(tok[2], &limit))
-		return line_error(rp, "bad LIMIT_PFN", tok[2]);
-	if (n == 4) {
-		if (strcmp(tok[3], "A") != 0)
-			return line_error(rp, "expected 'A', got", tok[3]);
-		aligned = true;
+	if (v) {
+		*lo = v->pfn_lo;
+		*hi = v->pfn_hi;
 	}
+	return v != NULL;
+#endif
+}
+
+static int out_of_memory(void)
+{
+	fflush(stdout);
+	fprintf(stderr, "iova-replay: out of memory\n");
+	return 1;
+}
+
+/*
+ * Record a range a or af handed out; under --check first the guard that
+ * no pfn is live twice (what the replay holds is disjoint), which holds
+ * whatever the ff rules let through.
+ */
+static int hand_out(struct replay *rp, unsigned long lo, unsigned long hi,
+		    unsigned long af_size)
+{
+	unsigned long olo, ohi;
+
+	if (rp->check && handout_overlap(&rp->held, lo, hi, &olo, &ohi)) {
+		fflush(stdout);
+		fprintf(stderr,
+			"iova-replay: line %lu: invariant violated: [%lu, "
+			"%lu] handed out while [%lu, %lu] is still held (a "
+			"pfn live twice)\n",
+			rp->lineno, lo, hi, olo, ohi);
+		return 1;
+	}
+	return handout_add(&rp->held, lo, hi, af_size) ? out_of_memory() : 0;
+}
+
+static int op_alloc(struct replay *rp, const struct trace_op *op)
+{
+	unsigned long size = op->arg0, limit = op->arg1, pfn = 0;
+	bool aligned = op->flag;
+	struct iova_stats st;
+
 	tree_stats(rp, &st);
 #ifdef IOVALAB_REPLAY_RCACHE
 	pfn = iovad_alloc_iova(rp->rd, size, limit, aligned);
@@ -183,10 +226,15 @@ static int op_alloc(struct replay *rp, char **tok, int n)
 			pfn = v->pfn_lo;
 	}
 #endif
-	if (pfn)
+	if (pfn) {
+		int ret = hand_out(rp, pfn, pfn + size - 1, 0);
+
+		if (ret)
+			return ret;
 		printf("%lu", pfn);
-	else
+	} else {
 		printf("fail");
+	}
 	account_alloc(rp, st.visited_total, pfn != 0);
 	putchar('\n');
 	return 0;
@@ -199,47 +247,34 @@ static bool held_by_cache(struct replay *rp, unsigned long pfn)
 }
 #endif
 
-static int op_free(struct replay *rp, char **tok, int n)
+static int op_free(struct replay *rp, const struct trace_op *op)
 {
-	unsigned long pfn;
+	unsigned long pfn = op->arg0, lo, hi;
+	bool found = find_range(rp, pfn, &lo, &hi);
 	int ret;
 
-	if (n != 2)
-		return line_error(rp, "usage: f PFN", NULL);
-	if (!parse_ulong(tok[1], &pfn))
-		return line_error(rp, "bad PFN", tok[1]);
 #ifdef IOVALAB_REPLAY_RCACHE
-	{
-		unsigned long lo;
-
-		if (iovad_find_iova(rp->rd, pfn, &lo, NULL)) {
-			/* freeing under a magazine would corrupt it */
-			if (held_by_cache(rp, lo))
-				return line_error(rp,
-						  "f of a range an rcache "
-						  "magazine holds (freed with "
-						  "ff)",
-						  tok[1]);
-			pfnmap_del(&rp->outstanding, lo);
-		}
-		ret = iovad_free_iova(rp->rd, pfn);
-	}
+	/* freeing under a magazine would corrupt it */
+	if (found && held_by_cache(rp, lo))
+		return line_error(rp,
+				  "f of a range an rcache magazine holds "
+				  "(freed with ff)",
+				  pfn);
+	ret = iovad_free_iova(rp->rd, pfn);
 #else
 	ret = free_iova(rp->d, pfn);
 #endif
+	if (found && !ret)
+		handout_tree_freed(&rp->held, lo, hi);
 	puts(ret ? "missing" : "ok");
 	return 0;
 }
 
-static int op_find(struct replay *rp, char **tok, int n)
+static int op_find(struct replay *rp, const struct trace_op *op)
 {
-	unsigned long pfn, lo = 0, hi = 0;
+	unsigned long pfn = op->arg0, lo = 0, hi = 0;
 	bool found;
 
-	if (n != 2)
-		return line_error(rp, "usage: q PFN", NULL);
-	if (!parse_ulong(tok[1], &pfn))
-		return line_error(rp, "bad PFN", tok[1]);
 #ifdef IOVALAB_REPLAY_RCACHE
 	found = iovad_find_iova(rp->rd, pfn, &lo, &hi);
 #else
@@ -278,17 +313,11 @@ static bool overlaps_cached(unsigned long pfn, unsigned long val, void *arg)
 }
 #endif
 
-static int op_reserve(struct replay *rp, char **tok, int n)
+static int op_reserve(struct replay *rp, const struct trace_op *op)
 {
-	unsigned long lo, hi;
+	unsigned long lo = op->arg0, hi = op->arg1;
 	bool ok;
 
-	if (n != 3)
-		return line_error(rp, "usage: r LO HI", NULL);
-	if (!parse_ulong(tok[1], &lo))
-		return line_error(rp, "bad LO", tok[1]);
-	if (!parse_ulong(tok[2], &hi))
-		return line_error(rp, "bad HI", tok[2]);
 #ifdef IOVALAB_REPLAY_RCACHE
 	{
 		struct span sp = { .lo = lo, .hi = hi, .rp = rp };
@@ -298,12 +327,24 @@ static int op_reserve(struct replay *rp, char **tok, int n)
 			return line_error(rp,
 					  "r overlaps a range an rcache "
 					  "magazine holds",
-					  NULL);
+					  NO_PFN);
 		ok = iovad_reserve_iova(rp->rd, lo, hi) == 0;
 	}
 #else
 	ok = reserve_iova(rp->d, lo, hi) != NULL;
 #endif
+	/*
+	 * Every range overlapping [lo, hi] may have been widened down: walk
+	 * them (the reservation covers [lo, hi] now, so each step finds the
+	 * next one) and tell the record their new shape.
+	 */
+	for (unsigned long p = lo, rlo, rhi; ok && p <= hi; p = rhi + 1) {
+		if (!find_range(rp, p, &rlo, &rhi))
+			break; /* cannot happen: covered */
+		handout_tree_range(&rp->held, rlo, rhi);
+		if (rhi >= hi)
+			break;
+	}
 	puts(ok ? "ok" : "fail");
 	return 0;
 }
@@ -321,33 +362,34 @@ static void note_flushes(struct replay *rp)
 	}
 }
 
-static int op_alloc_fast(struct replay *rp, char **tok, int n)
+/* The pfns an af of @size really holds (rounded up to a cached class). */
+static unsigned long fast_span(unsigned long size)
 {
-	unsigned long size, limit, pfn;
-	struct iova_stats st;
-	bool flush = false;
+	unsigned long r = 1;
 
-	if (n < 3 || n > 4)
-		return line_error(rp, "usage: af SIZE LIMIT_PFN [F]", NULL);
-	if (!parse_ulong(tok[1], &size))
-		return line_error(rp, "bad SIZE", tok[1]);
-	if (!parse_ulong(tok[2], &limit))
-		return line_error(rp, "bad LIMIT_PFN", tok[2]);
-	if (n == 4) {
-		if (strcmp(tok[3], "F") != 0)
-			return line_error(rp, "expected 'F', got", tok[3]);
-		flush = true;
-	}
+	if (size > IOVAD_MAX_CACHED_SIZE)
+		return size;
+	while (r < size)
+		r <<= 1;
+	return r;
+}
+
+static int op_alloc_fast(struct replay *rp, const struct trace_op *op)
+{
+	unsigned long size = op->arg0, limit = op->arg1, pfn;
+	bool flush = op->flag;
+	struct iova_stats st;
+
 	tree_stats(rp, &st);
 	pfn = alloc_iova_fast(rp->rd, size, limit, flush);
 	note_flushes(rp);
 	if (pfn) {
+		int ret;
+
 		pfnmap_del(&rp->cached, pfn);
-		if (pfnmap_put(&rp->outstanding, pfn, size)) {
-			fflush(stdout);
-			fprintf(stderr, "iova-replay: out of memory\n");
-			return 1;
-		}
+		ret = hand_out(rp, pfn, pfn + fast_span(size) - 1, size);
+		if (ret)
+			return ret;
 		printf("%lu", pfn);
 	} else {
 		printf("fail");
@@ -357,80 +399,129 @@ static int op_alloc_fast(struct replay *rp, char **tok, int n)
 	return 0;
 }
 
-static int op_free_fast(struct replay *rp, char **tok, int n)
+static int op_free_fast(struct replay *rp, const struct trace_op *op)
 {
-	unsigned long pfn, size, had;
+	unsigned long pfn = op->arg0, size = op->arg1;
+	enum handout_ff why = HANDOUT_FF_OK;
 
-	if (n != 3)
-		return line_error(rp, "usage: ff PFN SIZE", NULL);
-	if (!parse_ulong(tok[1], &pfn))
-		return line_error(rp, "bad PFN", tok[1]);
-	if (!parse_ulong(tok[2], &size))
-		return line_error(rp, "bad SIZE", tok[2]);
 	/*
 	 * The kernel trusts its callers here; a trace cannot be trusted,
 	 * and a wrong ff would corrupt a magazine, so only an outstanding
-	 * af range with its af size is accepted.
+	 * af range, in the shape af gave it, with its af size is accepted.
 	 */
-	if (!pfnmap_get(&rp->outstanding, pfn, &had))
-		return line_error(rp, "ff of a pfn no outstanding af returned",
-				  tok[1]);
-	if (had != size)
-		return line_error(rp, "ff SIZE differs from the af size",
-				  tok[2]);
-	pfnmap_del(&rp->outstanding, pfn);
-	free_iova_fast(rp->rd, pfn, size);
+	if (!rp->no_ff_check)
+		why = handout_ff_check(&rp->held, pfn, size);
+	if (why == HANDOUT_FF_UNKNOWN)
+		return line_error(rp,
+				  "ff of a pfn no outstanding af returned "
+				  "(never, or freed since)",
+				  pfn);
+	if (why == HANDOUT_FF_MERGED)
+		return line_error(rp,
+				  "ff of a range a reservation has merged into "
+				  "a larger one",
+				  pfn);
+	if (why == HANDOUT_FF_SIZE)
+		return line_error(rp, "ff SIZE differs from the af size", size);
+	/* the rcache layer's own refusal (rcache.h), a second line of defence */
+	if (free_iova_fast(rp->rd, pfn, size))
+		return line_error(rp,
+				  "ff refused by the rcache layer: not a live "
+				  "range of that size",
+				  pfn);
+	handout_ff_done(&rp->held, pfn, pfn + fast_span(size) - 1);
 	note_flushes(rp);
-	if (size <= IOVAD_MAX_CACHED_SIZE &&
-	    pfnmap_put(&rp->cached, pfn, size)) {
-		fflush(stdout);
-		fprintf(stderr, "iova-replay: out of memory\n");
-		return 1;
-	}
+	if (size <= IOVAD_MAX_CACHED_SIZE && pfnmap_put(&rp->cached, pfn, size))
+		return out_of_memory();
 	puts("ok");
 	return 0;
 }
 #endif
 
-/* Returns 0 to go on, else the exit status. */
-static int replay_line(struct replay *rp, char *line)
-{
-	char *tok[MAX_TOKENS], *save = NULL, *hash, *t;
-	int n = 0, ret;
+static const char *const op_names[] = {
+	[TRACE_EMPTY] = "",	  [TRACE_ALLOC] = "a",
+	[TRACE_FREE] = "f",	  [TRACE_FIND] = "q",
+	[TRACE_RESERVE] = "r",	  [TRACE_ALLOC_FAST] = "af",
+	[TRACE_FREE_FAST] = "ff",
+};
 
-	hash = strchr(line, '#');
-	if (hash)
-		*hash = '\0';
-	for (t = strtok_r(line, " \t\r\n\v\f", &save); t;
-	     t = strtok_r(NULL, " \t\r\n\v\f", &save)) {
-		if (n == MAX_TOKENS)
-			return line_error(rp, "too many fields", NULL);
-		tok[n++] = t;
+/* Returns 0 to go on, else the exit status. */
+static int replay_line(struct replay *rp, const char *line, size_t len)
+{
+	struct trace_error err;
+	struct trace_op op;
+	int ret;
+
+	if (trace_parse_line(line, len, &op, &err)) {
+		fflush(stdout);
+		if (err.tok[0])
+			fprintf(stderr, "iova-replay: line %lu: %s '%s'\n",
+				rp->lineno, err.what, err.tok);
+		else
+			fprintf(stderr, "iova-replay: line %lu: %s\n",
+				rp->lineno, err.what);
+		return 2;
 	}
-	if (!n)
+	switch (op.kind) {
+	case TRACE_EMPTY:
 		return 0;
-	if (!strcmp(tok[0], "a"))
-		ret = op_alloc(rp, tok, n);
-	else if (!strcmp(tok[0], "f"))
-		ret = op_free(rp, tok, n);
-	else if (!strcmp(tok[0], "q"))
-		ret = op_find(rp, tok, n);
-	else if (!strcmp(tok[0], "r"))
-		ret = op_reserve(rp, tok, n);
+	case TRACE_ALLOC:
+		ret = op_alloc(rp, &op);
+		break;
+	case TRACE_FREE:
+		ret = op_free(rp, &op);
+		break;
+	case TRACE_FIND:
+		ret = op_find(rp, &op);
+		break;
+	case TRACE_RESERVE:
+		ret = op_reserve(rp, &op);
+		break;
 #ifdef IOVALAB_REPLAY_RCACHE
-	else if (!strcmp(tok[0], "af"))
-		ret = op_alloc_fast(rp, tok, n);
-	else if (!strcmp(tok[0], "ff"))
-		ret = op_free_fast(rp, tok, n);
+	case TRACE_ALLOC_FAST:
+		ret = op_alloc_fast(rp, &op);
+		break;
+	case TRACE_FREE_FAST:
+		ret = op_free_fast(rp, &op);
+		break;
 #endif
-	else
-		return line_error(rp, "unknown operation", tok[0]);
+	default:
+		fflush(stdout);
+		fprintf(stderr,
+			"iova-replay: line %lu: unknown operation '%s'\n",
+			rp->lineno, op_names[op.kind]);
+		return 2;
+	}
 	if (ret)
 		return ret;
 	rp->ops++;
 	if (rp->check)
-		return run_check(rp, tok[0]);
+		return run_check(rp, op_names[op.kind]);
 	return 0;
+}
+
+/*
+ * Read one line into @buf (TRACE_LINE_MAX + 2 bytes), newline dropped.
+ * Returns its length, -1 at end of input, -2 on a read error, -3 when the
+ * line is longer than TRACE_LINE_MAX (the rest of it is not read). A
+ * fixed buffer: reading never allocates, so running out of memory can
+ * never be mistaken for the end of the trace.
+ */
+static long read_line(FILE *in, char *buf)
+{
+	size_t len = 0;
+	int c;
+
+	while ((c = getc_unlocked(in)) != EOF) {
+		if (c == '\n')
+			return (long)len;
+		if (len == TRACE_LINE_MAX + 1)
+			return -3;
+		buf[len++] = (char)c;
+	}
+	if (ferror(in))
+		return -2;
+	return len ? (long)len : -1;
 }
 
 #ifdef IOVALAB_REPLAY_RCACHE
@@ -476,7 +567,7 @@ static int open_domain(struct replay *rp, enum iova_alg alg,
 static void close_domain(struct replay *rp)
 {
 	iovad_destroy(rp->rd);
-	pfnmap_free(&rp->outstanding);
+	handout_free(&rp->held);
 	pfnmap_free(&rp->cached);
 	lab_lock_thread_offline();
 }
@@ -491,6 +582,7 @@ static int open_domain(struct replay *rp, enum iova_alg alg,
 static void close_domain(struct replay *rp)
 {
 	iova_domain_put(rp->d);
+	handout_free(&rp->held);
 }
 #endif
 
@@ -503,6 +595,7 @@ int main(int argc, char **argv)
 		{ "stats", no_argument, NULL, 'S' },
 		{ "check", no_argument, NULL, 'c' },
 		{ "info", no_argument, NULL, 'i' },
+		{ "no-ff-check", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -510,9 +603,9 @@ int main(int argc, char **argv)
 	unsigned long granule = 4096, start_pfn = 1;
 	bool info = false;
 	int alg = -1, c, status = 0, ret;
-	char *line = NULL;
-	size_t cap = 0;
+	static char line[TRACE_LINE_MAX + 2];
 
+	lab_fault_setup("iova-replay");
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -540,6 +633,9 @@ int main(int argc, char **argv)
 			break;
 		case 'i':
 			info = true;
+			break;
+		case 'N':
+			rp.no_ff_check = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -571,18 +667,32 @@ int main(int argc, char **argv)
 			strerror(-ret));
 		return 1;
 	}
-	while (getline(&line, &cap, stdin) != -1) {
+	for (;;) {
+		long len = read_line(stdin, line);
+
+		if (len == -1)
+			break;
 		rp.lineno++;
-		status = replay_line(&rp, line);
+		if (len == -2) {
+			fflush(stdout);
+			fprintf(stderr,
+				"iova-replay: line %lu: reading stdin: %s\n",
+				rp.lineno, strerror(errno));
+			status = 1;
+			break;
+		}
+		if (len == -3) {
+			fflush(stdout);
+			fprintf(stderr,
+				"iova-replay: line %lu: longer than %d bytes\n",
+				rp.lineno, TRACE_LINE_MAX);
+			status = 2;
+			break;
+		}
+		status = replay_line(&rp, line, (size_t)len);
 		if (status)
 			break;
 	}
-	if (!status && ferror(stdin)) {
-		fprintf(stderr, "iova-replay: reading stdin: %s\n",
-			strerror(errno));
-		status = 1;
-	}
-	free(line);
 	if (fflush(stdout) || ferror(stdout)) {
 		fprintf(stderr, "iova-replay: writing stdout failed\n");
 		status = status ? status : 1;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "iovalab/clock.h"
+#include "iovalab/fault.h"
 #include "iovalab/json.h"
 #include "iovalab/lock.h"
 #include "meta.h"
@@ -24,21 +25,24 @@
 static unsigned int matrix_size(const struct options *o)
 {
 	return (unsigned int)(o->nalgs * o->nlocks * o->nworkloads *
-			      o->nrcache * o->nprefill * o->nthreads);
+			      o->nrcache * o->nprefill * o->nthreads *
+			      o->ntree_hold);
 }
 
 /*
  * Run @i of the matrix. Thread counts vary fastest, so a scaling curve is
- * consecutive runs; then prefill, rcache, workload, lock, alg.
+ * consecutive runs; then tree hold time, prefill, rcache, workload, lock, alg.
  */
 static void matrix_cfg(const struct options *o, unsigned int i,
 		       struct run_cfg *cfg)
 {
-	size_t k = i, t, p, rc, w, l, a;
+	size_t k = i, t, h, p, rc, w, l, a;
 	const char *lock;
 
 	t = k % o->nthreads;
 	k /= o->nthreads;
+	h = k % o->ntree_hold;
+	k /= o->ntree_hold;
 	p = k % o->nprefill;
 	k /= o->nprefill;
 	rc = k % o->nrcache;
@@ -57,6 +61,7 @@ static void matrix_cfg(const struct options *o, unsigned int i,
 	cfg->rcache = o->rcache[rc];
 	cfg->threads = (unsigned int)o->threads[t];
 	cfg->prefill = (unsigned long)o->prefill[p];
+	cfg->tree_hold_ns = o->tree_hold[h];
 	cfg->index = i + 1;
 	cfg->total = matrix_size(o);
 }
@@ -73,6 +78,7 @@ int main(int argc, char **argv)
 	double timer_ns;
 	int status = 0, ret;
 
+	lab_fault_setup("iova-stress");
 	if (!topo || !res) {
 		fprintf(stderr, "iova-stress: cannot start (topology or "
 				"memory)\n");

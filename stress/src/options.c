@@ -31,6 +31,12 @@ enum {
 	OPT_RATE,
 	OPT_THINK,
 	OPT_PCI32,
+	OPT_TREE_HOLD,
+	OPT_UNMAP,
+	OPT_IOTLB_FLUSH,
+	OPT_IRQ_THREADS,
+	OPT_SAMPLE_MS,
+	OPT_TRIM_MS,
 	OPT_LOW_WINDOW,
 	OPT_SEED,
 	OPT_JSON,
@@ -57,6 +63,12 @@ static const struct option longopts[] = {
 	{ "rate", required_argument, NULL, OPT_RATE },
 	{ "think", required_argument, NULL, OPT_THINK },
 	{ "pci32", required_argument, NULL, OPT_PCI32 },
+	{ "tree-hold-ns", required_argument, NULL, OPT_TREE_HOLD },
+	{ "unmap", required_argument, NULL, OPT_UNMAP },
+	{ "iotlb-flush-ns", required_argument, NULL, OPT_IOTLB_FLUSH },
+	{ "irq-threads", required_argument, NULL, OPT_IRQ_THREADS },
+	{ "sample-ms", required_argument, NULL, OPT_SAMPLE_MS },
+	{ "trim-ms", required_argument, NULL, OPT_TRIM_MS },
 	{ "low-window", required_argument, NULL, OPT_LOW_WINDOW },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "json", required_argument, NULL, OPT_JSON },
@@ -160,6 +172,17 @@ static void usage(FILE *f, unsigned int pus)
 		"                     (default)\n"
 		"  --think NS         busy work between a thread's operations, closed loop\n"
 		"                     only, 0..%u (default 0)\n"
+		"  --tree-hold-ns LIST busy ns added inside every tree-lock critical\n"
+		"                     section (delay injection), each 0..%u (default 0)\n"
+		"  --unmap MODE       none (default): free at once; strict: wait\n"
+		"                     --iotlb-flush-ns per unmap, then free; lazy: per-CPU\n"
+		"                     flush queues (256 entries, 10 ms timer, Linux 6.6)\n"
+		"  --iotlb-flush-ns N one IOTLB invalidation, 0..%u ns (default %u)\n"
+		"  --irq-threads K    irqcpu: threads that do the unmaps, 1..threads\n"
+		"                     (default a quarter of the threads, at least 1)\n"
+		"  --sample-ms MS     time series every MS ms of depot depth, cached\n"
+		"                     bytes, flush-queue and tree size; 0 = off (default 100)\n"
+		"  --trim-ms MS       depot trim period; 0 = trim off (default 100)\n"
 		"  --pci32 MODE       mixed32: always retry below 4 GiB (default), or once:\n"
 		"                     stop after the first failure (Linux 6.x behaviour)\n"
 		"  --low-window PFNS  mixed32: reserve the space below 4 GiB but its top\n"
@@ -180,7 +203,9 @@ static void usage(FILE *f, unsigned int pus)
 		"Every run ends with checks (tree invariants, cache conservation, no range\n"
 		"handed out twice, everything freed): a failure is printed, recorded in\n"
 		"the run's \"check\" and makes the exit status 1. Bad options exit 2.\n",
-		IOVA_SCEN_MIN_LIVE, IOVA_SCEN_MAX_LIVE, STRESS_MAX_THINK_NS);
+		IOVA_SCEN_MIN_LIVE, IOVA_SCEN_MAX_LIVE, STRESS_MAX_THINK_NS,
+		STRESS_MAX_HOLD_NS, STRESS_MAX_HOLD_NS,
+		STRESS_IOTLB_FLUSH_NS_DEFAULT);
 }
 
 static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -290,6 +315,14 @@ static int open_out(const char *opt, const char *path, FILE **f)
 	return 0;
 }
 
+static bool has_workload(const struct options *o, const char *name)
+{
+	for (size_t i = 0; i < o->nworkloads; i++)
+		if (!strcmp(workload_names[o->workloads[i]], name))
+			return true;
+	return false;
+}
+
 static int set_defaults(struct options *o)
 {
 	static const size_t alg_default = IOVA_ALG_ANYLIMIT;
@@ -300,8 +333,9 @@ static int set_defaults(struct options *o)
 	o->locks = malloc(sizeof(*o->locks));
 	o->workloads = malloc(sizeof(*o->workloads));
 	o->prefill = malloc(sizeof(*o->prefill));
+	o->tree_hold = calloc(1, sizeof(*o->tree_hold));
 	if (!o->threads || !o->algs || !o->locks || !o->workloads ||
-	    !o->prefill)
+	    !o->prefill || !o->tree_hold)
 		return bad("out of memory");
 	o->threads[0] = 1;
 	o->nthreads = 1;
@@ -322,6 +356,10 @@ static int set_defaults(struct options *o)
 	o->pin = PIN_COMPACT;
 	o->seed = 1;
 	o->pci32 = PCI32_ALWAYS;
+	o->ntree_hold = 1;
+	o->iotlb_flush_ns = STRESS_IOTLB_FLUSH_NS_DEFAULT;
+	o->sample_ms = 100;
+	o->trim_ms = 100;
 	return 0;
 }
 
@@ -445,6 +483,50 @@ int options_parse(struct options *o, int argc, char **argv, unsigned int pus)
 			o->think_ns = v;
 			break;
 		}
+		case OPT_TREE_HOLD:
+			free(o->tree_hold);
+			o->tree_hold = NULL;
+			n = lab_parse_u64_list(arg, 0, STRESS_MAX_HOLD_NS, 64,
+					       &o->tree_hold);
+			if (n < 0)
+				return bad("--tree-hold-ns: '%s' is not a list "
+					   "of 0..%u ns",
+					   arg, STRESS_MAX_HOLD_NS);
+			o->ntree_hold = (size_t)n;
+			break;
+		case OPT_UNMAP:
+			ret = one_name("unmap", arg, unmap_mode_names, &idx);
+			o->unmap = (enum unmap_mode)idx;
+			break;
+		case OPT_IOTLB_FLUSH:
+			if (lab_parse_u64(arg, &o->iotlb_flush_ns) ||
+			    o->iotlb_flush_ns > STRESS_MAX_HOLD_NS)
+				ret = bad("--iotlb-flush-ns: '%s' is not 0..%u "
+					  "ns",
+					  arg, STRESS_MAX_HOLD_NS);
+			break;
+		case OPT_IRQ_THREADS: {
+			uint64_t v;
+
+			if (lab_parse_u64(arg, &v) || v < 1 ||
+			    v > STRESS_MAX_THREADS)
+				ret = bad("--irq-threads: '%s' is not 1..%u",
+					  arg, STRESS_MAX_THREADS);
+			o->irq_threads = (unsigned int)v;
+			break;
+		}
+		case OPT_SAMPLE_MS:
+			if (lab_parse_u64(arg, &o->sample_ms) ||
+			    o->sample_ms > STRESS_MAX_PERIOD_MS)
+				ret = bad("--sample-ms: '%s' is not 0..%u ms",
+					  arg, STRESS_MAX_PERIOD_MS);
+			break;
+		case OPT_TRIM_MS:
+			if (lab_parse_u64(arg, &o->trim_ms) ||
+			    o->trim_ms > STRESS_MAX_PERIOD_MS)
+				ret = bad("--trim-ms: '%s' is not 0..%u ms",
+					  arg, STRESS_MAX_PERIOD_MS);
+			break;
 		case OPT_PCI32: {
 			static const char *const modes[] = { "always", "once",
 							     NULL };
@@ -508,12 +590,20 @@ int options_parse(struct options *o, int argc, char **argv, unsigned int pus)
 	if (!o->repeat)
 		o->repeat = 1;
 	if ((double)o->nalgs * o->nlocks * o->nworkloads * o->nrcache *
-		    o->nprefill * o->nthreads * o->repeat >
+		    o->nprefill * o->nthreads * o->ntree_hold * o->repeat >
 	    STRESS_MAX_RUNS)
 		return bad("the matrix has more than %u runs", STRESS_MAX_RUNS);
 	if (o->rate > 0 && o->think_ns)
 		return bad("--think applies to the closed loop only; drop it "
 			   "or --rate");
+	if (o->irq_threads && !has_workload(o, "irqcpu"))
+		return bad("--irq-threads applies to --workload irqcpu only");
+	for (size_t i = 0; o->irq_threads && i < o->nthreads; i++)
+		if (o->irq_threads > o->threads[i])
+			return bad("--irq-threads %u is more than --threads "
+				   "%llu",
+				   o->irq_threads,
+				   (unsigned long long)o->threads[i]);
 	if (o->rate > 0 && o->rate < 1e-3)
 		return bad("--rate: %g ops/s is below 0.001", o->rate);
 	if (json && csv && !strcmp(json, "-") && !strcmp(csv, "-"))
@@ -541,6 +631,7 @@ void options_free(struct options *o)
 	free(o->locks);
 	free(o->workloads);
 	free(o->prefill);
+	free(o->tree_hold);
 	if (o->json && o->json != stdout)
 		fclose(o->json);
 	if (o->csv && o->csv != stdout)

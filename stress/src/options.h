@@ -24,6 +24,22 @@
 /* Largest --think, ns (1 ms: beyond that it is not a stress test). */
 #define STRESS_MAX_THINK_NS 1000000u
 
+/* Largest --tree-hold-ns and --iotlb-flush-ns, ns (1 ms). */
+#define STRESS_MAX_HOLD_NS 1000000u
+/* Default --iotlb-flush-ns: see stress/README.md ("Unmap modes"). */
+#define STRESS_IOTLB_FLUSH_NS_DEFAULT 1000u
+/* Longest --sample-ms and --trim-ms, ms (one minute). */
+#define STRESS_MAX_PERIOD_MS 60000u
+
+/* How a workload's unmap reaches the allocator (--unmap). */
+enum unmap_mode {
+	UNMAP_NONE, /* free_iova_fast at once, no IOTLB model */
+	UNMAP_STRICT, /* IOTLB flush (busy wait), then free_iova_fast */
+	UNMAP_LAZY, /* per-CPU flush queue (rcache/flushq.h) */
+};
+
+extern const char *const unmap_mode_names[];
+
 /* mixed32: what a PCI device does after a 32-bit allocation fails. */
 enum pci32_mode {
 	PCI32_ALWAYS, /* keep trying below 4 GiB first (older kernels) */
@@ -53,6 +69,13 @@ struct options {
 	uint64_t seed;
 	uint64_t think_ns;
 	enum pci32_mode pci32;
+	uint64_t *tree_hold; /* --tree-hold-ns values, a matrix dimension */
+	size_t ntree_hold;
+	enum unmap_mode unmap;
+	uint64_t iotlb_flush_ns;
+	unsigned int irq_threads; /* irqcpu; 0: a quarter of the threads */
+	uint64_t sample_ms; /* time-series period; 0: no series */
+	uint64_t trim_ms; /* depot trim period; 0: trim off */
 	uint64_t low_window; /* mixed32: pfns left free below 4 GiB; 0 all */
 	const char *json_path;
 	const char *csv_path;

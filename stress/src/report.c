@@ -112,6 +112,11 @@ void report_json_run_fields(struct lab_json *j, const struct run_result *r,
 	lab_json_u64(j, "prefill_ranges", r->prefill_ranges);
 	lab_json_double(j, "rate", r->rate);
 	lab_json_u64(j, "think_ns", o->think_ns);
+	lab_json_u64(j, "tree_hold_ns", c->tree_hold_ns);
+	lab_json_str(j, "unmap", unmap_mode_names[o->unmap]);
+	lab_json_u64(j, "iotlb_flush_ns",
+		     o->unmap == UNMAP_NONE ? 0 : o->iotlb_flush_ns);
+	lab_json_u64(j, "trim_ms", o->trim_ms);
 	if (!strcmp(c->wl->name, "mixed32")) {
 		lab_json_str(j, "pci32",
 			     o->pci32 == PCI32_ONCE ? "once" : "always");
@@ -153,6 +158,22 @@ void report_json_run_fields(struct lab_json *j, const struct run_result *r,
 		if (c->wl->counters[k])
 			lab_json_u64(j, c->wl->counters[k], r->wl_count[k]);
 	lab_json_object_end(j);
+	if (r->lazy) {
+		lab_json_object_begin(j, "flush_queue");
+		lab_json_u64(j, "entries", IOVAD_FQ_ENTRIES_DEFAULT);
+		lab_json_u64(j, "timeout_ns", IOVAD_FQ_TIMEOUT_NS_DEFAULT);
+		lab_json_u64(j, "queued", r->fq.queued);
+		lab_json_u64(j, "freed", r->fq.freed);
+		lab_json_u64(j, "pending_at_stop", r->fq_pending_at_stop);
+		lab_json_u64(j, "drained", r->fq_drained);
+		lab_json_u64(j, "flushes_full", r->fq.flushes_full);
+		lab_json_u64(j, "flushes_timer", r->fq.flushes_timer);
+		lab_json_u64(j, "flushes_drain", r->fq.flushes_other);
+		lab_json_object_end(j);
+	} else {
+		lab_json_null(j, "flush_queue");
+	}
+	sampler_json(&r->series, j, r->measure_start_s);
 	if (c->rcache)
 		rcache_json(j, &r->rc);
 	else

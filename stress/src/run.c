@@ -26,11 +26,14 @@
 #include <sys/prctl.h>
 #include <time.h>
 
+#include "iovalab/fault.h"
 #include "iovalab/lock.h"
 #include "iovalab/scenario.h"
 #include "lockset.h"
 #include "run.h"
 #include "workload.h"
+
+const char *const unmap_mode_names[] = { "none", "strict", "lazy", NULL };
 
 static inline void cpu_relax(void)
 {
@@ -446,6 +449,28 @@ static void check_final(struct run *r, struct run_result *res,
 		check_fail(res, "domain check after flush: %s", msg);
 }
 
+/*
+ * Lazy unmap, after the threads' own drain queued what they held: drain
+ * the flush queues (end of run) and account for every queued range:
+ * each unmap the threads made was queued once and freed once.
+ */
+static void check_fq(struct run *r, struct run_result *res)
+{
+	struct iovad_fq_stats *fs = &res->fq;
+	uint64_t frees = 0;
+
+	for (unsigned int i = 0; i < r->n; i++)
+		frees += r->w[i].total_frees;
+	res->fq_drained = iovad_fq_drain(r->fq);
+	iovad_fq_stats(r->fq, fs);
+	if (fs->queued != frees || fs->freed != fs->queued || fs->pending)
+		check_fail(res,
+			   "flush queue: threads unmapped %" PRIu64
+			   ", queued %" PRIu64 ", freed %" PRIu64
+			   ", still queued %" PRIu64,
+			   frees, fs->queued, fs->freed, fs->pending);
+}
+
 /* ---- the run ---- */
 
 void rcache_delta(struct iovad_rcache_stats *d,
@@ -538,6 +563,10 @@ static int create_domain(const struct run_cfg *cfg, const struct options *o,
 	a.depot_lock = cfg->depot_lock;
 	a.spin = o->spin;
 	a.rcache = cfg->rcache;
+	/* workers free only what they allocated: measure the kernel's path */
+	a.trust_fast_free = true;
+	a.tree_hold_ns = cfg->tree_hold_ns;
+	a.trim_period_ns = o->trim_ms * 1000000ull;
 	*out = iovad_create(&a);
 	if (!*out) {
 		fprintf(stderr,
@@ -658,6 +687,20 @@ int run_execute(const struct run_cfg *cfg, const struct options *o,
 	ret = create_domain(cfg, o, &r.d);
 	if (ret)
 		return ret;
+	if (o->unmap == UNMAP_LAZY) {
+		struct iovad_fq_attr fa;
+
+		iovad_fq_attr_init(&fa);
+		fa.flush_ns = o->iotlb_flush_ns;
+		r.fq = iovad_fq_create(r.d, &fa);
+		if (!r.fq) {
+			ret = -errno;
+			fprintf(stderr, "iova-stress: flush queue: %s\n",
+				strerror(errno));
+			goto out_domain;
+		}
+		res->lazy = true;
+	}
 	if (o->lockstat) {
 		/* allocate and calibrate now, not at the start of measuring */
 		ret = lock_set_init(&locks, r.d);
@@ -697,8 +740,8 @@ int run_execute(const struct run_cfg *cfg, const struct options *o,
 	stress_barrier_init(&r.stopped, r.n + 1);
 	stress_barrier_init(&r.checked, r.n + 1);
 	for (; created < r.n; created++) {
-		ret = pthread_create(&r.w[created].tid, NULL, worker_main,
-				     &r.w[created]);
+		ret = lab_fault_pthread_create(&r.w[created].tid, NULL,
+					       worker_main, &r.w[created]);
 		if (ret) {
 			fprintf(stderr,
 				"iova-stress: cannot create thread "
@@ -717,6 +760,11 @@ int run_execute(const struct run_cfg *cfg, const struct options *o,
 		snprintf(r.w[created].error, sizeof(r.w[created].error),
 			 "could not create thread %u of %u", created, r.n);
 	}
+	ret = sampler_start(&res->series, r.d, r.fq, STRESS_GRANULE,
+			    o->sample_ms);
+	if (ret)
+		check_fail(res, "time series: cannot start its thread: %s",
+			   strerror(-ret));
 	t0 = lab_now_ns();
 	stress_barrier_wait(&r.ready);
 	for (unsigned int i = 0; i < r.n; i++)
@@ -742,8 +790,17 @@ int run_execute(const struct run_cfg *cfg, const struct options *o,
 	}
 	atomic_store_explicit(&r.phase, PHASE_STOP, memory_order_release);
 	stress_barrier_wait(&r.stopped);
+	sampler_stop(&res->series);
+	if (res->series.t0 && tm0 > res->series.t0)
+		res->measure_start_s = (double)(tm0 - res->series.t0) / 1e9;
 	iovad_tree_stats(r.d, &ts1);
 	iovad_rcache_stats(r.d, &rs1);
+	if (r.fq) {
+		struct iovad_fq_stats fs;
+
+		iovad_fq_stats(r.fq, &fs);
+		res->fq_pending_at_stop = fs.pending;
+	}
 	check_held(&r, res);
 	stress_barrier_wait(&r.checked);
 	for (unsigned int i = 0; i < created; i++)
@@ -768,6 +825,8 @@ int run_execute(const struct run_cfg *cfg, const struct options *o,
 	rcache_delta(&res->rc, &rs0, &rs1);
 	if (o->lockstat && lock_set_read(&locks, res))
 		check_fail(res, "out of memory reading lock statistics");
+	if (r.fq)
+		check_fq(&r, res);
 	check_final(&r, res, base_live);
 	ret = 0;
 	stress_barrier_destroy(&r.ready);
@@ -781,12 +840,14 @@ out_workers:
 	free(r.w);
 out_domain:
 	lock_set_free(&locks);
+	iovad_fq_destroy(r.fq);
 	iovad_destroy(r.d);
 	return ret;
 }
 
 void run_result_free(struct run_result *res)
 {
+	sampler_free(&res->series);
 	free(res->per_thread_ops);
 	free(res->per_thread_pu);
 	for (int i = 0; i < LOCK_ROLES; i++)

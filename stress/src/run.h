@@ -11,12 +11,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "iovalab/flushq.h"
 #include "iovalab/hist.h"
 #include "iovalab/iova.h"
 #include "iovalab/lock_stat.h"
 #include "iovalab/rcache.h"
 #include "barrier.h"
 #include "options.h"
+#include "sampler.h"
 #include "topo.h"
 #include "worker.h"
 
@@ -31,6 +33,7 @@ struct run_cfg {
 	bool rcache;
 	unsigned int threads;
 	unsigned long prefill; /* as asked (0: the workload's default) */
+	uint64_t tree_hold_ns; /* busy ns inside each tree-lock section */
 	unsigned int index, total; /* position in the matrix, for progress */
 	unsigned int rep, repeat; /* --repeat: this is repetition rep of N */
 };
@@ -60,6 +63,12 @@ struct run_result {
 	uint64_t alloc_failures;
 	uint64_t wl_count[WL_COUNTERS];
 	struct iovad_rcache_stats rc; /* measured-phase deltas; state at end */
+	bool lazy; /* --unmap lazy: fq below is meaningful */
+	struct iovad_fq_stats fq; /* after the end-of-run drain */
+	uint64_t fq_pending_at_stop; /* ranges in queues when threads stopped */
+	uint64_t fq_drained; /* ranges the end-of-run drain freed */
+	struct sampler series; /* --sample-ms time series */
+	double measure_start_s; /* measured phase start, series clock */
 	struct lab_lock_stats *locks[LOCK_ROLES]; /* NULL without --lockstat */
 	unsigned int lock_instances[LOCK_ROLES];
 	size_t bytes_per_node, slab_bytes_per_node;
@@ -82,6 +91,7 @@ struct run {
 	const struct options *opt;
 	struct topo *topo;
 	struct iovad *d;
+	struct iovad_fq *fq; /* --unmap lazy, else NULL */
 	struct worker *w;
 	unsigned int n;
 	_Atomic int phase;

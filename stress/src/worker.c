@@ -3,7 +3,21 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "run.h"
 #include "worker.h"
+
+/* The unmap path (--unmap): straight to the cache, strict or lazy. */
+static void unmap(struct worker *w, unsigned long pfn, unsigned long size)
+{
+	const struct options *o = w->run->opt;
+
+	if (w->run->fq)
+		iovad_fq_queue(w->run->fq, pfn, size);
+	else if (o->unmap == UNMAP_STRICT)
+		iovad_unmap_strict(w->d, pfn, size, o->iotlb_flush_ns);
+	else
+		free_iova_fast(w->d, pfn, size);
+}
 
 const char *const op_names[OP_NR] = { "alloc", "free", "find" };
 
@@ -35,14 +49,14 @@ void w_free(struct worker *w, unsigned long pfn, unsigned long size)
 {
 	uint64_t t0 = w_begin(w);
 
-	free_iova_fast(w->d, pfn, size);
+	unmap(w, pfn, size);
 	w_end(w, OP_FREE, t0);
 	w->total_frees++;
 }
 
 void w_release(struct worker *w, unsigned long pfn, unsigned long size)
 {
-	free_iova_fast(w->d, pfn, size);
+	unmap(w, pfn, size);
 	w->total_frees++;
 }
 

@@ -14,7 +14,8 @@ import tempfile
 OPTIONS = ["--threads", "--duration", "--warmup", "--alg", "--lock",
            "--cpu-lock", "--depot-lock", "--spin", "--workload", "--rcache",
            "--prefill", "--pin", "--rate", "--think", "--pci32",
-           "--low-window", "--seed",
+           "--low-window", "--seed", "--tree-hold-ns", "--unmap",
+           "--iotlb-flush-ns", "--irq-threads", "--sample-ms", "--trim-ms",
            "--json", "--csv", "--lockstat", "--quiet", "--repeat", "--help"]
 
 
@@ -62,6 +63,19 @@ def main():
             (["--low-window", "-3"], "--low-window"),
             (["--low-window", "99999999"], "--low-window"),
             (["--seed", "-1"], "--seed"),
+            (["--tree-hold-ns", "2000000"], "--tree-hold-ns"),
+            (["--tree-hold-ns", "0,,5"], "--tree-hold-ns"),
+            (["--unmap", "sometimes"], "sometimes"),
+            (["--iotlb-flush-ns", "x"], "--iotlb-flush-ns"),
+            (["--iotlb-flush-ns", "2000000"], "--iotlb-flush-ns"),
+            (["--irq-threads", "0"], "--irq-threads"),
+            (["--workload", "irqcpu", "--threads", "2", "--irq-threads",
+              "3"], "--irq-threads"),
+            (["--workload", "irqcpu", "--irq-threads", "0"],
+             "--irq-threads"),
+            (["--workload", "nic", "--irq-threads", "1"], "--irq-threads"),
+            (["--sample-ms", "-1"], "--sample-ms"),
+            (["--trim-ms", "99999999"], "--trim-ms"),
             (["--repeat", "0"], "--repeat"),
             (["--repeat", "1001"], "--repeat"),
             (["--json", "/nonexistent-dir/x.json"], "nonexistent"),
@@ -104,7 +118,7 @@ def main():
         if o not in p.stdout:
             failures.append("--help does not document %s" % o)
     for w in ["nic", "storage", "mixed32", "masks", "full32", "crosscpu",
-              "lookup", "large"]:
+              "lookup", "large", "irqcpu"]:
         if w not in p.stdout:
             failures.append("--help does not list workload %s" % w)
     for f in failures:

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """Run iova-stress and check what it wrote.
 
-  stress_check.py EXE --runs N [--workload W] -- ARGS...
+  stress_check.py EXE --runs N [--budget S] -- ARGS...
 
 Runs EXE ARGS --json F --csv C --quiet, then asserts: exit status 0; the
 JSON parses and follows stress/SCHEMA.md (schema 1, meta fields, N runs);
@@ -10,6 +10,11 @@ every run's check is "ok"; the counts agree with each other (latency
 counts = ops = sum of per-thread ops, per-type counts add up); the matrix
 cells are the ones asked for; the CSV has a header and N rows whose key
 columns match the JSON. No timing is asserted: only behaviour and counts.
+Every run's phases are time-bounded, but a run can still stall on a
+loaded machine (a descheduled spinlock holder or FIFO successor): past the
+budget (default 50 s, below the 60 s CTest timeout) EXE is killed and the
+stall reported with the command and EXE's progress lines, not left to
+CTest's silent timeout.
 """
 import csv
 import json
@@ -98,10 +103,54 @@ def check_run(i, r, meta, lockstat):
     if rs is not None:
         if wl == "large" and rs["hits"] != 0:
             fail("%s: large mappings hit the cache" % where)
-        if wl == "large" and r["ops"] and rs["bypass_allocs"] == 0:
+        # a starved window may hold only a free: count both directions
+        if wl == "large" and r["ops"] and \
+                rs["bypass_allocs"] + rs["bypass_frees"] == 0:
             fail("%s: large mappings did not bypass the cache" % where)
         if not (0.0 <= rs["hit_rate"] <= 1.0):
             fail("%s: hit_rate %s" % (where, rs["hit_rate"]))
+    if wl == "irqcpu":
+        # every measured unmap was made by an IRQ thread
+        if r["workload_counters"]["irq_unmaps"] != lat["free"]["count"]:
+            fail("%s: irq_unmaps %d != frees %d" %
+                 (where, r["workload_counters"]["irq_unmaps"],
+                  lat["free"]["count"]))
+    ts = r.get("time_series")
+    if ts is not None:
+        n = ts["samples"]
+        if n < 1 or n != len(ts["t_s"]):
+            fail("%s: time_series has %d samples, %d times" %
+                 (where, n, len(ts["t_s"])))
+        for k in ["depot_mags", "cached_ranges", "cached_bytes",
+                  "mag_bytes", "fq_pending", "tree_live"]:
+            if len(ts[k]) != n:
+                fail("%s: time_series.%s has %d values, not %d" %
+                     (where, k, len(ts[k]), n))
+        if ts["t_s"] != sorted(ts["t_s"]) or ts["measure_start_s"] < 0:
+            fail("%s: time_series times not increasing" % where)
+        if r.get("unmap") != "lazy" and any(ts["fq_pending"]):
+            fail("%s: ranges in flush queues without --unmap lazy" % where)
+        if not r["rcache"] and (any(ts["depot_mags"]) or
+                                any(ts["cached_ranges"])):
+            fail("%s: cache contents with the cache off" % where)
+    if r.get("trim_ms") == 0 and rs is not None and rs["trims"]:
+        fail("%s: %d trims with --trim-ms 0" % (where, rs["trims"]))
+    fq = r.get("flush_queue")
+    if (r.get("unmap") == "lazy") != (fq is not None):
+        fail("%s: flush_queue must be an object exactly with --unmap lazy"
+             % where)
+    if fq is not None:
+        if fq["queued"] != fq["freed"]:
+            fail("%s: flush queue queued %d, freed %d" %
+                 (where, fq["queued"], fq["freed"]))
+        if fq["pending_at_stop"] > fq["queued"] or \
+                fq["drained"] > fq["queued"]:
+            fail("%s: flush queue pending/drained beyond queued" % where)
+        if fq["queued"] and fq["flushes_full"] + fq["flushes_timer"] + \
+                fq["flushes_drain"] == 0:
+            fail("%s: ranges freed from the queue without a flush" % where)
+        if fq["drained"] and fq["flushes_drain"] == 0:
+            fail("%s: end-of-run drain freed without flushing" % where)
     if lockstat:
         if not isinstance(r["locks"], list) or len(r["locks"]) != 3:
             fail("%s: --lockstat but locks is %r" % (where, r["locks"]))
@@ -123,13 +172,25 @@ def main():
     sep = argv.index("--")
     exe, opts, args = argv[0], argv[1:sep], argv[sep + 1:]
     runs = int(opts[opts.index("--runs") + 1])
+    budget = float(opts[opts.index("--budget") + 1]) \
+        if "--budget" in opts else 50.0
     lockstat = "--lockstat" in args
     with tempfile.TemporaryDirectory() as d:
         jpath = os.path.join(d, "out.json")
         cpath = os.path.join(d, "out.csv")
         cmd = [exe] + args + ["--json", jpath, "--csv", cpath, "--quiet"]
-        p = subprocess.run(cmd, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True)
+        try:
+            p = subprocess.run(cmd, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True,
+                               timeout=budget)
+        except subprocess.TimeoutExpired as e:
+            err = e.stderr or b""
+            if isinstance(err, bytes):
+                err = err.decode(errors="replace")
+            sys.stderr.write(err[-2000:])
+            fail("stalled: %s still running after its %.0f s budget "
+                 "(a descheduled lock holder?); killed" %
+                 (" ".join(cmd), budget))
         sys.stderr.write(p.stderr)
         if p.returncode != 0:
             fail("exit status %d from %s" % (p.returncode, " ".join(cmd)))

@@ -65,7 +65,7 @@ int main(void)
 			fails++;
 		}
 		for (unsigned int i = 0; i < 2 * sh->pus; i++) {
-			unsigned int lc, ls, os;
+			unsigned int lc = 0, ls = 0, os;
 
 			/* wraps around past the last PU */
 			if (!topo_place(t, PIN_COMPACT, i, &lc, &os) ||

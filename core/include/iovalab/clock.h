@@ -37,6 +37,21 @@ static inline uint64_t lab_cycles(void)
 #endif
 }
 
+/*
+ * Busy work for @ns ns (delay injection: a longer critical section).
+ * Granularity is one clock read (tens of ns); 0 returns at once.
+ */
+static inline void lab_busy_ns(uint64_t ns)
+{
+	uint64_t until;
+
+	if (!ns)
+		return;
+	until = lab_now_ns() + ns;
+	while (lab_now_ns() < until)
+		__asm__ volatile("" ::: "memory");
+}
+
 /* Median cost in ns of one lab_now_ns() call, over @samples pairs. */
 double lab_clock_overhead_ns(unsigned int samples);
 

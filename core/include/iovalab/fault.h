@@ -23,6 +23,7 @@
 #ifndef IOVALAB_FAULT_H
 #define IOVALAB_FAULT_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -61,5 +62,23 @@ bool lab_fault_fired(void);
  * as a usage error).
  */
 int lab_fault_from_env(void);
+
+/*
+ * What every tool calls first in main(): lab_fault_from_env(), and on a
+ * malformed IOVALAB_FAULT one line on stderr and exit(2) (a usage error,
+ * before any work). When armed, the process prints one line at exit,
+ *   "<prog>: IOVALAB_FAULT: fired at allocation N of C counted"   or
+ *   "<prog>: IOVALAB_FAULT: not fired (C counted)",
+ * so a test walking N knows when it has passed the last allocation.
+ */
+void lab_fault_setup(const char *prog);
+
+/*
+ * pthread_create() for drivers, with the LAB_FAULT_THREAD site in front:
+ * an injected failure returns EAGAIN, as the real call does when out of
+ * resources.
+ */
+int lab_fault_pthread_create(pthread_t *th, const pthread_attr_t *attr,
+			     void *(*fn)(void *), void *arg);
 
 #endif /* IOVALAB_FAULT_H */

@@ -31,6 +31,7 @@ enum iova_alg {
 	IOVA_ALG_MAXGAP, /* augmented: gap_to_prev + subtree max gap */
 	IOVA_ALG_GAP32, /* maxgap + 32-bit-clamped gap field (patch 3/4) */
 	IOVA_ALG_ANYLIMIT, /* one root-to-gap walk for any limit_pfn */
+	IOVA_ALG_BTREE, /* B-tree of range pointers, per-child max gap */
 	IOVA_ALG_NR
 };
 
@@ -64,18 +65,40 @@ struct iova_stats {
 	uint64_t visited_max; /* most nodes one alloc_iova call dereferenced */
 	uint64_t visited_last; /* nodes the last alloc_iova call dereferenced */
 	uint64_t live; /* ranges in the tree (allocated + reserved) */
+	/*
+	 * Cache lines the alloc searches read (see core/README.md: every
+	 * line of a node the search loads a field from, once per visit).
+	 */
+	uint64_t lines_total;
+	uint64_t lines_max; /* most lines one alloc_iova call read */
+	/* btree: tree nodes allocated and freed (splits, merges, root) */
+	uint64_t node_allocs;
+	uint64_t node_frees;
+	/*
+	 * The domain's object caches (struct iova and tree nodes): objects
+	 * handed out (the anchor and nodes waiting for a deferred free
+	 * included) and the bytes their pages keep resident.
+	 */
+	uint64_t slab_objects;
+	uint64_t slab_bytes;
 };
 
-/* "classic", "maxgap", "gap32", "anylimit"; NULL for out-of-range. */
+/* "classic", "maxgap", "gap32", "anylimit", "btree"; NULL for
+ * out-of-range. */
 const char *iova_alg_name(enum iova_alg alg);
 /* NULL-terminated list of the names above, in enum order. */
 extern const char *const iova_alg_names[];
 /* Index of @name in iova_alg_names, or -EINVAL. */
 int iova_alg_parse(const char *name);
 
-/* sizeof the algorithm's node, and what a 64-byte-aligned slab charges. */
+/*
+ * sizeof the algorithm's per-range node (struct iova and what the
+ * algorithm adds to it), and what a 64-byte-aligned slab charges for it.
+ * btree also has tree nodes of iova_tree_node_bytes() (0 for the others).
+ */
 size_t iova_node_bytes(enum iova_alg alg);
 size_t iova_slab_bytes(enum iova_alg alg);
+size_t iova_tree_node_bytes(enum iova_alg alg);
 
 /*
  * Create a domain. @granule: bytes per pfn, a power of two (>= 512, as in
@@ -88,25 +111,34 @@ struct iova_domain *iova_domain_create(enum iova_alg alg, unsigned long granule,
 
 /*
  * Free every range and the domain. NULL is a no-op. Nothing may run on the
- * domain any more, lockless readers included: nodes are freed at once, not
- * through the free hook.
+ * domain any more, lockless readers included, and every node handed to the
+ * free hook must have been released (iova_node_release) already: the
+ * domain's object caches are unmapped at once.
  */
 void iova_domain_put(struct iova_domain *iovad);
 
 enum iova_alg iova_domain_alg(const struct iova_domain *iovad);
 unsigned long iova_domain_start_pfn(const struct iova_domain *iovad);
 unsigned long iova_domain_dma_32bit_pfn(const struct iova_domain *iovad);
+/*
+ * The domain's last pfn, ULONG_MAX >> log2(granule): the highest page
+ * whose byte address fits an unsigned long. The one rule for anything
+ * above it, the same for every algorithm and for alloc_iova and
+ * reserve_iova (and the rcache layer's fast path): refused, never
+ * clamped. An allocation whose limit_pfn lies above it fails (before
+ * any search, no state changes), as does a reservation whose pfn_hi does.
+ */
+unsigned long iova_domain_max_pfn(const struct iova_domain *iovad);
 
 /*
  * Allocate @size pfns at or below @limit_pfn (inclusive), size-aligned
  * (start a multiple of roundup_pow_of_two(size)) when @size_aligned.
  * Returns the new range, or NULL when: @size is 0; no fit was found (for
  * classic/maxgap/gap32 this includes max32_alloc_size short-cuts while
- * space remains: a documented quirk); @limit_pfn < start_pfn; or memory
- * ran out. classic, maxgap and gap32 keep an anchor range at pfn
- * ULONG_MAX, so their highest usable pfn is ULONG_MAX - 1 (a @limit_pfn of
- * ULONG_MAX acts as ULONG_MAX - 1 there instead of wrapping as
- * limit_pfn + 1 would in the kernel); anylimit can use every pfn.
+ * space remains: a documented quirk); @limit_pfn < start_pfn;
+ * @limit_pfn > iova_domain_max_pfn() (refused before any search); or
+ * memory ran out. classic, maxgap and gap32 keep an anchor range at pfn
+ * ULONG_MAX, above every domain's last pfn.
  */
 struct iova *alloc_iova(struct iova_domain *iovad, unsigned long size,
 			unsigned long limit_pfn, bool size_aligned);
@@ -150,11 +182,14 @@ struct iova *reserve_iova(struct iova_domain *iovad, unsigned long pfn_lo,
 			  unsigned long pfn_hi);
 
 /*
- * Where removed nodes go. Default: freed at once. A lock strategy with
- * lockless readers installs a hook that frees after a grace period. The
- * hook receives the node's start address (what the domain allocated).
+ * Where removed nodes go (ranges, and btree's tree nodes). Default: back to
+ * the domain's object cache at once. A lock strategy with lockless readers
+ * installs a hook that defers the release past a grace period; whoever
+ * holds the node then calls iova_node_release(node), from any thread, once
+ * (never free()). The hook receives the node's start address.
  */
 typedef void (*iova_free_fn)(void *node, void *arg);
+void iova_node_release(void *node);
 void iova_domain_set_free_hook(struct iova_domain *iovad, iova_free_fn fn,
 			       void *arg);
 

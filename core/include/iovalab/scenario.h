@@ -63,10 +63,20 @@ enum iova_scenario {
 	IOVA_SCEN_FULL32,
 	/* 48-bit allocations on fragmented 48-bit space; limit never binds */
 	IOVA_SCEN_CHURN,
+	/* 48-bit, mostly size-aligned un-rounded sizes; bands of holes long
+	 * enough for them but holding no aligned slot */
+	IOVA_SCEN_ALIGNED,
+	/* the 2022 augmented-rbtree patch's harness: live single pages
+	 * packed below 4 GiB, then one random free + one allocation */
+	IOVA_SCEN_PENG,
+	/* 32-bit-first allocations of 64-bit PCI devices (48-bit fallback):
+	 * low 4 GiB nearly full of small ranges, a 48-bit background */
+	IOVA_SCEN_FIELD32,
 	IOVA_SCEN_NR
 };
 
-/* "high32", "high40", "full32", "churn"; NULL-terminated, enum order. */
+/* "high32", "high40", "full32", "churn", "aligned", "peng", "field32";
+ * NULL-terminated, enum order. */
 extern const char *const iova_scenario_names[];
 /* Name of @sc, or NULL when out of range. */
 const char *iova_scenario_name(enum iova_scenario sc);
@@ -91,7 +101,8 @@ struct iova_scen;
  * Returns the scenario, or NULL with errno set: EINVAL (bad scenario, live
  * outside [IOVA_SCEN_MIN_LIVE, IOVA_SCEN_MAX_LIVE], domain not empty or
  * of another geometry), ENOSPC (the layout does not fit below its limit:
- * cannot happen with the built-in mix), ENOENT (a warm-up free failed: an
+ * only peng above 2^20 - 1 live ranges, its single pages packed below
+ * 4 GiB), ENOENT (a warm-up free failed: an
  * allocator bug) or ENOMEM (including reserve_iova returning NULL). On
  * failure the domain may hold part of the population.
  */
@@ -116,7 +127,11 @@ void iova_scen_next(struct iova_scen *s, struct iova_scen_req *req);
  * iova_scen_next(). When @got is not NULL it joins the scenario's measured
  * ranges and one other measured range, chosen by the PRNG, is freed with
  * free_iova(), so the domain stays at @live ranges; a failed allocation
- * (NULL) frees nothing, which also keeps @live. Returns 0, -EINVAL (no
+ * (NULL) frees nothing, which also keeps @live, except in field32, where
+ * the request is first retried under the 48-bit limit, as dma-iommu falls
+ * back after its 32-bit attempt, and a success there counts as @got (the
+ * fallback's search is not part of the measured allocation; the
+ * domain's visit counters then show the fallback's). Returns 0, -EINVAL (no
  * request outstanding) or -ENOENT (the victim's free_iova failed: an
  * allocator bug). The failure counts are in iova_scen_failures().
  */
@@ -136,9 +151,10 @@ uint64_t iova_scen_failures(const struct iova_scen *s);
 struct iova_domain *iova_scen_domain(const struct iova_scen *s);
 
 /*
- * The request-size mix of every scenario (mostly 1 page, a tail to 256
- * pages, 7 in 8 size-aligned as dma-iommu asks), exposed so tests and
- * benchmarks draw from the same distribution.
+ * The request-size mix of the scenarios that model cached traffic (mostly
+ * 1 page, a tail to 256 pages, 7 in 8 size-aligned as dma-iommu asks),
+ * exposed so tests and benchmarks draw from the same distribution.
+ * aligned draws its own un-rounded sizes, peng single pages (README).
  */
 void iova_scen_draw(struct lab_prng *r, unsigned long limit_pfn,
 		    struct iova_scen_req *req);

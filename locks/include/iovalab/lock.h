@@ -72,8 +72,11 @@ struct lab_lock_info {
 const struct lab_lock_info *lab_lock_info_find(const char *name);
 const struct lab_lock_info *lab_lock_info(const struct lab_lock *l);
 
-/* NULL-terminated list of strategy names, ours and ck's. */
-extern const char *const lab_lock_names[];
+/*
+ * NULL-terminated list of strategy names, ours and ck's, in the order of
+ * the strategy table it is filled from before main(). Read only.
+ */
+extern const char *lab_lock_names[];
 
 /*
  * Create a lock of strategy @name. @attr may be NULL for defaults.

@@ -71,12 +71,26 @@ struct iovad_attr {
 	unsigned long depot_max;
 	/* Trim period; 0: no trim thread (iovad_rcache_trim() only). */
 	uint64_t trim_period_ns;
+	/*
+	 * false (default): free_iova_fast() checks that its range is live
+	 * (one read-side tree lookup per call) and refuses it otherwise.
+	 * true: the kernel's contract, callers are trusted and a free never
+	 * touches the tree lock; drivers that free only what they allocated
+	 * set it to measure the kernel's hit path.
+	 */
+	bool trust_fast_free;
+	/*
+	 * Delay injection: ns of busy work inside every write-side tree-lock
+	 * critical section (0: none), to see a lock collapse as holds grow.
+	 */
+	uint64_t tree_hold_ns;
 };
 
 /*
  * Fill @attr with the kernel's defaults: classic, 4 KiB granule,
  * start_pfn 1, "mutex" for all three locks, LAB_SPIN_YIELD, stats off,
- * rcache on, 127-pfn magazines, depot_max = online CPUs, 100 ms period.
+ * rcache on, 127-pfn magazines, depot_max = online CPUs, 100 ms period,
+ * trust_fast_free false (free_iova_fast checks its range).
  */
 void iovad_attr_init(struct iovad_attr *attr);
 
@@ -136,8 +150,10 @@ int iovad_reserve_iova(struct iovad *iovad, unsigned long pfn_lo,
  * Allocate @size pfns ending at or below @limit_pfn, size-aligned, from
  * this CPU's magazines or else the tree. Sizes below 32 are rounded up to
  * a power of two (the range really has the rounded size). Returns pfn_lo,
- * or 0 when @size is 0 or the tree has no room (after one flush of every
- * cache and a retry, when @flush_rcache).
+ * or 0 when @size is 0, @limit_pfn lies above the domain's last pfn
+ * (iova_domain_max_pfn(): refused, as alloc_iova does), or the tree has
+ * no room (after one flush of every cache and a retry, when
+ * @flush_rcache).
  */
 unsigned long alloc_iova_fast(struct iovad *iovad, unsigned long size,
 			      unsigned long limit_pfn, bool flush_rcache);
@@ -145,12 +161,22 @@ unsigned long alloc_iova_fast(struct iovad *iovad, unsigned long size,
 /*
  * Return a range from alloc_iova_fast(): @pfn is its pfn_lo, @size the size
  * passed to alloc_iova_fast (rounded the same way). Cached sizes go into
- * this CPU's magazine and stay allocated in the tree; larger sizes (and
- * size 0), or a failed magazine allocation, free the range in the tree. Never fails; a
- * pfn that is not a live fast-path range is a caller bug (debug builds
- * abort, iovad_check() reports it otherwise).
+ * this CPU's magazine and stay allocated in the tree; larger sizes, or a
+ * failed magazine allocation, free the range in the tree. Returns 0.
+ *
+ * A range that is not live in the tree as exactly [pfn, pfn + rounded
+ * size - 1] (never handed out, freed already, widened by reserve_iova,
+ * another size, or @size 0), with trust_fast_free false (the default):
+ * nothing changes, the refusal is counted (iovad_rcache_stats().bad_frees)
+ * and -EINVAL returned; iovad_check() then fails, naming the count. The
+ * same in every build (no abort in checking builds). A second free of a
+ * range a magazine already holds is still live in the tree, so this check
+ * cannot see it; iovad_check_quiescent() reports it ("cached twice").
+ * With trust_fast_free true nothing is checked (kernel contract): a bad
+ * range goes into a magazine, and iovad_check() reports it there ("not a
+ * live range"), again in every build.
  */
-void free_iova_fast(struct iovad *iovad, unsigned long pfn, unsigned long size);
+int free_iova_fast(struct iovad *iovad, unsigned long pfn, unsigned long size);
 
 /* ---- Cache maintenance ---- */
 
@@ -189,6 +215,7 @@ struct iovad_rcache_stats {
 	/* whole domain */
 	uint64_t bypass_allocs; /* alloc_iova_fast sizes > 32: tree */
 	uint64_t bypass_frees; /* free_iova_fast sizes > 32: tree */
+	uint64_t bad_frees; /* free_iova_fast refused: not a live range */
 	uint64_t alloc_failures; /* alloc_iova_fast returned 0 */
 	uint64_t flushes; /* flush-all events (retry or explicit) */
 	uint64_t flushed_ranges; /* ranges those flushes returned */
@@ -223,7 +250,8 @@ struct iova_domain *iovad_domain(const struct iovad *iovad);
  * and each depot under its lock (each with the tree lock): magazines within
  * capacity, counters equal to the contents, depot length equal to
  * depot_size, every cached pfn the pfn_lo of a live tree range of exactly
- * its class size, no pfn twice within one slot or one depot. Returns 0,
+ * its class size, no pfn twice within one slot or one depot, and no
+ * free_iova_fast() refused since creation (bad_frees == 0). Returns 0,
  * -EUCLEAN with the first violation described in @msg, or -ENOMEM.
  */
 int iovad_check(struct iovad *iovad, char *msg, size_t msglen);

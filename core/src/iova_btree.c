@@ -1,0 +1,1233 @@
+// SPDX-License-Identifier: MIT
+/*
+ * btree: a B+tree of ranges with the largest free gap of each child kept in
+ * its parent (the maple tree's shape, written here from the idea), giving
+ * the same highest fit as anylimit under any limit in O(log n) node visits.
+ *
+ * The domain API hands out struct iova pointers that stay valid until the
+ * range is freed, so every range keeps one struct iova (a 64-byte slab
+ * object, as in the kernel's maple-tree conversion); leaves store each
+ * range's [lo, hi] beside its pointer, so searches never dereference a
+ * struct iova. Bytes per live range therefore count that object plus the
+ * tree nodes (both from the domain's slab caches).
+ *
+ * Nodes are BT_NODE bytes (IOVA_BTREE_NODE, default 256: four cache
+ * lines; 128 and 512 build too). Layout, all 8-byte words:
+ *
+ *   leaf:     level=0,count | lbound | {lo,hi} x LCAP | iova * x LCAP
+ *   internal: level,count   | pivot x ICAP | gap x ICAP | child x ICAP
+ *
+ * Pivots bound by pfn_hi: every range under child[i] has hi <= pivot[i],
+ * every range under child[i+1] has lo > pivot[i] (pivot[count-1] unused).
+ * Deletions leave pivots loose but valid; inserts raise them, a lowered
+ * pfn_lo (reserve_iova merging) lowers them. gap[i] is the largest gap of
+ * any range under child[i], where a range's gap is the free space between
+ * max(previous range's hi + 1, start_pfn) and its lo (anylimit's
+ * definition). A leaf's first range has its predecessor in another leaf,
+ * so the leaf keeps lbound = max(that hi + 1, start_pfn) (start_pfn when
+ * there is none); after every change the leaves whose contents or
+ * predecessor changed are refreshed and their paths recomputed.
+ *
+ * Highest fit below L (inclusive): descend by L to the leaf holding the
+ * first range r with hi >= L. r's gap, clipped to L, is the straddling
+ * candidate (or the space above the last range when there is no r); the
+ * ranges to its left in the leaf come next, then, going back up the path,
+ * the children left of the path whose gap[] holds the request, from the
+ * right: descend into the rightmost child whose gap fits. Unaligned
+ * requests never backtrack (a fitting gap is found below), so the search
+ * reads the path and one subtree: about 2 log_B n nodes. Size-aligned
+ * requests may find a gap large enough but without an aligned slot; they
+ * go on to the next candidate, as anylimit does.
+ *
+ * Lockless readers (find_iova_lockless): nodes change in place, under the
+ * domain's sequence count. Every word a reader loads (root, count, lo,
+ * hi, pivot, child, iova pointer) is stored with a release store while
+ * the count is odd; slots past count are cleared, so a reader only ever
+ * follows a pointer to a node or range that was linked at some point
+ * during its call (removed nodes go through the free hook, RCU). Levels
+ * strictly decrease on the way down, so a reader never loops; a hit is
+ * checked against the range's own pfns, and a miss is retried when the
+ * count moved, as for the rbtree algorithms.
+ *
+ * Memory: a split needs a node while inserting. iova.c calls the prepare
+ * hook before any change, which fills a small reserve of height + 1
+ * nodes, so an insert (alloc or reserve) fails before touching the tree,
+ * never half way. Erase never allocates (merges and borrows only free),
+ * so freeing can never lose a range.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "iova_internal.h"
+
+#ifndef IOVA_BTREE_NODE
+#define IOVA_BTREE_NODE 256
+#endif
+#define BT_NODE IOVA_BTREE_NODE
+#define BT_LCAP ((BT_NODE - 16) / 24)
+#define BT_ICAP ((BT_NODE - 8) / 24)
+#define BT_LMIN (BT_LCAP / 2)
+#define BT_IMIN ((BT_ICAP + 1) / 2)
+#define BT_MAX_H 40 /* levels; fill >= 2 per node bounds it far below */
+
+_Static_assert(BT_NODE % 64 == 0 && BT_NODE >= 128 && BT_NODE <= 1024,
+	       "IOVA_BTREE_NODE: a multiple of 64 in [128, 1024]");
+
+struct bt_range {
+	unsigned long lo, hi;
+};
+
+struct bt_node {
+	uint32_t level; /* 0 for leaves; fixed for the node's life */
+	uint32_t count; /* ranges (leaf) or children (internal) */
+	union {
+		struct {
+			unsigned long lbound;
+			struct bt_range e[BT_LCAP];
+			struct iova *ptr[BT_LCAP];
+		} l;
+		struct {
+			unsigned long pivot[BT_ICAP];
+			unsigned long gap[BT_ICAP];
+			struct bt_node *child[BT_ICAP];
+		} in;
+	};
+};
+
+_Static_assert(sizeof(struct bt_node) <= BT_NODE, "node too big");
+_Static_assert(BT_LCAP >= 4 && BT_ICAP >= 4, "node too small");
+
+struct bt_tree {
+	struct bt_node *root; /* loaded by lockless readers */
+	unsigned int height; /* levels: root->level + 1 */
+	unsigned int nspare;
+	struct bt_node *spare[BT_MAX_H + 1];
+};
+
+struct bt_path {
+	struct bt_node *node;
+	unsigned int idx; /* child taken (internal), entry (leaf) */
+};
+
+static inline struct bt_tree *bt(const struct iova_domain *iovad)
+{
+	return iovad->priv;
+}
+
+/* Stores a lockless reader may see: release, under an odd count. */
+#define BT_ST(field, val)                                            \
+	do {                                                         \
+		__atomic_store_n(&(field), (val), __ATOMIC_RELEASE); \
+		rb_store_hook();                                     \
+	} while (0)
+#define BT_LD(field) __atomic_load_n(&(field), __ATOMIC_ACQUIRE)
+
+/* The cache line of @field inside @node (nodes start on a line). */
+#define BT_LINE(node, field) \
+	(1u << (((const char *)&(field) - (const char *)(node)) >> 6))
+
+static inline unsigned long bt_bound(const struct iova_domain *iovad,
+				     unsigned long prev_hi)
+{
+	unsigned long b = prev_hi + 1;
+
+	return b < iovad->start_pfn ? iovad->start_pfn : b;
+}
+
+static inline unsigned long bt_gap(unsigned long bound, unsigned long lo)
+{
+	return lo > bound ? lo - bound : 0;
+}
+
+/* Where the gap below entry @i starts. */
+static inline unsigned long bt_gap_start(const struct iova_domain *iovad,
+					 const struct bt_node *n,
+					 unsigned int i)
+{
+	return i ? bt_bound(iovad, n->l.e[i - 1].hi) : n->l.lbound;
+}
+
+static unsigned long bt_node_max(const struct iova_domain *iovad,
+				 const struct bt_node *n)
+{
+	unsigned long m = 0;
+
+	if (n->level) {
+		for (unsigned int i = 0; i < n->count; i++)
+			if (n->in.gap[i] > m)
+				m = n->in.gap[i];
+		return m;
+	}
+	for (unsigned int i = 0; i < n->count; i++) {
+		unsigned long g =
+			bt_gap(bt_gap_start(iovad, n, i), n->l.e[i].lo);
+
+		if (g > m)
+			m = g;
+	}
+	return m;
+}
+
+/* ---- node memory ---- */
+
+static struct bt_node *bt_node_new(struct iova_domain *iovad,
+				   unsigned int level)
+{
+	struct bt_tree *t = bt(iovad);
+	struct bt_node *n = t->spare[--t->nspare];
+
+	t->spare[t->nspare] = NULL;
+	n->level = level;
+	return n;
+}
+
+static void bt_node_free(struct iova_domain *iovad, struct bt_node *n)
+{
+	iovad->stats.node_frees++;
+	iova_node_free_to(iovad, &iovad->tree_slab, n);
+}
+
+static int bt_prepare(struct iova_domain *iovad)
+{
+	struct bt_tree *t = bt(iovad);
+
+	while (t->nspare < t->height + 1) {
+		struct bt_node *n = lab_slab_alloc(&iovad->tree_slab);
+
+		if (!n)
+			return -ENOMEM;
+		iovad->stats.node_allocs++;
+		t->spare[t->nspare++] = n;
+	}
+	return 0;
+}
+
+static int bt_init(struct iova_domain *iovad)
+{
+	struct bt_tree *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	iovad->priv = t;
+	t->height = 0;
+	if (bt_prepare(iovad)) {
+		free(t);
+		iovad->priv = NULL;
+		return -ENOMEM;
+	}
+	/* an empty leaf as root, so the tree is never NULL */
+	t->root = bt_node_new(iovad, 0);
+	t->root->l.lbound = iovad->start_pfn;
+	t->height = 1;
+	return 0;
+}
+
+static void bt_destroy(struct iova_domain *iovad)
+{
+	/* the nodes live in the domain's tree slab, unmapped after this */
+	free(iovad->priv);
+	iovad->priv = NULL;
+}
+
+/* ---- descent ---- */
+
+/* First child whose pivot is >= @key (the last child if none). */
+static inline unsigned int bt_child_idx(const struct bt_node *n,
+					unsigned long key)
+{
+	unsigned int i = 0;
+
+	while (i + 1 < n->count && n->in.pivot[i] < key)
+		i++;
+	return i;
+}
+
+/* First entry with hi >= @key, or count. */
+static inline unsigned int bt_leaf_idx(const struct bt_node *n,
+				       unsigned long key)
+{
+	unsigned int i = 0;
+
+	while (i < n->count && n->l.e[i].hi < key)
+		i++;
+	return i;
+}
+
+/*
+ * Descend by @key (compared with pivots and pfn_hi): the leaf holding the
+ * first range with hi >= key, if any. Fills @path[0..height-1] (root first)
+ * and returns the leaf's depth index.
+ */
+static unsigned int bt_descend(const struct iova_domain *iovad,
+			       unsigned long key, struct bt_path *path)
+{
+	struct bt_node *n = bt(iovad)->root;
+	unsigned int d = 0;
+
+	while (n->level) {
+		path[d].node = n;
+		path[d].idx = bt_child_idx(n, key);
+		n = n->in.child[path[d].idx];
+		d++;
+	}
+	path[d].node = n;
+	path[d].idx = bt_leaf_idx(n, key);
+	return d;
+}
+
+/* The last range before the leaf at path[d], or NULL. */
+static const struct bt_range *bt_pred_range(const struct bt_path *path,
+					    unsigned int d)
+{
+	const struct bt_node *n;
+	int l = (int)d - 1;
+
+	while (l >= 0 && path[l].idx == 0)
+		l--;
+	if (l < 0)
+		return NULL;
+	n = path[l].node->in.child[path[l].idx - 1];
+	while (n->level)
+		n = n->in.child[n->count - 1];
+	return n->count ? &n->l.e[n->count - 1] : NULL;
+}
+
+/*
+ * Recompute the leaf reached by @key (its lbound from its predecessor)
+ * and every gap on its path. Returns the key that reaches the next leaf
+ * (*has_next false when it is the last).
+ */
+static unsigned long bt_refresh(struct iova_domain *iovad, unsigned long key,
+				bool *has_next)
+{
+	struct bt_path path[BT_MAX_H];
+	unsigned int d = bt_descend(iovad, key, path);
+	const struct bt_range *p = bt_pred_range(path, d);
+	struct bt_node *leaf = path[d].node;
+	unsigned long next = 0;
+
+	leaf->l.lbound = p ? bt_bound(iovad, p->hi) : iovad->start_pfn;
+	*has_next = false;
+	for (int l = (int)d - 1; l >= 0; l--) {
+		struct bt_node *n = path[l].node;
+		unsigned int i = path[l].idx;
+
+		n->in.gap[i] = bt_node_max(iovad, path[l + 1].node);
+		if (!*has_next && i + 1 < n->count) {
+			*has_next = true;
+			next = n->in.pivot[i] + 1;
+		}
+	}
+	return next;
+}
+
+/*
+ * Refresh the leaf reached by @key, the one before it and the one after
+ * it: every leaf whose contents or predecessor an insert or erase there
+ * can change (splits, borrows and merges involve adjacent leaves only).
+ */
+static void bt_refresh_around(struct iova_domain *iovad, unsigned long key)
+{
+	struct bt_path path[BT_MAX_H];
+	unsigned int d = bt_descend(iovad, key, path);
+	const struct bt_range *p = bt_pred_range(path, d);
+	const struct bt_node *leaf = path[d].node;
+	unsigned long k;
+	bool more;
+
+	/* the predecessor leaf first: leaf's lbound reads its last range */
+	if (p)
+		bt_refresh(iovad, p->hi, &more);
+	k = bt_refresh(iovad, leaf->count ? leaf->l.e[0].hi : key, &more);
+	if (more)
+		bt_refresh(iovad, k, &more);
+}
+
+/*
+ * The common case, no node split or merged: the leaf at path[d] changed
+ * in place. Propagate its maximum up @path, stopping where nothing moves.
+ */
+static void bt_fix_up(struct iova_domain *iovad, struct bt_path *path,
+		      unsigned int d)
+{
+	for (int l = (int)d - 1; l >= 0; l--) {
+		struct bt_node *n = path[l].node;
+		unsigned long g = bt_node_max(iovad, path[l + 1].node);
+
+		if (n->in.gap[path[l].idx] == g)
+			break;
+		n->in.gap[path[l].idx] = g;
+	}
+}
+
+/* The leaf at path[d] has a new last range: the next leaf's lbound. */
+static void bt_fix_next(struct iova_domain *iovad, struct bt_path *path,
+			unsigned int d)
+{
+	const struct bt_node *leaf = path[d].node;
+	struct bt_path sub[BT_MAX_H];
+	struct bt_node *n;
+	int l = (int)d - 1;
+	unsigned int k;
+
+	while (l >= 0 && path[l].idx + 1 >= path[l].node->count)
+		l--;
+	if (l < 0 || !leaf->count)
+		return;
+	/* sub[] mirrors path[] down to l, then the next leaf's own path */
+	for (int i = 0; i <= l; i++)
+		sub[i] = path[i];
+	sub[l].idx++;
+	n = sub[l].node->in.child[sub[l].idx];
+	for (k = (unsigned int)l + 1; n->level; k++) {
+		sub[k].node = n;
+		sub[k].idx = 0;
+		n = n->in.child[0];
+	}
+	sub[k].node = n;
+	sub[k].idx = 0;
+	n->l.lbound = bt_bound(iovad, leaf->l.e[leaf->count - 1].hi);
+	bt_fix_up(iovad, sub, k);
+}
+
+/* ---- insert ---- */
+
+/* Insert child @c (with separator @sep before it) at position @pos + 1 of
+ * internal node path[d], splitting upward as needed. */
+static void bt_insert_child(struct iova_domain *iovad, struct bt_path *path,
+			    int d, unsigned int pos, unsigned long sep,
+			    struct bt_node *c);
+
+static void bt_leaf_put(struct bt_node *n, unsigned int i,
+			const struct bt_range *r, struct iova *v)
+{
+	BT_ST(n->l.e[i].lo, r->lo);
+	BT_ST(n->l.e[i].hi, r->hi);
+	BT_ST(n->l.ptr[i], v);
+}
+
+static void bt_leaf_clear(struct bt_node *n, unsigned int i)
+{
+	BT_ST(n->l.ptr[i], NULL);
+}
+
+static void bt_insert(struct iova_domain *iovad, struct iova *iova)
+{
+	struct bt_tree *t = bt(iovad);
+	struct bt_path path[BT_MAX_H];
+	struct bt_range r = { iova->pfn_lo, iova->pfn_hi };
+	unsigned int d = bt_descend(iovad, r.lo, path);
+	struct bt_node *leaf = path[d].node;
+	unsigned int pos = path[d].idx;
+
+	/* every range under child[i] ends at or below pivot[i] */
+	for (unsigned int l = 0; l < d; l++) {
+		struct bt_node *n = path[l].node;
+		unsigned int i = path[l].idx;
+
+		if (i + 1 < n->count && n->in.pivot[i] < r.hi)
+			BT_ST(n->in.pivot[i], r.hi);
+	}
+	if (leaf->count < BT_LCAP) {
+		for (unsigned int i = leaf->count; i > pos; i--)
+			bt_leaf_put(leaf, i, &leaf->l.e[i - 1],
+				    leaf->l.ptr[i - 1]);
+		bt_leaf_put(leaf, pos, &r, iova);
+		BT_ST(leaf->count, leaf->count + 1);
+		if (pos + 1 == leaf->count)
+			bt_fix_next(iovad, path, d);
+		bt_fix_up(iovad, path, d);
+		return;
+	} else {
+		struct bt_range e[BT_LCAP + 1];
+		struct iova *p[BT_LCAP + 1];
+		unsigned int n = BT_LCAP + 1, keep = n / 2;
+		struct bt_node *right = bt_node_new(iovad, 0);
+
+		for (unsigned int i = 0, j = 0; i < n; i++) {
+			if (i == pos) {
+				e[i] = r;
+				p[i] = iova;
+			} else {
+				e[i] = leaf->l.e[j];
+				p[i] = leaf->l.ptr[j++];
+			}
+		}
+		/*
+		 * The new node filled, the old one cut, then the new one
+		 * linked (a reader in between misses the upper half and
+		 * retries on the count), so that the parent can take the
+		 * cut node's final gap.
+		 */
+		for (unsigned int i = keep; i < n; i++)
+			bt_leaf_put(right, i - keep, &e[i], p[i]);
+		BT_ST(right->count, n - keep);
+		for (unsigned int i = 0; i < keep; i++)
+			bt_leaf_put(leaf, i, &e[i], p[i]);
+		BT_ST(leaf->count, keep);
+		for (unsigned int i = keep; i < BT_LCAP; i++)
+			bt_leaf_clear(leaf, i);
+		bt_insert_child(iovad, path, (int)d - 1,
+				d ? path[d - 1].idx : 0, e[keep - 1].hi, right);
+	}
+	(void)t;
+	bt_refresh_around(iovad, r.hi);
+}
+
+static void bt_in_put(struct bt_node *n, unsigned int i, struct bt_node *c,
+		      unsigned long gap)
+{
+	BT_ST(n->in.child[i], c);
+	n->in.gap[i] = gap;
+}
+
+static void bt_insert_child(struct iova_domain *iovad, struct bt_path *path,
+			    int d, unsigned int pos, unsigned long sep,
+			    struct bt_node *c)
+{
+	struct bt_tree *t = bt(iovad);
+	struct bt_node *n, *right;
+	unsigned long piv[BT_ICAP + 1], gap[BT_ICAP + 1];
+	struct bt_node *ch[BT_ICAP + 1];
+	unsigned int cnt, keep;
+
+	if (d < 0) {
+		/* the root split: a new root above the two halves */
+		struct bt_node *old = t->root;
+		struct bt_node *root = bt_node_new(iovad, old->level + 1);
+
+		bt_in_put(root, 0, old, bt_node_max(iovad, old));
+		bt_in_put(root, 1, c, bt_node_max(iovad, c));
+		BT_ST(root->in.pivot[0], sep);
+		BT_ST(root->count, 2);
+		BT_ST(t->root, root);
+		t->height++;
+		return;
+	}
+	n = path[d].node;
+	cnt = n->count;
+	/* the child at pos was just cut in two: its gap shrank */
+	n->in.gap[pos] = bt_node_max(iovad, n->in.child[pos]);
+	if (cnt < BT_ICAP) {
+		/* children above pos move up one, pivots above pos - 1 too */
+		for (unsigned int i = cnt; i > pos + 1; i--)
+			bt_in_put(n, i, n->in.child[i - 1], n->in.gap[i - 1]);
+		for (unsigned int i = cnt - 1; i > pos; i--)
+			BT_ST(n->in.pivot[i], n->in.pivot[i - 1]);
+		bt_in_put(n, pos + 1, c, bt_node_max(iovad, c));
+		BT_ST(n->in.pivot[pos], sep);
+		BT_ST(n->count, cnt + 1);
+		return;
+	}
+	/* full: the cnt + 1 children in order, then split in two */
+	for (unsigned int i = 0; i <= pos; i++) {
+		ch[i] = n->in.child[i];
+		gap[i] = n->in.gap[i];
+	}
+	ch[pos + 1] = c;
+	gap[pos + 1] = bt_node_max(iovad, c);
+	for (unsigned int i = pos + 1; i < cnt; i++) {
+		ch[i + 1] = n->in.child[i];
+		gap[i + 1] = n->in.gap[i];
+	}
+	for (unsigned int i = 0; i < pos; i++)
+		piv[i] = n->in.pivot[i];
+	piv[pos] = sep;
+	for (unsigned int i = pos; i + 1 < cnt; i++)
+		piv[i + 1] = n->in.pivot[i];
+	cnt++;
+	keep = cnt / 2;
+	right = bt_node_new(iovad, n->level);
+	for (unsigned int i = keep; i < cnt; i++) {
+		bt_in_put(right, i - keep, ch[i], gap[i]);
+		if (i + 1 < cnt)
+			BT_ST(right->in.pivot[i - keep], piv[i]);
+	}
+	BT_ST(right->count, cnt - keep);
+	for (unsigned int i = 0; i < keep; i++) {
+		bt_in_put(n, i, ch[i], gap[i]);
+		if (i + 1 < keep)
+			BT_ST(n->in.pivot[i], piv[i]);
+	}
+	BT_ST(n->count, keep);
+	for (unsigned int i = keep; i < BT_ICAP; i++)
+		BT_ST(n->in.child[i], NULL);
+	bt_insert_child(iovad, path, d - 1, d ? path[d - 1].idx : 0,
+			piv[keep - 1], right);
+}
+
+/* ---- erase ---- */
+
+/* Remove entry @i of a leaf (count may drop below the minimum). */
+static void bt_leaf_del(struct bt_node *n, unsigned int i)
+{
+	unsigned int cnt = n->count;
+
+	for (; i + 1 < cnt; i++)
+		bt_leaf_put(n, i, &n->l.e[i + 1], n->l.ptr[i + 1]);
+	BT_ST(n->count, cnt - 1);
+	bt_leaf_clear(n, cnt - 1);
+}
+
+/* Remove child @i of an internal node and the pivot on its left (the
+ * pivot on its right when @i is 0). */
+static void bt_in_del(struct bt_node *n, unsigned int i)
+{
+	unsigned int cnt = n->count;
+	unsigned int p = i ? i - 1 : 0;
+
+	for (unsigned int j = i; j + 1 < cnt; j++)
+		bt_in_put(n, j, n->in.child[j + 1], n->in.gap[j + 1]);
+	for (unsigned int j = p; j + 2 < cnt; j++)
+		BT_ST(n->in.pivot[j], n->in.pivot[j + 1]);
+	BT_ST(n->count, cnt - 1);
+	BT_ST(n->in.child[cnt - 1], NULL);
+}
+
+/* Leaf path[d] is below its minimum: borrow from or merge with a sibling. */
+static void bt_fix_leaf(struct iova_domain *iovad, struct bt_node *par,
+			unsigned int idx)
+{
+	struct bt_node *n = par->in.child[idx], *s;
+
+	if (idx + 1 < par->count) {
+		s = par->in.child[idx + 1];
+		if (s->count > BT_LMIN) {
+			/* take the right sibling's first range */
+			bt_leaf_put(n, n->count, &s->l.e[0], s->l.ptr[0]);
+			BT_ST(n->count, n->count + 1);
+			BT_ST(par->in.pivot[idx], s->l.e[0].hi);
+			bt_leaf_del(s, 0);
+			return;
+		}
+		/* merge the right sibling into this leaf */
+		for (unsigned int i = 0; i < s->count; i++)
+			bt_leaf_put(n, n->count + i, &s->l.e[i], s->l.ptr[i]);
+		BT_ST(n->count, n->count + s->count);
+		/* dropping pivot[idx] leaves the sibling's bound to us */
+		bt_in_del(par, idx + 1);
+		bt_node_free(iovad, s);
+		return;
+	}
+	s = par->in.child[idx - 1];
+	if (s->count > BT_LMIN) {
+		/* take the left sibling's last range */
+		unsigned int last = s->count - 1;
+
+		for (unsigned int i = n->count; i > 0; i--)
+			bt_leaf_put(n, i, &n->l.e[i - 1], n->l.ptr[i - 1]);
+		bt_leaf_put(n, 0, &s->l.e[last], s->l.ptr[last]);
+		BT_ST(n->count, n->count + 1);
+		BT_ST(par->in.pivot[idx - 1], s->l.e[last - 1].hi);
+		bt_leaf_del(s, last);
+		return;
+	}
+	/* merge this (last) leaf into its left sibling */
+	for (unsigned int i = 0; i < n->count; i++)
+		bt_leaf_put(s, s->count + i, &n->l.e[i], n->l.ptr[i]);
+	BT_ST(s->count, s->count + n->count);
+	bt_in_del(par, idx);
+	bt_node_free(iovad, n);
+}
+
+/* Internal node child @idx of @par is below its minimum. */
+static void bt_fix_internal(struct iova_domain *iovad, struct bt_node *par,
+			    unsigned int idx)
+{
+	struct bt_node *n = par->in.child[idx], *s;
+	unsigned int cnt = n->count, last;
+
+	if (idx + 1 < par->count) {
+		s = par->in.child[idx + 1];
+		if (s->count > BT_IMIN) {
+			/* the sibling's first child moves to our end */
+			bt_in_put(n, cnt, s->in.child[0], s->in.gap[0]);
+			BT_ST(n->in.pivot[cnt - 1], par->in.pivot[idx]);
+			BT_ST(n->count, cnt + 1);
+			BT_ST(par->in.pivot[idx], s->in.pivot[0]);
+			bt_in_del(s, 0);
+			par->in.gap[idx + 1] = bt_node_max(iovad, s);
+			return;
+		}
+		/* merge the sibling into n */
+		for (unsigned int i = 0; i < s->count; i++) {
+			bt_in_put(n, cnt + i, s->in.child[i], s->in.gap[i]);
+			if (i + 1 < s->count)
+				BT_ST(n->in.pivot[cnt + i], s->in.pivot[i]);
+		}
+		BT_ST(n->in.pivot[cnt - 1], par->in.pivot[idx]);
+		BT_ST(n->count, cnt + s->count);
+		bt_in_del(par, idx + 1);
+		bt_node_free(iovad, s);
+		return;
+	}
+	s = par->in.child[idx - 1];
+	if (s->count > BT_IMIN) {
+		/* the left sibling's last child moves to our front */
+		last = s->count - 1;
+
+		for (unsigned int i = cnt; i > 0; i--)
+			bt_in_put(n, i, n->in.child[i - 1], n->in.gap[i - 1]);
+		for (unsigned int i = cnt - 1; i > 0; i--)
+			BT_ST(n->in.pivot[i], n->in.pivot[i - 1]);
+		bt_in_put(n, 0, s->in.child[last], s->in.gap[last]);
+		BT_ST(n->in.pivot[0], par->in.pivot[idx - 1]);
+		BT_ST(n->count, cnt + 1);
+		BT_ST(par->in.pivot[idx - 1], s->in.pivot[last - 1]);
+		BT_ST(s->count, last);
+		BT_ST(s->in.child[last], NULL);
+		par->in.gap[idx - 1] = bt_node_max(iovad, s);
+		return;
+	}
+	/* merge n into its left sibling */
+	last = s->count;
+	for (unsigned int i = 0; i < cnt; i++) {
+		bt_in_put(s, last + i, n->in.child[i], n->in.gap[i]);
+		if (i + 1 < cnt)
+			BT_ST(s->in.pivot[last + i], n->in.pivot[i]);
+	}
+	BT_ST(s->in.pivot[last - 1], par->in.pivot[idx - 1]);
+	BT_ST(s->count, last + cnt);
+	bt_in_del(par, idx);
+	bt_node_free(iovad, n);
+}
+
+static void bt_remove(struct iova_domain *iovad, struct iova *iova)
+{
+	struct bt_tree *t = bt(iovad);
+	struct bt_path path[BT_MAX_H];
+	unsigned long key = iova->pfn_hi;
+	unsigned int d = bt_descend(iovad, key, path);
+	struct bt_node *leaf = path[d].node;
+	unsigned int i = path[d].idx;
+
+	if (i >= leaf->count || leaf->l.ptr[i] != iova) {
+		fprintf(stderr, "iovalab: btree: [%lu, %lu] not in the tree\n",
+			iova->pfn_lo, iova->pfn_hi);
+		abort();
+	}
+	bt_leaf_del(leaf, i);
+	if (!d || leaf->count >= BT_LMIN) {
+		if (i == leaf->count)
+			bt_fix_next(iovad, path, d);
+		bt_fix_up(iovad, path, d);
+		return;
+	}
+	bt_fix_leaf(iovad, path[d - 1].node, path[d - 1].idx);
+	for (int l = (int)d - 1; l > 0; l--) {
+		if (path[l].node->count >= BT_IMIN)
+			break;
+		bt_fix_internal(iovad, path[l - 1].node, path[l - 1].idx);
+	}
+	/* a root with one child hands over to it */
+	while (t->root->level && t->root->count == 1) {
+		struct bt_node *old = t->root;
+
+		BT_ST(t->root, old->in.child[0]);
+		t->height--;
+		bt_node_free(iovad, old);
+	}
+	bt_refresh_around(iovad, key);
+}
+
+/* ---- search ---- */
+
+struct bt_cost {
+	unsigned long visits, lines;
+};
+
+static inline void bt_visit(struct bt_cost *c, unsigned int mask)
+{
+	c->visits++;
+	c->lines += __builtin_popcount(mask);
+}
+
+/* Highest slot for @size pfns in [lo, hi] under @mask (anylimit's). */
+static inline bool bt_fit(unsigned long lo, unsigned long hi,
+			  unsigned long size, unsigned long mask,
+			  unsigned long *pfn)
+{
+	unsigned long p;
+
+	if (hi < lo || hi - lo < size - 1)
+		return false;
+	p = (hi - (size - 1)) & mask;
+	if (p < lo)
+		return false;
+	*pfn = p;
+	return true;
+}
+
+/* Entries @from - 1 down to 0 of a leaf; @mask collects lines read. */
+static bool bt_leaf_scan(const struct iova_domain *iovad,
+			 const struct bt_node *n, unsigned int from,
+			 unsigned long size, unsigned long amask,
+			 unsigned long *pfn, unsigned int *mask)
+{
+	for (unsigned int i = from; i-- > 0;) {
+		unsigned long start;
+
+		if (i) {
+			*mask |= BT_LINE(n, n->l.e[i - 1].hi);
+			start = bt_bound(iovad, n->l.e[i - 1].hi);
+		} else {
+			*mask |= BT_LINE(n, n->l.lbound);
+			start = n->l.lbound;
+		}
+		*mask |= BT_LINE(n, n->l.e[i].lo);
+		if (bt_gap(start, n->l.e[i].lo) >= size &&
+		    bt_fit(start, n->l.e[i].lo - 1, size, amask, pfn))
+			return true;
+	}
+	return false;
+}
+
+/* The highest fitting gap in the subtree at @n (its gap fits). */
+static bool bt_subtree(const struct iova_domain *iovad, const struct bt_node *n,
+		       unsigned long size, unsigned long amask,
+		       unsigned long *pfn, struct bt_cost *c)
+{
+	unsigned int mask = BT_LINE(n, n->count);
+	bool found = false;
+
+	if (!n->level) {
+		found = bt_leaf_scan(iovad, n, n->count, size, amask, pfn,
+				     &mask);
+		bt_visit(c, mask);
+		return found;
+	}
+	for (unsigned int i = n->count; i-- > 0;) {
+		mask |= BT_LINE(n, n->in.gap[i]);
+		if (n->in.gap[i] < size)
+			continue;
+		mask |= BT_LINE(n, n->in.child[i]);
+		/* count this node before its children: a visit is a visit
+		 * even when the search comes back to it */
+		if (!found &&
+		    bt_subtree(iovad, n->in.child[i], size, amask, pfn, c)) {
+			found = true;
+			break;
+		}
+	}
+	bt_visit(c, mask);
+	return found;
+}
+
+static int bt_alloc(struct iova_domain *iovad, struct iova *new,
+		    unsigned long size, unsigned long limit_pfn,
+		    unsigned long amask, unsigned long *visits,
+		    unsigned long *searches)
+{
+	struct bt_path path[BT_MAX_H];
+	unsigned int masks[BT_MAX_H];
+	struct bt_cost c = { 0, 0 };
+	const struct bt_node *n = bt(iovad)->root, *leaf;
+	unsigned int d = 0, j, mask;
+	unsigned long pfn, start, end;
+	bool found = false;
+
+	if (limit_pfn < iovad->start_pfn)
+		return -ENOSPC;
+	(*searches)++;
+	/* toward L: the leaf of the first range with hi >= L */
+	while (n->level) {
+		unsigned int i = 0;
+
+		mask = BT_LINE(n, n->count) | BT_LINE(n, n->in.pivot[0]);
+		while (i + 1 < n->count && n->in.pivot[i] < limit_pfn) {
+			i++;
+			mask |= BT_LINE(n, n->in.pivot[i - 1]);
+		}
+		if (i + 1 < n->count)
+			mask |= BT_LINE(n, n->in.pivot[i]);
+		mask |= BT_LINE(n, n->in.child[i]);
+		bt_visit(&c, mask);
+		masks[d] = mask;
+		path[d].node = (struct bt_node *)n;
+		path[d++].idx = i;
+		n = n->in.child[i];
+	}
+	leaf = n;
+	mask = BT_LINE(leaf, leaf->count);
+	j = 0;
+	while (j < leaf->count && leaf->l.e[j].hi < limit_pfn) {
+		mask |= BT_LINE(leaf, leaf->l.e[j].hi);
+		j++;
+	}
+	/* the straddling gap: below entry j, clipped to L */
+	if (j < leaf->count) {
+		mask |= BT_LINE(leaf, leaf->l.e[j]);
+		end = leaf->l.e[j].lo ? leaf->l.e[j].lo - 1 : 0;
+		if (end > limit_pfn)
+			end = limit_pfn;
+		start = bt_gap_start(iovad, leaf, j);
+		mask |= j ? 0 : BT_LINE(leaf, leaf->l.lbound);
+		found = leaf->l.e[j].lo > start &&
+			bt_fit(start, end, size, amask, &pfn);
+	} else {
+		/* above the leaf's last range (no range reaches L here) */
+		start = bt_gap_start(iovad, leaf, j);
+		mask |= j ? 0 : BT_LINE(leaf, leaf->l.lbound);
+		found = bt_fit(start, limit_pfn, size, amask, &pfn);
+	}
+	if (!found)
+		found = bt_leaf_scan(iovad, leaf, j, size, amask, &pfn, &mask);
+	bt_visit(&c, mask);
+	/* back up the path: children left of it, from the right */
+	while (!found && d-- > 0) {
+		const struct bt_node *p = path[d].node;
+
+		unsigned int more = 0;
+
+		for (unsigned int i = path[d].idx; i-- > 0;) {
+			/* p was visited on the way down: only lines it did
+			 * not read then are new */
+			more |= BT_LINE(p, p->in.gap[i]);
+			if (p->in.gap[i] < size)
+				continue;
+			more |= BT_LINE(p, p->in.child[i]);
+			c.lines += __builtin_popcount(more & ~masks[d]);
+			masks[d] |= more;
+			more = 0;
+			if (bt_subtree(iovad, p->in.child[i], size, amask, &pfn,
+				       &c)) {
+				found = true;
+				break;
+			}
+		}
+		c.lines += __builtin_popcount(more & ~masks[d]);
+	}
+	*visits += c.visits;
+	iovad->search_lines += c.lines;
+	if (!found)
+		return -ENOSPC;
+	new->pfn_lo = pfn;
+	new->pfn_hi = pfn + size - 1;
+	iova_write_begin(iovad);
+	bt_insert(iovad, new);
+	iova_write_end(iovad);
+	return 0;
+}
+
+/* ---- lookups and iteration ---- */
+
+/* The first range with hi >= @pfn, or NULL. */
+static struct iova *bt_lower_bound(struct iova_domain *iovad, unsigned long pfn)
+{
+	struct bt_path path[BT_MAX_H];
+	unsigned int d = bt_descend(iovad, pfn, path);
+	const struct bt_node *leaf = path[d].node;
+	unsigned long next;
+	bool more = false;
+
+	if (path[d].idx < leaf->count)
+		return leaf->l.ptr[path[d].idx];
+	/* loose pivots: the next leaf starts above pfn */
+	for (int l = (int)d - 1; l >= 0 && !more; l--) {
+		if (path[l].idx + 1 < path[l].node->count) {
+			more = true;
+			next = path[l].node->in.pivot[path[l].idx] + 1;
+		}
+	}
+	if (!more)
+		return NULL;
+	d = bt_descend(iovad, next, path);
+	leaf = path[d].node;
+	return leaf->count ? leaf->l.ptr[0] : NULL;
+}
+
+static struct iova *bt_find(struct iova_domain *iovad, unsigned long pfn)
+{
+	struct iova *v = bt_lower_bound(iovad, pfn);
+
+	return v && v->pfn_lo <= pfn ? v : NULL;
+}
+
+static struct iova *bt_first(struct iova_domain *iovad)
+{
+	return bt_lower_bound(iovad, 0);
+}
+
+static struct iova *bt_next(struct iova_domain *iovad, struct iova *iova)
+{
+	if (iova->pfn_hi == ~0UL)
+		return NULL;
+	return bt_lower_bound(iovad, iova->pfn_hi + 1);
+}
+
+/*
+ * Lockless: see the top of the file. Each level is read with acquire
+ * loads; a leaf hit is checked against the range's own pfns.
+ */
+static struct iova *bt_find_lockless(struct iova_domain *iovad,
+				     unsigned long pfn)
+{
+	struct bt_tree *t = bt(iovad);
+
+	for (;;) {
+		unsigned long seq =
+			atomic_load_explicit(&iovad->seq, memory_order_acquire);
+		const struct bt_node *n = BT_LD(t->root);
+		uint32_t level = n->level;
+
+		while (n && level) {
+			uint32_t cnt = BT_LD(n->count), i = 0;
+			const struct bt_node *child;
+
+			if (cnt > BT_ICAP)
+				cnt = BT_ICAP;
+			while (i + 1 < cnt && BT_LD(n->in.pivot[i]) < pfn)
+				i++;
+			child = cnt ? BT_LD(n->in.child[i]) : NULL;
+			/* a node seen mid-change may lead nowhere, never up */
+			if (child && child->level >= level)
+				child = NULL;
+			n = child;
+			level = n ? n->level : 0;
+		}
+		if (n) {
+			uint32_t cnt = BT_LD(n->count);
+
+			if (cnt > BT_LCAP)
+				cnt = BT_LCAP;
+			for (uint32_t i = 0; i < cnt; i++) {
+				struct iova *v;
+
+				if (BT_LD(n->l.e[i].hi) < pfn)
+					continue;
+				v = BT_LD(n->l.ptr[i]);
+				if (v &&
+				    __atomic_load_n(&v->pfn_lo,
+						    __ATOMIC_ACQUIRE) <= pfn &&
+				    __atomic_load_n(&v->pfn_hi,
+						    __ATOMIC_ACQUIRE) >= pfn)
+					return v;
+				break;
+			}
+		}
+		if (!(seq & 1) &&
+		    atomic_load_explicit(&iovad->seq, memory_order_relaxed) ==
+			    seq)
+			return NULL;
+	}
+}
+
+/* reserve_iova merging: lower a linked range's pfn_lo in place. */
+static void bt_set_pfn_lo(struct iova_domain *iovad, struct iova *iova,
+			  unsigned long pfn_lo)
+{
+	struct bt_path path[BT_MAX_H];
+	unsigned int d = bt_descend(iovad, iova->pfn_hi, path);
+	struct bt_node *leaf = path[d].node;
+
+	/* ranges right of a pivot start above it */
+	for (unsigned int l = 0; l < d; l++) {
+		struct bt_node *n = path[l].node;
+		unsigned int i = path[l].idx;
+
+		if (i && pfn_lo && n->in.pivot[i - 1] >= pfn_lo)
+			BT_ST(n->in.pivot[i - 1], pfn_lo - 1);
+	}
+	BT_ST(leaf->l.e[path[d].idx].lo, pfn_lo);
+	iova_store_pfn(&iova->pfn_lo, pfn_lo);
+	bt_fix_up(iovad, path, d);
+}
+
+/* ---- checker ---- */
+
+struct bt_check {
+	const struct iova_domain *iovad;
+	const struct bt_range *prev; /* last range seen, in order */
+	unsigned long ranges;
+	unsigned long nodes;
+	char *msg;
+	size_t msglen;
+};
+
+/*
+ * Check the subtree at @n (at @level, the root when @root) whose ranges
+ * must satisfy lo > @lo_excl (when @has_lo) and hi <= @hi_incl (when
+ * @has_hi). Stores its largest gap, recomputed, in *@maxp; returns 0,
+ * or -1 after a failure.
+ */
+static int bt_check_node(struct bt_check *ck, const struct bt_node *n,
+			 unsigned int level, bool root, bool has_lo,
+			 unsigned long lo_excl, bool has_hi,
+			 unsigned long hi_incl, unsigned long *maxp)
+{
+	const struct iova_domain *iovad = ck->iovad;
+	unsigned long max = 0;
+
+	ck->nodes++;
+	if (n->level != level)
+		return iova_check_fail(ck->msg, ck->msglen,
+				       "node at depth level %u says %u", level,
+				       n->level),
+		       -1;
+	if (!level) {
+		unsigned long bound;
+
+		if (n->count > BT_LCAP || (!root && n->count < BT_LMIN))
+			return iova_check_fail(ck->msg, ck->msglen,
+					       "leaf holds %u ranges (%u..%u)",
+					       n->count, root ? 0 : BT_LMIN,
+					       BT_LCAP),
+			       -1;
+		bound = ck->prev ? bt_bound(iovad, ck->prev->hi) :
+				   iovad->start_pfn;
+		if (n->count && n->l.lbound != bound)
+			return iova_check_fail(
+				       ck->msg, ck->msglen,
+				       "leaf at [%lu, %lu]: lbound %lu, "
+				       "should be %lu",
+				       n->l.e[0].lo, n->l.e[0].hi, n->l.lbound,
+				       bound),
+			       -1;
+		for (unsigned int i = 0; i < BT_LCAP; i++) {
+			const struct bt_range *r = &n->l.e[i];
+			const struct iova *v = n->l.ptr[i];
+			unsigned long g;
+
+			if (i >= n->count) {
+				if (v)
+					return iova_check_fail(
+						       ck->msg, ck->msglen,
+						       "stale range pointer in "
+						       "slot %u",
+						       i),
+					       -1;
+				continue;
+			}
+			if (r->lo > r->hi ||
+			    (ck->prev && ck->prev->hi >= r->lo))
+				return iova_check_fail(
+					       ck->msg, ck->msglen,
+					       "[%lu, %lu] out of order or "
+					       "overlapping",
+					       r->lo, r->hi),
+				       -1;
+			if ((has_lo && r->lo <= lo_excl) ||
+			    (has_hi && r->hi > hi_incl))
+				return iova_check_fail(
+					       ck->msg, ck->msglen,
+					       "[%lu, %lu] outside its pivots",
+					       r->lo, r->hi),
+				       -1;
+			if (!v || v->pfn_lo != r->lo || v->pfn_hi != r->hi)
+				return iova_check_fail(
+					       ck->msg, ck->msglen,
+					       "[%lu, %lu]: struct iova "
+					       "disagrees",
+					       r->lo, r->hi),
+				       -1;
+			g = bt_gap(ck->prev ? bt_bound(iovad, ck->prev->hi) :
+					      iovad->start_pfn,
+				   r->lo);
+			if (g > max)
+				max = g;
+			ck->prev = r;
+			ck->ranges++;
+		}
+		*maxp = max;
+		return 0;
+	}
+	if (n->count > BT_ICAP || n->count < (root ? 2 : BT_IMIN))
+		return iova_check_fail(ck->msg, ck->msglen,
+				       "internal node with %u children",
+				       n->count),
+		       -1;
+	for (unsigned int i = 0; i < BT_ICAP; i++) {
+		unsigned long g;
+
+		if (i >= n->count) {
+			if (n->in.child[i])
+				return iova_check_fail(ck->msg, ck->msglen,
+						       "stale child pointer"),
+				       -1;
+			continue;
+		}
+		if (i + 1 < n->count) {
+			if ((has_lo && n->in.pivot[i] <= lo_excl) ||
+			    (has_hi && n->in.pivot[i] > hi_incl) ||
+			    (i && n->in.pivot[i] <= n->in.pivot[i - 1]))
+				return iova_check_fail(ck->msg, ck->msglen,
+						       "pivot %lu out of order",
+						       n->in.pivot[i]),
+				       -1;
+		}
+		if (bt_check_node(
+			    ck, n->in.child[i], level - 1, false,
+			    i ? true : has_lo, i ? n->in.pivot[i - 1] : lo_excl,
+			    i + 1 < n->count ? true : has_hi,
+			    i + 1 < n->count ? n->in.pivot[i] : hi_incl, &g))
+			return -1;
+		if (g != n->in.gap[i])
+			return iova_check_fail(ck->msg, ck->msglen,
+					       "gap of child %u is %lu, "
+					       "recomputed %lu",
+					       i, n->in.gap[i], g),
+			       -1;
+		if (g > max)
+			max = g;
+	}
+	*maxp = max;
+	return 0;
+}
+
+static int bt_check(const struct iova_domain *iovad, char *msg, size_t msglen)
+{
+	const struct bt_tree *t = bt(iovad);
+	struct bt_check ck = { .iovad = iovad, .msg = msg, .msglen = msglen };
+	unsigned long max;
+
+	if (msg && msglen)
+		msg[0] = '\0';
+	if (!t->root || t->root->level + 1 != t->height)
+		return iova_check_fail(msg, msglen, "height %u, root level %u",
+				       t->height, t->root ? t->root->level : 0);
+	if (bt_check_node(&ck, t->root, t->root->level, true, false, 0, false,
+			  0, &max))
+		return -EUCLEAN;
+	if (ck.ranges != iovad->stats.live)
+		return iova_check_fail(msg, msglen,
+				       "%lu ranges in the tree, live says %llu",
+				       ck.ranges,
+				       (unsigned long long)iovad->stats.live);
+	if (!iovad->free_fn && ck.nodes + t->nspare != iovad->tree_slab.in_use)
+		return iova_check_fail(
+			msg, msglen,
+			"%lu tree nodes + %u spare, the slab "
+			"has %llu out",
+			ck.nodes, t->nspare,
+			(unsigned long long)iovad->tree_slab.in_use);
+	return 0;
+}
+
+static int bt_check_extra(const struct iova_domain *iovad, char *msg,
+			  size_t msglen)
+{
+	return 0;
+}
+
+const struct iova_ops iova_btree_ops = {
+	.node_bytes = sizeof(struct iova),
+	.tree_node_bytes = BT_NODE,
+	.has_anchor = false,
+	.counts_lines = true,
+	.init = bt_init,
+	.alloc = bt_alloc,
+	.insert = bt_insert,
+	.remove = bt_remove,
+	.set_pfn_lo = bt_set_pfn_lo,
+	.check = bt_check_extra,
+	.prepare = bt_prepare,
+	.destroy = bt_destroy,
+	.find = bt_find,
+	.find_lockless = bt_find_lockless,
+	.first = bt_first,
+	.next = bt_next,
+	.lower_bound = bt_lower_bound,
+	.check_all = bt_check,
+};
