@@ -12,7 +12,9 @@
 * --threshold above the real change: "within threshold";
 * configurations on one side only are listed; --ignore alg matches
   classic against anylimit; failed checks are left out and counted;
-* the U test against known exact p-values; bad input exits 2.
+* the U test against known exact p-values; bad input exits 2;
+* results/render draws repeated runs (--repeat N) as medians with
+  error bars and says so in the report.
 """
 import json
 import os
@@ -63,6 +65,42 @@ def compare(*args, status=0):
 def verdicts(out, metric):
     return [line for line in out.splitlines()
             if ("  %s  " % metric) in line or ("| %s |" % metric) in line]
+
+
+def render_errorbars(d, rng):
+    """--repeat runs: the throughput chart's points are medians, with the
+    order-statistic interval as error bars."""
+    out = os.path.join(d, "render")
+    os.mkdir(out)
+    runs = []
+    for rep in range(5):
+        for t in (1, 2):
+            r = run_obj(rng, "anylimit", t, 1e6 * t, 0.05)
+            r.update({"repeat": 5, "rep": rep, "ops": 1000,
+                      "duration_s": 0.001, "oversubscribed": False})
+            runs.append(r)
+    write(os.path.join(out, "stress-rep.json"), runs)
+    p = subprocess.run([sys.executable, os.path.join(HERE, "..", "render"),
+                        out], capture_output=True, text=True, timeout=120)
+    if p.returncode not in (0, 1):  # 1: gnuplot missing, .gp still there
+        fail("render exited %d: %s" % (p.returncode, p.stderr))
+    gps = [f for f in os.listdir(os.path.join(out, "charts"))
+           if f.startswith("throughput-") and f.endswith(".gp")]
+    if len(gps) != 1:
+        fail("expected one throughput chart, got %r" % gps)
+    with open(os.path.join(out, "charts", gps[0])) as f:
+        if "yerrorbars" not in f.read():
+            fail("no error bars in " + gps[0])
+    with open(os.path.join(out, "REPORT.md")) as f:
+        rep = f.read()
+    want = "Repeated runs (5 per point)"
+    if want not in rep or "5 runs: 93.8%" not in rep:
+        fail("REPORT.md does not describe the repeated runs")
+    # the median of the 5 repetitions is what the table shows
+    xs = sorted(r["ops_per_sec"] for r in runs if r["threads"] == 1)
+    if ("%.3g" % (xs[2] / 1e6)) not in rep:
+        fail("the 1-thread median %.3g M is not in the report" %
+             (xs[2] / 1e6))
 
 
 def main():
@@ -134,6 +172,7 @@ def main():
         os.mkdir(dirb)
         write(os.path.join(dirb, "a.json"), json.load(open(base))["runs"])
         compare(dirb, base)  # a directory works like a file
+        render_errorbars(d, rng)
         for args in (["nope"], [base], [base, "/nonexistent"],
                      ["--threshold", "x", base, base],
                      ["--ignore", "colour", base, base],

@@ -40,8 +40,16 @@
 
 #define SLOT_FAILED UINT64_MAX
 #define SLOT_FREED (UINT64_MAX - 1)
-/* Spins on a slot before yielding the CPU to the thread it waits for. */
-#define WAIT_SPINS 256
+/*
+ * How long a free spins on its allocation's slot before yielding: the
+ * allocating thread usually runs on another CPU and fills the slot within
+ * microseconds, while a yield on a busy CPU can cost a whole round of the
+ * scheduler (milliseconds). Past this, the allocator is likely not
+ * running (oversubscribed: perhaps on this CPU), so yield to it. When
+ * both threads are pinned to this CPU, spinning only delays it: yield at
+ * once.
+ */
+#define WAIT_SPIN_NS 50000
 
 struct rthread {
 	struct rrun *run;
@@ -108,30 +116,39 @@ static void wait_until(uint64_t t)
 	}
 }
 
-/* The allocation's slot once replayed, or 0 after wait_ns without. */
-static uint64_t wait_slot(struct rthread *t, size_t a)
+/*
+ * The allocation's slot once replayed, or 0 after wait_ns without. @owner
+ * is the thread that replays it.
+ */
+static uint64_t wait_slot(struct rthread *t, size_t a,
+			  const struct rthread *owner)
 {
 	_Atomic uint64_t *s = &t->run->slot[a];
-	uint64_t v = atomic_load_explicit(s, memory_order_acquire), deadline;
+	uint64_t v = atomic_load_explicit(s, memory_order_acquire);
+	uint64_t now, spin_until, deadline;
 
 	if (v)
 		return v;
 	t->c.cross_waits++;
-	deadline = lab_now_ns() + t->run->rc->wait_ns;
-	for (unsigned int spin = 0;; spin++) {
+	now = lab_now_ns();
+	spin_until = now + WAIT_SPIN_NS;
+	if (t->pinned && owner->pinned && t->pu_os == owner->pu_os)
+		spin_until = now;
+	deadline = now + t->run->rc->wait_ns;
+	for (unsigned int spin = 1;; spin++) {
 		v = atomic_load_explicit(s, memory_order_acquire);
 		if (v)
 			return v;
-		if (spin < WAIT_SPINS) {
-			cpu_relax();
+		cpu_relax();
+		if (spin % 64)
 			continue;
-		}
-		if (lab_now_ns() >= deadline) {
+		now = lab_now_ns();
+		if (now >= deadline) {
 			t->c.wait_timeouts++;
 			return 0;
 		}
-		/* the allocating thread may share this CPU */
-		sched_yield();
+		if (now >= spin_until)
+			sched_yield();
 	}
 }
 
@@ -163,7 +180,7 @@ static void replay_event(struct rthread *t, size_t i, uint64_t sched)
 	a = &r->tr->ev[e->peer];
 	if (r->rank[a->cpu] % r->n != r->rank[e->cpu] % r->n)
 		t->c.cross_frees++;
-	v = wait_slot(t, (size_t)e->peer);
+	v = wait_slot(t, (size_t)e->peer, &r->t[r->rank[a->cpu] % r->n]);
 	if (!v)
 		return;
 	if (v == SLOT_FAILED) {

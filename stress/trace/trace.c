@@ -422,6 +422,8 @@ int trace_read_capture(struct trace *tr, FILE *f, const char *name,
 	memset(tr, 0, sizeof(*tr));
 	ret = read_capture(tr, &r, domain, proxy_limit);
 	free(r.line);
+	if (ret)
+		trace_free(tr);
 	return ret;
 }
 
@@ -540,6 +542,8 @@ int trace_read(struct trace *tr, FILE *f, const char *name)
 		ret = read_lab(tr, &r);
 	}
 	free(r.line);
+	if (ret)
+		trace_free(tr);
 	return ret;
 }
 
@@ -569,6 +573,8 @@ int trace_load(struct trace *tr, const char *path, uint64_t domain,
 	free(r.line);
 	if (f != stdin)
 		fclose(f);
+	if (ret)
+		trace_free(tr);
 	return ret;
 }
 

@@ -109,7 +109,8 @@ def crosscpu(exe):
         for threads, cross in ((2, 2 * n), (1, 0)):
             for alg in ("classic", "anylimit"):
                 r = replay(exe, "--threads", str(threads), "--alg", alg,
-                           "--rcache", "on,off", "--loops", "2", path)
+                           "--rcache", "on,off", "--loops", "2",
+                           "--lockstat", path)
                 for run in r["runs"]:
                     c = counts(run)
                     tr = run["trace"]
@@ -122,6 +123,13 @@ def crosscpu(exe):
                     if c["cross_thread_frees"] != 2 * cross:
                         fail("cross_thread_frees %d, expected %d" %
                              (c["cross_thread_frees"], 2 * cross))
+                    locks = {l["label"]: l for l in run["locks"] or []}
+                    # every op takes the CPU slot lock (cache on) or the
+                    # tree lock (cache off); acquisitions are counted
+                    role = "cpu" if run["rcache"] else "tree"
+                    if locks.get(role, {}).get("acquisitions", 0) < 4 * n:
+                        fail("--lockstat: %s lock acquisitions %r, expected "
+                             ">= %d" % (role, locks.get(role), 4 * n))
                     if (c["wait_timeouts"] or c["drained"] or
                             tr["skipped_bad_frees"] or
                             tr["skipped_frees_of_failed_allocs"]):
