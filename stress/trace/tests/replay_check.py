@@ -96,7 +96,9 @@ def crosscpu(exe):
     # CPU: on a 2-CPU machine with two busy loops beside it each costs a
     # time slice (tens of ms at load 18). 300 pairs keep each replay
     # within a 120 s budget there; only the two 2-thread replays wait,
-    # so 2 x 120 s + the rest stay below the 300 s CTest timeout.
+    # so 2 x 120 s + the rest stay below the 300 s CTest timeout. A free
+    # may wait up to 60 s (not the default 1 s) for its allocation: under
+    # ASan with the loops, 2 of 1200 waited longer than 1 s.
     n = 300
     with tempfile.NamedTemporaryFile("w", suffix=".trace",
                                      delete=False) as f:
@@ -119,8 +121,8 @@ def crosscpu(exe):
         for threads, cross in ((2, 2 * n), (1, 0)):
             for alg in ("classic", "anylimit"):
                 r = replay(exe, "--threads", str(threads), "--alg", alg,
-                           "--rcache", "on,off", "--loops", "2", path,
-                           budget=120)
+                           "--rcache", "on,off", "--loops", "2",
+                           "--wait-ms", "60000", path, budget=120)
                 for run in r["runs"]:
                     c = counts(run)
                     tr = run["trace"]
