@@ -25,10 +25,15 @@ def fail(msg):
     sys.exit(1)
 
 
-def replay(exe, *args):
-    p = subprocess.run([exe, "replay", "--quiet", "--json", "-"] +
-                       list(args), capture_output=True, text=True,
-                       timeout=300)
+def replay(exe, *args, budget=300):
+    try:
+        p = subprocess.run([exe, "replay", "--quiet", "--json", "-"] +
+                           list(args), capture_output=True, text=True,
+                           timeout=budget)
+    except subprocess.TimeoutExpired:
+        fail("%s still running after its %d s budget: stalled (every "
+             "cross-CPU free waits for the other thread to be scheduled)"
+             % (args, budget))
     if p.returncode != 0:
         fail("%s exited %d: %s" % (args, p.returncode, p.stderr))
     return json.loads(p.stdout)
@@ -87,7 +92,14 @@ def golden(exe, sample, expected):
 
 
 def crosscpu(exe):
-    n = 3000
+    # Every cross-CPU free is a hand-off that needs the other thread on a
+    # CPU: on a 2-CPU machine with two busy loops beside it each costs a
+    # time slice (tens of ms at load 18). 300 pairs keep each replay
+    # within a 120 s budget there; only the two 2-thread replays wait,
+    # so 2 x 120 s + the rest stay below the 300 s CTest timeout. A free
+    # may wait up to 60 s (not the default 1 s) for its allocation: under
+    # ASan with the loops, 2 of 1200 waited longer than 1 s.
+    n = 300
     with tempfile.NamedTemporaryFile("w", suffix=".trace",
                                      delete=False) as f:
         f.write("# iovalab-trace 1\n")
@@ -110,7 +122,8 @@ def crosscpu(exe):
             for alg in ("classic", "anylimit"):
                 r = replay(exe, "--threads", str(threads), "--alg", alg,
                            "--rcache", "on,off", "--loops", "2",
-                           "--lockstat", path)
+                           "--lockstat", "--wait-ms", "60000", path,
+                           budget=120)
                 for run in r["runs"]:
                     c = counts(run)
                     tr = run["trace"]
