@@ -10,7 +10,7 @@
  * Here the main thread is the head (alone in the queue, the wait hook
  * playing the owner and the pending waiter leaving); a second thread
  * does exactly what such a node-less waiter does to the word, set pending
- * and undo it, TOGGLES times a round. The head must take the lock without ever
+ * and undo it, until the head has the lock (at most TOGGLES times a round). The head must take the lock without ever
  * waiting for a link: a WAIT_LINK call is the bug (the hook then links a
  * fake successor so the test ends instead of hanging). Bounded by
  * ROUNDS acquisitions; whether a given round hits the window is timing,
@@ -27,19 +27,21 @@
 
 #define L SPIN_QSPIN_LOCKED
 #define P SPIN_QSPIN_PENDING
-#define ROUNDS 5000
-#define TOGGLES 64 /* node-less waiters per round */
+#define ROUNDS 2000
+#define TOGGLES 4096 /* node-less waiters per round, at most */
 #define FAKE_SUCC 201
 
 static struct spin_qspin a;
 /* odd: toggle; even: stop and acknowledge with the same value */
 static atomic_int go, ack, quit;
+static atomic_int started; /* go value the toggler began toggling for */
 static int step;
 static unsigned long link_waits, head_waits;
 
 static void *toggler(void *arg)
 {
 	int done = 0, last = 0;
+	unsigned int old;
 
 	(void)arg;
 	while (!atomic_load(&quit)) {
@@ -57,8 +59,12 @@ static void *toggler(void *arg)
 		if (done++ >= TOGGLES)
 			continue;
 		/* the node-less waiter's slow path: set, see a tail, undo */
-		if (!(atomic_fetch_or(&a.val, P) & P))
+		old = atomic_fetch_or(&a.val, P);
+		if (!(old & P))
 			atomic_fetch_and(&a.val, ~P);
+		atomic_store(&started, g);
+		if (!(old & SPIN_QSPIN_TAIL_MASK))
+			done = TOGGLES; /* the head is gone: the round is over */
 	}
 	return NULL;
 }
@@ -72,8 +78,12 @@ static void hook(struct spin_qspin *l, enum spin_qspin_wait w)
 	if (w == SPIN_QSPIN_WAIT_HEAD) {
 		head_waits++;
 		/* first wait: the owner and the real pending waiter leave */
-		if (step++ == 0)
+		if (step++ == 0) {
+			/* overlap the head's wait with the toggling */
+			while (atomic_load(&started) != atomic_load(&go))
+				;
 			atomic_fetch_and(&a.val, ~(L | P));
+		}
 		return;
 	}
 	CHECK(w != SPIN_QSPIN_WAIT_LINK);
