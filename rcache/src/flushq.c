@@ -45,7 +45,7 @@ struct iovad_fq {
 	pthread_mutex_t iotlb_mu;
 	_Atomic uint64_t started __lab_cacheline_aligned;
 	_Atomic uint64_t finished;
-	_Atomic uint64_t queued, freed;
+	_Atomic uint64_t queued, freed, refused;
 	_Atomic uint64_t flushes_full, flushes_timer, flushes_other;
 
 	/* the timer: armed by a queue op, fires once, re-armed by the next */
@@ -64,11 +64,11 @@ void iovad_fq_attr_init(struct iovad_fq_attr *attr)
 	attr->timeout_ns = IOVAD_FQ_TIMEOUT_NS_DEFAULT;
 }
 
-void iovad_unmap_strict(struct iovad *iovad, unsigned long pfn,
-			unsigned long size, uint64_t flush_ns)
+int iovad_unmap_strict(struct iovad *iovad, unsigned long pfn,
+		       unsigned long size, uint64_t flush_ns)
 {
 	lab_busy_ns(flush_ns);
-	free_iova_fast(iovad, pfn, size);
+	return free_iova_fast(iovad, pfn, size);
 }
 
 /* One IOTLB invalidation, bracketed by the generation counters. */
@@ -89,20 +89,26 @@ static void fq_ring_free(struct iovad_fq *fq, struct fq_cpu *q)
 {
 	uint64_t done = atomic_load(&fq->finished);
 	unsigned int n = atomic_load_explicit(&q->count, memory_order_relaxed);
-	unsigned int freed = 0;
+	unsigned int freed = 0, refused = 0;
 
 	/* Generations only grow along the ring, so stop at the first. */
 	while (n && q->ring[q->head].gen < done) {
 		struct fq_entry *e = &q->ring[q->head];
 
-		free_iova_fast(fq->iovad, e->pfn, e->size);
+		/* a refused range left the queue but was never freed */
+		if (free_iova_fast(fq->iovad, e->pfn, e->size))
+			refused++;
+		else
+			freed++;
 		q->head = (q->head + 1) % fq->attr.entries;
 		n--;
-		freed++;
 	}
 	atomic_store_explicit(&q->count, n, memory_order_relaxed);
 	if (freed)
 		atomic_fetch_add_explicit(&fq->freed, freed,
+					  memory_order_relaxed);
+	if (refused)
+		atomic_fetch_add_explicit(&fq->refused, refused,
 					  memory_order_relaxed);
 }
 
@@ -347,6 +353,7 @@ void iovad_fq_stats(const struct iovad_fq *fq, struct iovad_fq_stats *st)
 	memset(st, 0, sizeof(*st));
 	st->queued = atomic_load_explicit(&fq->queued, memory_order_relaxed);
 	st->freed = atomic_load_explicit(&fq->freed, memory_order_relaxed);
+	st->refused = atomic_load_explicit(&fq->refused, memory_order_relaxed);
 	st->pending = fq_pending(fq);
 	st->flushes_full =
 		atomic_load_explicit(&fq->flushes_full, memory_order_relaxed);

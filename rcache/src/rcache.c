@@ -823,6 +823,25 @@ static bool fast_free_matches(struct iovad *iovad, unsigned long pfn,
 	       hi - lo == size - 1;
 }
 
+/*
+ * Check and free under one tree-lock hold: the lockless check above can
+ * be passed by two concurrent frees of the same range (a double free);
+ * only one of them may then free it, the other is refused here.
+ */
+static int tree_free_checked(struct iovad *iovad, unsigned long pfn,
+			     unsigned long size)
+{
+	struct iova *iova;
+	int ret = -EINVAL;
+
+	tree_lock(iovad);
+	iova = find_iova(iovad->dom, pfn);
+	if (iova && iova->pfn_lo == pfn && iova->pfn_hi - pfn == size - 1)
+		ret = free_iova(iovad->dom, pfn);
+	tree_unlock(iovad);
+	return ret;
+}
+
 unsigned long alloc_iova_fast(struct iovad *iovad, unsigned long size,
 			      unsigned long limit_pfn, bool flush_rcache)
 {
@@ -880,7 +899,12 @@ int free_iova_fast(struct iovad *iovad, unsigned long pfn, unsigned long size)
 	} else if (size) {
 		shared_add(&iovad->bypass_frees, 1);
 	}
-	iovad_free_iova(iovad, pfn);
+	if (iovad->attr.trust_fast_free)
+		iovad_free_iova(iovad, pfn);
+	else if (tree_free_checked(iovad, pfn, rounded)) {
+		shared_add(&iovad->bad_frees, 1);
+		return -EINVAL;
+	}
 	return 0;
 }
 

@@ -7,7 +7,8 @@
  * before a flush; an entry queued while a flush is in progress survives
  * that flush and goes with the next; the end-of-run drain empties every
  * queue; conservation (tree ranges = held + queued + cached) at every
- * step; the timer frees a partial queue (bounded wait on a counter).
+ * step; a range free_iova_fast refuses is counted as refused, not freed;
+ * the timer frees a partial queue (bounded wait on a counter).
  *
  * Concurrent part: THREADS threads map and lazily unmap with the flush
  * timer (1 ms) and the depot trim thread (1 ms) both running, small
@@ -19,6 +20,7 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <errno.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -133,6 +135,35 @@ static void test_full(void)
 	CHECK(fqst(fq).flushes_other == 1 && fqst(fq).pending == 0);
 	CHECK(fqst(fq).queued == 9 && fqst(fq).freed == 9 && live(d) == 0);
 	CHECK(iovad_fq_drain(fq) == 0 && fqst(fq).flushes_other == 1);
+	iovad_fq_destroy(fq);
+	iovad_destroy(d);
+}
+
+/*
+ * A range free_iova_fast refuses (never handed out) leaves the queue but
+ * is counted as refused, not freed; strict unmap returns the refusal.
+ */
+static void test_refused(void)
+{
+	struct iovad *d = domain(false, 0);
+	struct iovad_rcache_stats rs;
+	struct iovad_fq_attr a;
+	struct iovad_fq *fq;
+	unsigned long pfn;
+
+	iovad_fq_attr_init(&a);
+	a.timeout_ns = 0;
+	fq = iovad_fq_create(d, &a);
+	CHECK(d && fq);
+	CHECK((pfn = alloc_iova_fast(d, 1, LIMIT48, false)) != 0);
+	iovad_fq_queue(fq, pfn, 1);
+	iovad_fq_queue(fq, pfn + 100, 1); /* never allocated */
+	CHECK(iovad_fq_drain(fq) == 1);
+	CHECK(fqst(fq).queued == 2 && fqst(fq).freed == 1);
+	CHECK(fqst(fq).refused == 1 && fqst(fq).pending == 0);
+	CHECK(iovad_unmap_strict(d, pfn + 100, 1, 0) == -EINVAL);
+	iovad_rcache_stats(d, &rs);
+	CHECK(rs.bad_frees == 2 && live(d) == 0);
 	iovad_fq_destroy(fq);
 	iovad_destroy(d);
 }
@@ -313,6 +344,7 @@ int main(int argc, char **argv)
 	test_concurrent(threads, iters); /* before pinning this thread */
 	pin_to_one_cpu();
 	test_full();
+	test_refused();
 	test_generation();
 	test_timer();
 	lab_lock_thread_offline();

@@ -168,6 +168,7 @@ void report_json_run_fields(struct lab_json *j, const struct run_result *r,
 		lab_json_u64(j, "timeout_ns", IOVAD_FQ_TIMEOUT_NS_DEFAULT);
 		lab_json_u64(j, "queued", r->fq.queued);
 		lab_json_u64(j, "freed", r->fq.freed);
+		lab_json_u64(j, "refused", r->fq.refused);
 		lab_json_u64(j, "pending_at_stop", r->fq_pending_at_stop);
 		lab_json_u64(j, "drained", r->fq_drained);
 		lab_json_u64(j, "flushes_full", r->fq.flushes_full);

@@ -484,19 +484,21 @@ static void check_fq(struct run *r, struct run_result *res)
 		frees += r->w[i].total_frees;
 	res->fq_drained = iovad_fq_drain(r->fq);
 	iovad_fq_stats(r->fq, fs);
-	if (fs->queued != frees || fs->freed != fs->queued || fs->pending)
+	if (fs->queued != frees || fs->freed != fs->queued || fs->pending ||
+	    fs->refused)
 		check_fail(res,
 			   "flush queue: threads unmapped %" PRIu64
 			   ", queued %" PRIu64 ", freed %" PRIu64
-			   ", still queued %" PRIu64,
-			   frees, fs->queued, fs->freed, fs->pending);
+			   ", refused %" PRIu64 ", still queued %" PRIu64,
+			   frees, fs->queued, fs->freed, fs->refused,
+			   fs->pending);
 }
 
 /* ---- the run ---- */
 
 void rcache_delta(struct iovad_rcache_stats *d,
-			 const struct iovad_rcache_stats *a,
-			 const struct iovad_rcache_stats *b)
+		  const struct iovad_rcache_stats *a,
+		  const struct iovad_rcache_stats *b)
 {
 	/* counters: b - a; state (cached, depot_mags, mags, bytes): b */
 	*d = *b;

@@ -143,6 +143,9 @@ def check_run(i, r, meta, lockstat):
         if fq["queued"] != fq["freed"]:
             fail("%s: flush queue queued %d, freed %d" %
                  (where, fq["queued"], fq["freed"]))
+        if fq["refused"]:
+            fail("%s: flush queue: %d ranges refused by free_iova_fast" %
+                 (where, fq["refused"]))
         if fq["pending_at_stop"] > fq["queued"] or \
                 fq["drained"] > fq["queued"]:
             fail("%s: flush queue pending/drained beyond queued" % where)

@@ -74,9 +74,12 @@ struct iovad_fq *iovad_fq_create(struct iovad *iovad,
  */
 void iovad_fq_destroy(struct iovad_fq *fq);
 
-/* Strict unmap: busy-wait @flush_ns (one IOTLB flush), free_iova_fast(). */
-void iovad_unmap_strict(struct iovad *iovad, unsigned long pfn,
-			unsigned long size, uint64_t flush_ns);
+/*
+ * Strict unmap: busy-wait @flush_ns (one IOTLB flush), free_iova_fast().
+ * Returns free_iova_fast()'s result (-EINVAL: refused, not a live range).
+ */
+int iovad_unmap_strict(struct iovad *iovad, unsigned long pfn,
+		       unsigned long size, uint64_t flush_ns);
 
 /*
  * Lazy unmap of a range from alloc_iova_fast() (@pfn, @size as for
@@ -91,13 +94,15 @@ void iovad_fq_flush(struct iovad_fq *fq);
 
 /*
  * End of run: flush and free until every queue is empty. Only with no
- * concurrent iovad_fq_queue(). Returns the number of ranges it freed.
+ * concurrent iovad_fq_queue(). Returns the number of ranges it freed
+ * (refused entries leave the queues too, counted in 'refused' only).
  */
 uint64_t iovad_fq_drain(struct iovad_fq *fq);
 
 struct iovad_fq_stats {
 	uint64_t queued; /* unmaps appended, ever */
 	uint64_t freed; /* entries freed through free_iova_fast, ever */
+	uint64_t refused; /* entries free_iova_fast refused (-EINVAL), ever */
 	uint64_t pending; /* in the queues now (sum of per-queue counts) */
 	uint64_t flushes_full; /* flushes because a queue was full */
 	uint64_t flushes_timer; /* flushes by the timer thread */
@@ -107,7 +112,7 @@ struct iovad_fq_stats {
 
 /*
  * Snapshot; each counter is exact, the set is not one instant (queued ==
- * freed + pending holds on a quiescent queue). Never fails.
+ * freed + refused + pending holds on a quiescent queue). Never fails.
  */
 void iovad_fq_stats(const struct iovad_fq *fq, struct iovad_fq_stats *st);
 

@@ -169,7 +169,9 @@ unsigned long alloc_iova_fast(struct iovad *iovad, unsigned long size,
  * another size, or @size 0), with trust_fast_free false (the default):
  * nothing changes, the refusal is counted (iovad_rcache_stats().bad_frees)
  * and -EINVAL returned; iovad_check() then fails, naming the count. The
- * same in every build (no abort in checking builds). A second free of a
+ * same in every build (no abort in checking builds). A range freed in the
+ * tree is checked again under the tree lock, so of two concurrent frees
+ * of one uncached range exactly one succeeds and the other is refused. A second free of a
  * range a magazine already holds is still live in the tree, so this check
  * cannot see it; iovad_check_quiescent() reports it ("cached twice").
  * With trust_fast_free true nothing is checked (kernel contract): a bad

@@ -188,21 +188,31 @@ static inline void spin_qspin_queue(struct spin_qspin *l)
 			spin_qspin_wait(l, &s, SPIN_QSPIN_WAIT_NODE);
 	}
 
-	/* Queue head: wait for the owner and the pending waiter to go. */
+	/*
+	 * Queue head: wait for the owner and the pending waiter to go. Last
+	 * in the queue: take the lock and clear the tail at once. That CAS
+	 * can fail on a pending bit set and undone by a waiter that then
+	 * spins on trylock without a node (no lab id, nodes used up), so it
+	 * never links behind us: look again rather than wait for a link
+	 * while the tail is still ours.
+	 */
 	lab_spinner_init(&s, l->policy);
-	while ((v = atomic_load_explicit(&l->val, memory_order_acquire)) &
-	       (SPIN_QSPIN_LOCKED_MASK | SPIN_QSPIN_PENDING))
-		spin_qspin_wait(l, &s, SPIN_QSPIN_WAIT_HEAD);
-
-	/* Last in the queue: take the lock and clear the tail at once. */
-	if ((v & SPIN_QSPIN_TAIL_MASK) == tail &&
-	    atomic_compare_exchange_strong_explicit(
-		    &l->val, &v, SPIN_QSPIN_LOCKED, memory_order_acquire,
-		    memory_order_relaxed))
-		goto release;
+	for (;;) {
+		while ((v = atomic_load_explicit(&l->val,
+						 memory_order_acquire)) &
+		       (SPIN_QSPIN_LOCKED_MASK | SPIN_QSPIN_PENDING))
+			spin_qspin_wait(l, &s, SPIN_QSPIN_WAIT_HEAD);
+		if ((v & SPIN_QSPIN_TAIL_MASK) != tail)
+			break;
+		if (atomic_compare_exchange_strong_explicit(
+			    &l->val, &v, SPIN_QSPIN_LOCKED,
+			    memory_order_acquire, memory_order_relaxed))
+			goto release;
+	}
 
 	/*
-	 * Others queued behind us; only the head may set locked while a
+	 * Others queued behind us (the tail is not ours: whoever swapped it
+	 * links to our node); only the head may set locked while a
 	 * tail exists (trylock needs a zero word), so an RMW that leaves the
 	 * tail alone suffices.
 	 */
