@@ -136,27 +136,11 @@ struct al_frame {
 	struct rb_node *left;
 };
 
-/* Highest slot for @size pfns in [lo, hi] under @mask; false if none. */
-static inline bool al_fit(unsigned long lo, unsigned long hi,
-			  unsigned long size, unsigned long mask,
-			  unsigned long *pfn)
-{
-	unsigned long p;
-
-	if (hi < lo || hi - lo < size - 1)
-		return false;
-	p = (hi - (size - 1)) & mask;
-	if (p < lo)
-		return false;
-	*pfn = p;
-	return true;
-}
-
 static inline bool al_frame_fit(const struct al_frame *f, unsigned long size,
 				unsigned long mask, unsigned long *pfn)
 {
 	return f->gap >= size &&
-	       al_fit(f->pfn_lo - f->gap, f->pfn_lo - 1, size, mask, pfn);
+	       iova_gap_fit(f->pfn_lo - f->gap, f->pfn_lo - 1, size, mask, pfn);
 }
 
 static inline void al_read(struct al_frame *f, struct rb_node *rb)
@@ -263,7 +247,7 @@ static int anylimit_alloc(struct iova_domain *iovad, struct iova *new,
 	}
 	if ((s ? s->gap_to_prev :
 		 !depth || path[depth - 1].pfn_hi < limit_pfn) &&
-	    al_fit(lo, limit_pfn, size, align_mask, &pfn))
+	    iova_gap_fit(lo, limit_pfn, size, align_mask, &pfn))
 		goto found;
 
 	/* Phase 2b: right turns from the deepest up. */

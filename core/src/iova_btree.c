@@ -753,22 +753,6 @@ static inline void bt_visit(struct bt_cost *c, unsigned int mask)
 	c->lines += bt_lines(mask);
 }
 
-/* Highest slot for @size pfns in [lo, hi] under @mask (anylimit's). */
-static inline bool bt_fit(unsigned long lo, unsigned long hi,
-			  unsigned long size, unsigned long mask,
-			  unsigned long *pfn)
-{
-	unsigned long p;
-
-	if (hi < lo || hi - lo < size - 1)
-		return false;
-	p = (hi - (size - 1)) & mask;
-	if (p < lo)
-		return false;
-	*pfn = p;
-	return true;
-}
-
 /* Entries @from - 1 down to 0 of a leaf; @mask collects lines read. */
 static bool bt_leaf_scan(const struct iova_domain *iovad,
 			 const struct bt_node *n, unsigned int from,
@@ -787,7 +771,7 @@ static bool bt_leaf_scan(const struct iova_domain *iovad,
 		}
 		*mask |= BT_LINE(n, n->l.e[i].lo);
 		if (bt_gap(start, n->l.e[i].lo) >= size &&
-		    bt_fit(start, n->l.e[i].lo - 1, size, amask, pfn))
+		    iova_gap_fit(start, n->l.e[i].lo - 1, size, amask, pfn))
 			return true;
 	}
 	return false;
@@ -874,12 +858,12 @@ static int bt_alloc(struct iova_domain *iovad, struct iova *new,
 		start = bt_gap_start(iovad, leaf, j);
 		mask |= j ? 0 : BT_LINE(leaf, leaf->l.lbound);
 		found = leaf->l.e[j].lo > start &&
-			bt_fit(start, end, size, amask, &pfn);
+			iova_gap_fit(start, end, size, amask, &pfn);
 	} else {
 		/* above the leaf's last range (no range reaches L here) */
 		start = bt_gap_start(iovad, leaf, j);
 		mask |= j ? 0 : BT_LINE(leaf, leaf->l.lbound);
-		found = bt_fit(start, limit_pfn, size, amask, &pfn);
+		found = iova_gap_fit(start, limit_pfn, size, amask, &pfn);
 	}
 	if (!found)
 		found = bt_leaf_scan(iovad, leaf, j, size, amask, &pfn, &mask);

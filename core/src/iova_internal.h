@@ -166,4 +166,24 @@ static inline unsigned long iova_limit_excl(unsigned long limit_pfn)
 	return limit_pfn == ~0UL ? ~0UL : limit_pfn + 1;
 }
 
+/*
+ * Highest start for @size pfns inside [lo, hi] that @align_mask allows
+ * (~0UL: any), in *pfn; false if none. Shared by anylimit and btree, whose
+ * placements must agree exactly.
+ */
+static inline bool iova_gap_fit(unsigned long lo, unsigned long hi,
+				unsigned long size, unsigned long align_mask,
+				unsigned long *pfn)
+{
+	unsigned long p;
+
+	if (hi < lo || hi - lo < size - 1)
+		return false;
+	p = (hi - (size - 1)) & align_mask;
+	if (p < lo)
+		return false;
+	*pfn = p;
+	return true;
+}
+
 #endif /* IOVALAB_IOVA_INTERNAL_H */

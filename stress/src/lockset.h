@@ -21,6 +21,12 @@ int lock_set_init(struct lock_set *s, struct iovad *d);
 void lock_set_free(struct lock_set *s);
 /* Statistics on or off on every lock. 0 or the first lock's error. */
 int lock_set_enable(struct lock_set *s, bool on);
+/*
+ * lock_set_init, then allocate and calibrate every lock's statistics and
+ * leave them off and zeroed, so nothing of that lands in a measured
+ * phase. 0, -ENOMEM, or the first lock's error.
+ */
+int lock_set_prepare(struct lock_set *s, struct iovad *d);
 /* Read every lock into res->locks[], merged per role. 0 or -ENOMEM. */
 int lock_set_read(struct lock_set *s, struct run_result *res);
 

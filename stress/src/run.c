@@ -213,6 +213,20 @@ int lock_set_enable(struct lock_set *s, bool on)
 	return 0;
 }
 
+int lock_set_prepare(struct lock_set *s, struct iovad *d)
+{
+	int ret = lock_set_init(s, d);
+
+	if (!ret)
+		ret = lock_set_enable(s, true);
+	if (!ret)
+		ret = lock_set_enable(s, false);
+	for (unsigned int i = 0; !ret && i < s->n; i++)
+		if (s->l[i])
+			lab_lock_stats_reset(s->l[i]);
+	return ret;
+}
+
 /*
  * Sum @src into @dst. Per-thread acquisition lists are per instance (slot
  * order is the lock's own), so a merged role keeps none; its fairness is
@@ -730,14 +744,7 @@ int run_execute(const struct run_cfg *cfg, const struct options *o,
 	}
 	if (o->lockstat) {
 		/* allocate and calibrate now, not at the start of measuring */
-		ret = lock_set_init(&locks, r.d);
-		if (!ret)
-			ret = lock_set_enable(&locks, true);
-		if (!ret)
-			ret = lock_set_enable(&locks, false);
-		for (unsigned int i = 0; !ret && i < locks.n; i++)
-			if (locks.l[i])
-				lab_lock_stats_reset(locks.l[i]);
+		ret = lock_set_prepare(&locks, r.d);
 		if (ret) {
 			fprintf(stderr, "iova-stress: lock statistics: %s\n",
 				strerror(-ret));

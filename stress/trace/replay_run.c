@@ -509,14 +509,7 @@ int replay_execute(const struct replay_cfg *rc, const struct run_cfg *cfg,
 	if (ret)
 		return ret;
 	if (rc->lockstat) {
-		ret = lock_set_init(&locks, r.d);
-		if (!ret)
-			ret = lock_set_enable(&locks, true);
-		if (!ret)
-			ret = lock_set_enable(&locks, false);
-		for (unsigned int i = 0; !ret && i < locks.n; i++)
-			if (locks.l[i])
-				lab_lock_stats_reset(locks.l[i]);
+		ret = lock_set_prepare(&locks, r.d);
 		if (ret) {
 			fprintf(stderr, "iova-trace: lock statistics: %s\n",
 				strerror(-ret));
