@@ -102,11 +102,7 @@ unsigned int iovad_rcache_trim(struct iovad *iovad)
 			tree_lock(iovad);
 			mag_release_pfns(iovad, m, iovad->attr.mag_size);
 			tree_unlock(iovad);
-			atomic_store(
-				&k->depot_size,
-				atomic_load_explicit(&k->depot_size,
-						     memory_order_relaxed) -
-					1);
+			depot_size_add(k, -1);
 			owned_inc(&k->trims);
 		}
 		depot_unlock(k);

@@ -79,11 +79,7 @@ static unsigned long rcache_get(struct iovad *iovad, unsigned int cls,
 
 			k->depot = m->next;
 			m->size = iovad->attr.mag_size;
-			atomic_store(
-				&k->depot_size,
-				atomic_load_explicit(&k->depot_size,
-						     memory_order_relaxed) -
-					1);
+			depot_size_add(k, -1);
 			owned_inc(&k->pops);
 			empty = c->loaded;
 			c->loaded = m;
@@ -127,10 +123,7 @@ static bool rcache_insert(struct iovad *iovad, unsigned int cls,
 			depot_lock(k);
 			c->loaded->next = k->depot;
 			k->depot = c->loaded;
-			n = atomic_load_explicit(&k->depot_size,
-						 memory_order_relaxed) +
-			    1;
-			atomic_store(&k->depot_size, n);
+			n = depot_size_add(k, 1);
 			owned_inc(&k->pushes);
 			depot_unlock(k);
 			c->loaded = fresh;

@@ -230,6 +230,22 @@ static inline uint64_t rd(const _Atomic uint64_t *c)
 	return atomic_load_explicit(c, memory_order_relaxed);
 }
 
+/*
+ * Move a depot's size by @delta (its lock held); returns the new size.
+ * Only the lock holder writes it, so the load is relaxed; the store is
+ * seq_cst because trim arming reads it Dekker-style against the trim
+ * thread's store of armed (depot.c).
+ */
+static inline unsigned long depot_size_add(struct iovad_class *k, long delta)
+{
+	unsigned long n =
+		atomic_load_explicit(&k->depot_size, memory_order_relaxed) +
+		(unsigned long)delta;
+
+	atomic_store(&k->depot_size, n);
+	return n;
+}
+
 /* Publish a slot's cached count for unlocked statistics readers. */
 static inline void cpu_publish(struct iovad_cpu *c)
 {

@@ -461,6 +461,113 @@ static void test_tree_ops(void)
 	iovad_destroy(d);
 }
 
+/*
+ * iovad_prefill: the scenario's population under the tree lock, the same
+ * ranges iova_scen_create() places in a bare core domain of the same
+ * algorithm (make(): classic, granule 4096, start_pfn 1).
+ */
+static void test_prefill(void)
+{
+	struct iovad *d = make(4, 8, 0, true);
+	struct iova_domain *ref = iova_domain_create(IOVA_ALG_CLASSIC, 4096, 1);
+	struct iova_scen *s =
+		ref ? iova_scen_create(ref, IOVA_SCEN_CHURN, 100, 7) : NULL;
+	struct iovad_attr a;
+	struct iova_domain *tree;
+	struct iova *v, *w;
+
+	CHECK(s != NULL);
+	EXPECT_EQ(iovad_prefill(d, IOVA_SCEN_CHURN, 100, 7), 0);
+	EXPECT_EQ(tree_live(d), 100);
+	check_ok(d);
+	lab_lock(iovad_tree_lock(d));
+	tree = iovad_domain(d); /* read-only walk, tree lock held */
+	v = iova_first(tree);
+	w = ref ? iova_first(ref) : NULL;
+	for (; v && w; v = iova_next(tree, v), w = iova_next(ref, w))
+		CHECK(v->pfn_lo == w->pfn_lo && v->pfn_hi == w->pfn_hi,
+		      "[%#lx, %#lx] vs [%#lx, %#lx]", v->pfn_lo, v->pfn_hi,
+		      w->pfn_lo, w->pfn_hi);
+	CHECK(!v && !w);
+	lab_unlock(iovad_tree_lock(d));
+	iova_scen_destroy(s);
+	iova_domain_put(ref);
+	/* not empty any more; too few ranges; another geometry */
+	EXPECT_EQ(iovad_prefill(d, IOVA_SCEN_CHURN, 100, 7), -EINVAL);
+	EXPECT_EQ(tree_live(d), 100);
+	iovad_destroy(d);
+	d = make(4, 8, 0, true);
+	EXPECT_EQ(iovad_prefill(d, IOVA_SCEN_CHURN, IOVA_SCEN_MIN_LIVE - 1, 7),
+		  -EINVAL);
+	EXPECT_EQ(iovad_prefill(d, IOVA_SCEN_NR, 100, 7), -EINVAL);
+	EXPECT_EQ(tree_live(d), 0);
+	iovad_destroy(d);
+
+	iovad_attr_init(&a);
+	a.granule = 8192;
+	a.tree_lock = a.cpu_lock = a.depot_lock = lock_name;
+	d = iovad_create(&a);
+	CHECK(d != NULL);
+	if (d) {
+		EXPECT_EQ(iovad_prefill(d, IOVA_SCEN_CHURN, 100, 7), -EINVAL);
+		iovad_destroy(d);
+	}
+}
+
+/* iovad_rcache_stats_sum: totals over the classes, and on a live domain. */
+static void test_stats_sum(void)
+{
+	struct iovad_rcache_stats st = { 0 };
+	struct iovad_rcache_totals t;
+	struct iovad *d;
+	unsigned long p;
+
+	iovad_rcache_stats_sum(&st, &t);
+	EXPECT_EQ(t.hits + t.misses + t.cached + t.cached_pfns, 0);
+	CHECK(t.hit_rate == 0.0);
+	for (unsigned int k = 0; k < IOVAD_NR_CLASSES; k++) {
+		st.hits[k] = 3 * (k + 1);
+		st.misses[k] = k + 1;
+		st.frees_cached[k] = 10;
+		st.frees_uncached[k] = 1;
+		st.depot_pushes[k] = 2;
+		st.depot_pops[k] = k;
+		st.trims[k] = 1;
+		st.cached[k] = 1;
+		st.depot_mags[k] = k & 1;
+	}
+	iovad_rcache_stats_sum(&st, &t);
+	EXPECT_EQ(t.hits, 63);
+	EXPECT_EQ(t.misses, 21);
+	EXPECT_EQ(t.frees_cached, 60);
+	EXPECT_EQ(t.frees_uncached, 6);
+	EXPECT_EQ(t.depot_pushes, 12);
+	EXPECT_EQ(t.depot_pops, 15);
+	EXPECT_EQ(t.trims, 6);
+	EXPECT_EQ(t.cached, 6);
+	EXPECT_EQ(t.cached_pfns, 1 + 2 + 4 + 8 + 16 + 32);
+	EXPECT_EQ(t.depot_mags, 3);
+	CHECK(t.hit_rate == 0.75);
+
+	/* one miss, then a 3-pfn range (class 2) cached, then one hit */
+	d = make(4, 8, 0, true);
+	p = alloc_iova_fast(d, 3, 0xfffff, false);
+	EXPECT_EQ(free_iova_fast(d, p, 3), 0);
+	st = stats(d);
+	iovad_rcache_stats_sum(&st, &t);
+	EXPECT_EQ(t.misses, 1);
+	EXPECT_EQ(t.frees_cached, 1);
+	EXPECT_EQ(t.cached, 1);
+	EXPECT_EQ(t.cached_pfns, 4);
+	EXPECT_EQ(alloc_iova_fast(d, 4, 0xfffff, false), p);
+	st = stats(d);
+	iovad_rcache_stats_sum(&st, &t);
+	EXPECT_EQ(t.hits, 1);
+	EXPECT_EQ(t.cached, 0);
+	CHECK(t.hit_rate == 0.5);
+	iovad_destroy(d);
+}
+
 static void test_attr_errors(void)
 {
 	struct iovad_attr a;
@@ -644,6 +751,8 @@ int main(int argc, char **argv)
 	test_bypass();
 	test_cache_off();
 	test_tree_ops();
+	test_prefill();
+	test_stats_sum();
 	test_attr_errors();
 	test_check_catches();
 	test_lock_stats();
