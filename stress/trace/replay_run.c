@@ -400,14 +400,14 @@ static int create_domain(const struct replay_cfg *rc, const struct run_cfg *cfg,
 	return 0;
 }
 
-static int prefill(struct iovad *d, const struct run_cfg *cfg,
+static int prefill(struct iovad *iovad, const struct run_cfg *cfg,
 		   const struct options *o)
 {
 	int err;
 
 	if (!cfg->prefill)
 		return 0;
-	err = iovad_prefill(d, cfg->wl->population, cfg->prefill, o->seed);
+	err = iovad_prefill(iovad, cfg->wl->population, cfg->prefill, o->seed);
 	if (err) {
 		fprintf(stderr,
 			"iova-trace: prefill of %lu ranges failed: %s\n",
