@@ -327,6 +327,39 @@ static void bt_fix_up(struct iova_domain *iovad, struct bt_path *path,
 	}
 }
 
+/*
+ * A gap of @g pfns with order code @o joined the subtree at path[d] and
+ * no gap there shrank (a range was removed: its gap and the next one's
+ * merged): raise the stored maxima while they grow, O(1) a level, no node
+ * rescanned.
+ */
+static void bt_grow_up(struct bt_path *path, unsigned int d, unsigned long g,
+		       unsigned int o)
+{
+	for (int l = (int)d - 1; l >= 0; l--) {
+		unsigned long *p = &path[l].node->in.gap[path[l].idx];
+		unsigned long v = gt_pack(
+			g > gt_packed_gap(*p) ? g : gt_packed_gap(*p),
+			o > gt_packed_order(*p) ? o : gt_packed_order(*p));
+
+		if (v == *p)
+			break;
+		*p = v;
+	}
+}
+
+/* The gap below entry @i of leaf @n, and its order code in *@o. */
+static unsigned long bt_entry_gap(const struct iova_domain *iovad,
+				  const struct bt_node *n, unsigned int i,
+				  unsigned int *o)
+{
+	unsigned long start = bt_gap_start(iovad, n, i);
+	unsigned long g = bt_gap(start, n->l.e[i].lo);
+
+	*o = g ? gt_order_code(start, n->l.e[i].lo) : 0;
+	return g;
+}
+
 /* The leaf at path[d] has a new last range: the next leaf's lbound. */
 static void bt_fix_next(struct iova_domain *iovad, struct bt_path *path,
 			unsigned int d)
@@ -398,6 +431,23 @@ static void bt_insert(struct iova_domain *iovad, struct iova *iova)
 			BT_ST(n->in.pivot[i], r.hi);
 	}
 	if (leaf->count < BT_LCAP) {
+		/*
+		 * The range splits the gap below entry pos in two; nothing
+		 * else in the leaf moves. If that gap was smaller than the
+		 * leaf's stored maximum in both length and order, the
+		 * maximum belongs to another gap and stays (appending at
+		 * the end adds a gap taken from the next leaf: rescan).
+		 */
+		bool keep = false;
+
+		if (d && pos < leaf->count) {
+			struct bt_path *up = &path[d - 1];
+			unsigned long m = up->node->in.gap[up->idx];
+			unsigned int o;
+			unsigned long g = bt_entry_gap(iovad, leaf, pos, &o);
+
+			keep = g < gt_packed_gap(m) && o < gt_packed_order(m);
+		}
 		for (unsigned int i = leaf->count; i > pos; i--)
 			bt_leaf_put(leaf, i, &leaf->l.e[i - 1],
 				    leaf->l.ptr[i - 1]);
@@ -405,7 +455,8 @@ static void bt_insert(struct iova_domain *iovad, struct iova *iova)
 		BT_ST(leaf->count, leaf->count + 1);
 		if (pos + 1 == leaf->count)
 			bt_fix_next(iovad, path, d);
-		bt_fix_up(iovad, path, d);
+		if (!keep)
+			bt_fix_up(iovad, path, d);
 		return;
 	} else {
 		struct bt_range e[BT_LCAP + 1];
@@ -707,9 +758,18 @@ static void bt_remove(struct iova_domain *iovad, struct iova *iova)
 	}
 	bt_leaf_del(leaf, i);
 	if (!d || leaf->count >= BT_LMIN) {
-		if (i == leaf->count)
+		unsigned long g;
+		unsigned int o;
+
+		if (i == leaf->count) {
+			/* the leaf lost its last gap to the next leaf's */
 			bt_fix_next(iovad, path, d);
-		bt_fix_up(iovad, path, d);
+			bt_fix_up(iovad, path, d);
+			return;
+		}
+		/* the removed range's gap and entry i's merged */
+		g = bt_entry_gap(iovad, leaf, i, &o);
+		bt_grow_up(path, d, g, o);
 		return;
 	}
 	/* the range now last before the removed one (leaves hold >= 2) */
