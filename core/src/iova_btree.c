@@ -262,6 +262,18 @@ static void bt_destroy(struct iova_domain *iovad)
 
 /* ---- descent ---- */
 
+/*
+ * Ask for every line of a node about to be read: a descent compares keys
+ * on its first lines and takes the child pointer from a later one, so
+ * without this a cold node costs two or three misses in a row instead of
+ * about one.
+ */
+static inline void bt_prefetch(const struct bt_node *n)
+{
+	for (unsigned int off = 0; off < BT_NODE; off += 64)
+		__builtin_prefetch((const char *)n + off);
+}
+
 /* First child whose pivot is >= @key (the last child if none). A linear
  * scan: at 10 entries it runs fewer instructions than a binary search. */
 static inline unsigned int bt_child_idx(const struct bt_node *n,
@@ -290,8 +302,9 @@ static inline unsigned int bt_leaf_idx(const struct bt_node *n,
  * first range with hi >= key, if any. Fills @path[0..height-1] (root first)
  * and returns the leaf's depth index.
  */
-static unsigned int bt_descend(const struct iova_domain *iovad,
-			       unsigned long key, struct bt_path *path)
+static inline unsigned int bt_walk(const struct iova_domain *iovad,
+				   unsigned long key, struct bt_path *path,
+				   bool cold)
 {
 	struct bt_node *n = bt(iovad)->root;
 	unsigned int d = 0;
@@ -300,11 +313,21 @@ static unsigned int bt_descend(const struct iova_domain *iovad,
 		path[d].node = n;
 		path[d].idx = bt_child_idx(n, key);
 		n = n->in.child[path[d].idx];
+		if (cold)
+			bt_prefetch(n);
 		d++;
 	}
 	path[d].node = n;
 	path[d].idx = bt_leaf_idx(n, key);
 	return d;
+}
+
+/* Writers descend right after a search or a lookup read the same nodes:
+ * no prefetch (bt_lower_bound's lookups start cold). */
+static unsigned int bt_descend(const struct iova_domain *iovad,
+			       unsigned long key, struct bt_path *path)
+{
+	return bt_walk(iovad, key, path, false);
 }
 
 /*
@@ -858,6 +881,7 @@ static bool bt_subtree(const struct iova_domain *iovad, const struct bt_node *n,
 	unsigned int mask = BT_LINE(n, n->count), i;
 	bool found = false;
 
+	bt_prefetch(n);
 	if (!n->level) {
 		found = bt_leaf_scan(iovad, n, n->count, size, amask, pfn,
 				     &mask);
@@ -899,6 +923,7 @@ static int bt_alloc(struct iova_domain *iovad, struct iova *new,
 	while (n->level) {
 		unsigned int i;
 
+		bt_prefetch(n);
 		i = bt_child_idx(n, limit_pfn);
 		/* pivots 0..i compared (i is the last child: none past it) */
 		mask = BT_LINE(n, n->count) | BT_LINE(n, n->in.child[i]);
@@ -971,36 +996,49 @@ static int bt_alloc(struct iova_domain *iovad, struct iova *new,
 
 /* ---- lookups and iteration ---- */
 
-/* The first range with hi >= @pfn, or NULL. */
-static struct iova *bt_lower_bound(struct iova_domain *iovad, unsigned long pfn)
+/* The leaf entry of the first range with hi >= @pfn, or NULL. */
+static const struct bt_range *bt_lower_entry(struct iova_domain *iovad,
+					     unsigned long pfn, struct iova **v)
 {
 	struct bt_path path[BT_MAX_H];
-	unsigned int d = bt_descend(iovad, pfn, path);
+	unsigned int d = bt_walk(iovad, pfn, path, true), i = path[d].idx;
 	const struct bt_node *leaf = path[d].node;
 	unsigned long next;
 	bool more = false;
 
-	if (path[d].idx < leaf->count)
-		return leaf->l.ptr[path[d].idx];
 	/* loose pivots: the next leaf starts above pfn */
-	for (int l = (int)d - 1; l >= 0 && !more; l--) {
+	for (int l = (int)d - 1; i == leaf->count && l >= 0 && !more; l--) {
 		if (path[l].idx + 1 < path[l].node->count) {
 			more = true;
 			next = path[l].node->in.pivot[path[l].idx] + 1;
 		}
 	}
-	if (!more)
+	if (more) {
+		d = bt_descend(iovad, next, path);
+		leaf = path[d].node;
+		i = 0;
+	}
+	if (i >= leaf->count)
 		return NULL;
-	d = bt_descend(iovad, next, path);
-	leaf = path[d].node;
-	return leaf->count ? leaf->l.ptr[0] : NULL;
+	*v = leaf->l.ptr[i];
+	return &leaf->l.e[i];
 }
 
+/* The first range with hi >= @pfn, or NULL. */
+static struct iova *bt_lower_bound(struct iova_domain *iovad, unsigned long pfn)
+{
+	struct iova *v;
+
+	return bt_lower_entry(iovad, pfn, &v) ? v : NULL;
+}
+
+/* The leaf's copy of pfn_lo decides: the struct iova is not read. */
 static struct iova *bt_find(struct iova_domain *iovad, unsigned long pfn)
 {
-	struct iova *v = bt_lower_bound(iovad, pfn);
+	struct iova *v;
+	const struct bt_range *e = bt_lower_entry(iovad, pfn, &v);
 
-	return v && v->pfn_lo <= pfn ? v : NULL;
+	return e && e->lo <= pfn ? v : NULL;
 }
 
 static struct iova *bt_first(struct iova_domain *iovad)
