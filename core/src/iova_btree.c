@@ -25,8 +25,12 @@
  * max(previous range's hi + 1, start_pfn) and its lo (anylimit's
  * definition). A leaf's first range has its predecessor in another leaf,
  * so the leaf keeps lbound = max(that hi + 1, start_pfn) (start_pfn when
- * there is none); after every change the leaves whose contents or
- * predecessor changed are refreshed and their paths recomputed.
+ * there is none). After a change only what moved is recomputed: the
+ * lbound of a leaf whose predecessor changed, the parent's entries of the
+ * nodes a split, borrow or merge touched, then one propagation up the
+ * path that stops at the first stored gap that does not move (an erase
+ * only merges gaps, so it raises maxima in O(1) a level; an insert that
+ * splits a gap below its leaf's maximum changes no maximum at all).
  *
  * gap[i] also holds, in its top 7 bits, the order code of the largest
  * naturally aligned block inside any one gap under child[i] (anylimit's
