@@ -25,8 +25,12 @@
  * max(previous range's hi + 1, start_pfn) and its lo (anylimit's
  * definition). A leaf's first range has its predecessor in another leaf,
  * so the leaf keeps lbound = max(that hi + 1, start_pfn) (start_pfn when
- * there is none); after every change the leaves whose contents or
- * predecessor changed are refreshed and their paths recomputed.
+ * there is none). After a change only what moved is recomputed: the
+ * lbound of a leaf whose predecessor changed, the parent's entries of the
+ * nodes a split, borrow or merge touched, then one propagation up the
+ * path that stops at the first stored gap that does not move (an erase
+ * only merges gaps, so it raises maxima in O(1) a level; an insert that
+ * splits a gap below its leaf's maximum changes no maximum at all).
  *
  * gap[i] also holds, in its top 7 bits, the order code of the largest
  * naturally aligned block inside any one gap under child[i] (anylimit's
@@ -136,6 +140,16 @@ static inline struct bt_tree *bt(const struct iova_domain *iovad)
 /* The cache line of @field inside @node (nodes start on a line). */
 #define BT_LINE(node, field) \
 	(1u << (((const char *)&(field) - (const char *)(node)) >> 6))
+
+/* The lines of the words @lo..@hi (one array, scanned whole) of @node. */
+static inline unsigned int bt_span(const void *node, const void *lo,
+				   const void *hi)
+{
+	unsigned int a = (unsigned int)((const char *)lo - (const char *)node);
+	unsigned int b = (unsigned int)((const char *)hi - (const char *)node);
+
+	return (2u << (b >> 6)) - (1u << (a >> 6));
+}
 
 static inline unsigned long bt_bound(const struct iova_domain *iovad,
 				     unsigned long prev_hi)
@@ -252,7 +266,20 @@ static void bt_destroy(struct iova_domain *iovad)
 
 /* ---- descent ---- */
 
-/* First child whose pivot is >= @key (the last child if none). */
+/*
+ * Ask for every line of a node about to be read: a descent compares keys
+ * on its first lines and takes the child pointer from a later one, so
+ * without this a cold node costs two or three misses in a row instead of
+ * about one.
+ */
+static inline void bt_prefetch(const struct bt_node *n)
+{
+	for (unsigned int off = 0; off < BT_NODE; off += 64)
+		__builtin_prefetch((const char *)n + off);
+}
+
+/* First child whose pivot is >= @key (the last child if none). A linear
+ * scan: at 10 entries it runs fewer instructions than a binary search. */
 static inline unsigned int bt_child_idx(const struct bt_node *n,
 					unsigned long key)
 {
@@ -279,8 +306,9 @@ static inline unsigned int bt_leaf_idx(const struct bt_node *n,
  * first range with hi >= key, if any. Fills @path[0..height-1] (root first)
  * and returns the leaf's depth index.
  */
-static unsigned int bt_descend(const struct iova_domain *iovad,
-			       unsigned long key, struct bt_path *path)
+static inline unsigned int bt_walk(const struct iova_domain *iovad,
+				   unsigned long key, struct bt_path *path,
+				   bool cold)
 {
 	struct bt_node *n = bt(iovad)->root;
 	unsigned int d = 0;
@@ -289,11 +317,21 @@ static unsigned int bt_descend(const struct iova_domain *iovad,
 		path[d].node = n;
 		path[d].idx = bt_child_idx(n, key);
 		n = n->in.child[path[d].idx];
+		if (cold)
+			bt_prefetch(n);
 		d++;
 	}
 	path[d].node = n;
 	path[d].idx = bt_leaf_idx(n, key);
 	return d;
+}
+
+/* Writers descend right after a search or a lookup read the same nodes:
+ * no prefetch (bt_lower_bound's lookups start cold). */
+static unsigned int bt_descend(const struct iova_domain *iovad,
+			       unsigned long key, struct bt_path *path)
+{
+	return bt_walk(iovad, key, path, false);
 }
 
 /*
@@ -314,6 +352,39 @@ static void bt_fix_up(struct iova_domain *iovad, struct bt_path *path,
 			break;
 		n->in.gap[path[l].idx] = g;
 	}
+}
+
+/*
+ * A gap of @g pfns with order code @o joined the subtree at path[d] and
+ * no gap there shrank (a range was removed: its gap and the next one's
+ * merged): raise the stored maxima while they grow, O(1) a level, no node
+ * rescanned.
+ */
+static void bt_grow_up(struct bt_path *path, unsigned int d, unsigned long g,
+		       unsigned int o)
+{
+	for (int l = (int)d - 1; l >= 0; l--) {
+		unsigned long *p = &path[l].node->in.gap[path[l].idx];
+		unsigned long v = gt_pack(
+			g > gt_packed_gap(*p) ? g : gt_packed_gap(*p),
+			o > gt_packed_order(*p) ? o : gt_packed_order(*p));
+
+		if (v == *p)
+			break;
+		*p = v;
+	}
+}
+
+/* The gap below entry @i of leaf @n, and its order code in *@o. */
+static unsigned long bt_entry_gap(const struct iova_domain *iovad,
+				  const struct bt_node *n, unsigned int i,
+				  unsigned int *o)
+{
+	unsigned long start = bt_gap_start(iovad, n, i);
+	unsigned long g = bt_gap(start, n->l.e[i].lo);
+
+	*o = g ? gt_order_code(start, n->l.e[i].lo) : 0;
+	return g;
 }
 
 /* The leaf at path[d] has a new last range: the next leaf's lbound. */
@@ -387,6 +458,23 @@ static void bt_insert(struct iova_domain *iovad, struct iova *iova)
 			BT_ST(n->in.pivot[i], r.hi);
 	}
 	if (leaf->count < BT_LCAP) {
+		/*
+		 * The range splits the gap below entry pos in two; nothing
+		 * else in the leaf moves. If that gap was smaller than the
+		 * leaf's stored maximum in both length and order, the
+		 * maximum belongs to another gap and stays (appending at
+		 * the end adds a gap taken from the next leaf: rescan).
+		 */
+		bool keep = false;
+
+		if (d && pos < leaf->count) {
+			struct bt_path *up = &path[d - 1];
+			unsigned long m = up->node->in.gap[up->idx];
+			unsigned int o;
+			unsigned long g = bt_entry_gap(iovad, leaf, pos, &o);
+
+			keep = g < gt_packed_gap(m) && o < gt_packed_order(m);
+		}
 		for (unsigned int i = leaf->count; i > pos; i--)
 			bt_leaf_put(leaf, i, &leaf->l.e[i - 1],
 				    leaf->l.ptr[i - 1]);
@@ -394,7 +482,8 @@ static void bt_insert(struct iova_domain *iovad, struct iova *iova)
 		BT_ST(leaf->count, leaf->count + 1);
 		if (pos + 1 == leaf->count)
 			bt_fix_next(iovad, path, d);
-		bt_fix_up(iovad, path, d);
+		if (!keep)
+			bt_fix_up(iovad, path, d);
 		return;
 	} else {
 		struct bt_range e[BT_LCAP + 1];
@@ -696,9 +785,18 @@ static void bt_remove(struct iova_domain *iovad, struct iova *iova)
 	}
 	bt_leaf_del(leaf, i);
 	if (!d || leaf->count >= BT_LMIN) {
-		if (i == leaf->count)
+		unsigned long g;
+		unsigned int o;
+
+		if (i == leaf->count) {
+			/* the leaf lost its last gap to the next leaf's */
 			bt_fix_next(iovad, path, d);
-		bt_fix_up(iovad, path, d);
+			bt_fix_up(iovad, path, d);
+			return;
+		}
+		/* the removed range's gap and entry i's merged */
+		g = bt_entry_gap(iovad, leaf, i, &o);
+		bt_grow_up(path, d, g, o);
 		return;
 	}
 	/* the range now last before the removed one (leaves hold >= 2) */
@@ -732,13 +830,17 @@ struct bt_cost {
 	unsigned long visits, lines;
 };
 
-/* Bits set in a line mask (<= 16 lines); no libgcc call without POPCNT. */
+/* Bits set in a line mask (<= 16 lines; one step for a 4-line node); no
+ * libgcc call without POPCNT. */
 static inline unsigned int bt_lines(unsigned int mask)
 {
-	mask = mask - ((mask >> 1) & 0x5555);
-	mask = (mask & 0x3333) + ((mask >> 2) & 0x3333);
-	mask = (mask + (mask >> 4)) & 0x0f0f;
-	return (mask + (mask >> 8)) & 0x1f;
+	static const unsigned char pop4[16] = { 0, 1, 1, 2, 1, 2, 2, 3,
+						1, 2, 2, 3, 2, 3, 3, 4 };
+	unsigned int c = 0;
+
+	for (; mask; mask >>= 4)
+		c += pop4[mask & 15];
+	return c;
 }
 
 static inline void bt_visit(struct bt_cost *c, unsigned int mask)
@@ -747,28 +849,31 @@ static inline void bt_visit(struct bt_cost *c, unsigned int mask)
 	c->lines += bt_lines(mask);
 }
 
-/* Entries @from - 1 down to 0 of a leaf; @mask collects lines read. */
+/*
+ * Entries @from - 1 down to 0 of a leaf; @mask collects lines read: the
+ * words from e[from - 1].lo down to the bound of the last entry tried (its
+ * predecessor's hi, or lbound), every one of them in between included.
+ */
 static bool bt_leaf_scan(const struct iova_domain *iovad,
 			 const struct bt_node *n, unsigned int from,
 			 unsigned long size, unsigned long amask,
 			 unsigned long *pfn, unsigned int *mask)
 {
-	for (unsigned int i = from; i-- > 0;) {
-		unsigned long start;
+	unsigned int i = from;
+	bool found = false;
 
-		if (i) {
-			*mask |= BT_LINE(n, n->l.e[i - 1].hi);
-			start = bt_bound(iovad, n->l.e[i - 1].hi);
-		} else {
-			*mask |= BT_LINE(n, n->l.lbound);
-			start = n->l.lbound;
-		}
-		*mask |= BT_LINE(n, n->l.e[i].lo);
-		if (bt_gap(start, n->l.e[i].lo) >= size &&
-		    iova_gap_fit(start, n->l.e[i].lo - 1, size, amask, pfn))
-			return true;
+	while (!found && i-- > 0) {
+		unsigned long start = i ? bt_bound(iovad, n->l.e[i - 1].hi) :
+					  n->l.lbound;
+
+		found = bt_gap(start, n->l.e[i].lo) >= size &&
+			iova_gap_fit(start, n->l.e[i].lo - 1, size, amask, pfn);
 	}
-	return false;
+	i = found ? i : 0; /* the last entry tried */
+	if (from)
+		*mask |= bt_span(n, i ? &n->l.e[i - 1].hi : &n->l.lbound,
+				 &n->l.e[from - 1].lo);
+	return found;
 }
 
 /* The highest fitting gap in the subtree at @n (its gap fits). */
@@ -777,28 +882,25 @@ static bool bt_subtree(const struct iova_domain *iovad, const struct bt_node *n,
 		       const struct gt_need *need, unsigned long *pfn,
 		       struct bt_cost *c)
 {
-	unsigned int mask = BT_LINE(n, n->count);
+	unsigned int mask = BT_LINE(n, n->count), i;
 	bool found = false;
 
+	bt_prefetch(n);
 	if (!n->level) {
 		found = bt_leaf_scan(iovad, n, n->count, size, amask, pfn,
 				     &mask);
 		bt_visit(c, mask);
 		return found;
 	}
-	for (unsigned int i = n->count; i-- > 0;) {
-		mask |= BT_LINE(n, n->in.gap[i]);
+	for (i = n->count; !found && i-- > 0;) {
 		if (!gt_need_ok(n->in.gap[i], need))
 			continue;
 		mask |= BT_LINE(n, n->in.child[i]);
-		/* count this node before its children: a visit is a visit
-		 * even when the search comes back to it */
-		if (!found && bt_subtree(iovad, n->in.child[i], size, amask,
-					 need, pfn, c)) {
-			found = true;
-			break;
-		}
+		found = bt_subtree(iovad, n->in.child[i], size, amask, need,
+				   pfn, c);
 	}
+	/* the gaps read: from the last one down to the one taken (or 0) */
+	mask |= bt_span(n, &n->in.gap[found ? i : 0], &n->in.gap[n->count - 1]);
 	bt_visit(c, mask);
 	return found;
 }
@@ -823,16 +925,16 @@ static int bt_alloc(struct iova_domain *iovad, struct iova *new,
 	gt_need_init(&need, size, amask);
 	/* toward L: the leaf of the first range with hi >= L */
 	while (n->level) {
-		unsigned int i = 0;
+		unsigned int i;
 
-		mask = BT_LINE(n, n->count) | BT_LINE(n, n->in.pivot[0]);
-		while (i + 1 < n->count && n->in.pivot[i] < limit_pfn) {
-			i++;
-			mask |= BT_LINE(n, n->in.pivot[i - 1]);
-		}
-		if (i + 1 < n->count)
-			mask |= BT_LINE(n, n->in.pivot[i]);
-		mask |= BT_LINE(n, n->in.child[i]);
+		bt_prefetch(n);
+		i = bt_child_idx(n, limit_pfn);
+		/* pivots 0..i compared (i is the last child: none past it) */
+		mask = BT_LINE(n, n->count) | BT_LINE(n, n->in.child[i]);
+		if (n->count > 1)
+			mask |= bt_span(
+				n, &n->in.pivot[0],
+				&n->in.pivot[i + 1 < n->count ? i : i - 1]);
 		bt_visit(&c, mask);
 		masks[d] = mask;
 		path[d].node = (struct bt_node *)n;
@@ -840,12 +942,11 @@ static int bt_alloc(struct iova_domain *iovad, struct iova *new,
 		n = n->in.child[i];
 	}
 	leaf = n;
+	j = bt_leaf_idx(leaf, limit_pfn);
+	/* his 0..j compared (entry j's line is added below) */
 	mask = BT_LINE(leaf, leaf->count);
-	j = 0;
-	while (j < leaf->count && leaf->l.e[j].hi < limit_pfn) {
-		mask |= BT_LINE(leaf, leaf->l.e[j].hi);
-		j++;
-	}
+	if (j)
+		mask |= bt_span(leaf, &leaf->l.e[0].hi, &leaf->l.e[j - 1].hi);
 	/* the straddling gap: below entry j, clipped to L */
 	if (j < leaf->count) {
 		mask |= BT_LINE(leaf, leaf->l.e[j]);
@@ -868,25 +969,21 @@ static int bt_alloc(struct iova_domain *iovad, struct iova *new,
 	/* back up the path: children left of it, from the right */
 	while (!found && d-- > 0) {
 		const struct bt_node *p = path[d].node;
+		unsigned int more = 0, i = path[d].idx, top = i;
 
-		unsigned int more = 0;
-
-		for (unsigned int i = path[d].idx; i-- > 0;) {
-			/* p was visited on the way down: only lines it did
-			 * not read then are new */
-			more |= BT_LINE(p, p->in.gap[i]);
+		while (!found && i-- > 0) {
 			if (!gt_need_ok(p->in.gap[i], &need))
 				continue;
 			more |= BT_LINE(p, p->in.child[i]);
-			c.lines += bt_lines(more & ~masks[d]);
-			masks[d] |= more;
-			more = 0;
-			if (bt_subtree(iovad, p->in.child[i], size, amask,
-				       &need, &pfn, &c)) {
-				found = true;
-				break;
-			}
+			found = bt_subtree(iovad, p->in.child[i], size, amask,
+					   &need, &pfn, &c);
 		}
+		/* p was visited on the way down: only lines it did not
+		 * read then are new (the gaps top - 1 down to the one
+		 * taken, or 0) */
+		if (top)
+			more |= bt_span(p, &p->in.gap[found ? i : 0],
+					&p->in.gap[top - 1]);
 		c.lines += bt_lines(more & ~masks[d]);
 	}
 	*visits += c.visits;
@@ -903,36 +1000,49 @@ static int bt_alloc(struct iova_domain *iovad, struct iova *new,
 
 /* ---- lookups and iteration ---- */
 
-/* The first range with hi >= @pfn, or NULL. */
-static struct iova *bt_lower_bound(struct iova_domain *iovad, unsigned long pfn)
+/* The leaf entry of the first range with hi >= @pfn, or NULL. */
+static const struct bt_range *bt_lower_entry(struct iova_domain *iovad,
+					     unsigned long pfn, struct iova **v)
 {
 	struct bt_path path[BT_MAX_H];
-	unsigned int d = bt_descend(iovad, pfn, path);
+	unsigned int d = bt_walk(iovad, pfn, path, true), i = path[d].idx;
 	const struct bt_node *leaf = path[d].node;
 	unsigned long next;
 	bool more = false;
 
-	if (path[d].idx < leaf->count)
-		return leaf->l.ptr[path[d].idx];
 	/* loose pivots: the next leaf starts above pfn */
-	for (int l = (int)d - 1; l >= 0 && !more; l--) {
+	for (int l = (int)d - 1; i == leaf->count && l >= 0 && !more; l--) {
 		if (path[l].idx + 1 < path[l].node->count) {
 			more = true;
 			next = path[l].node->in.pivot[path[l].idx] + 1;
 		}
 	}
-	if (!more)
+	if (more) {
+		d = bt_descend(iovad, next, path);
+		leaf = path[d].node;
+		i = 0;
+	}
+	if (i >= leaf->count)
 		return NULL;
-	d = bt_descend(iovad, next, path);
-	leaf = path[d].node;
-	return leaf->count ? leaf->l.ptr[0] : NULL;
+	*v = leaf->l.ptr[i];
+	return &leaf->l.e[i];
 }
 
+/* The first range with hi >= @pfn, or NULL. */
+static struct iova *bt_lower_bound(struct iova_domain *iovad, unsigned long pfn)
+{
+	struct iova *v;
+
+	return bt_lower_entry(iovad, pfn, &v) ? v : NULL;
+}
+
+/* The leaf's copy of pfn_lo decides: the struct iova is not read. */
 static struct iova *bt_find(struct iova_domain *iovad, unsigned long pfn)
 {
-	struct iova *v = bt_lower_bound(iovad, pfn);
+	struct iova *v;
+	const struct bt_range *e = bt_lower_entry(iovad, pfn, &v);
 
-	return v && v->pfn_lo <= pfn ? v : NULL;
+	return e && e->lo <= pfn ? v : NULL;
 }
 
 static struct iova *bt_first(struct iova_domain *iovad)
