@@ -248,8 +248,13 @@ static unsigned long iova_align_mask(unsigned long size, bool size_aligned)
 	return shift >= 64 ? 0 : ~0UL << shift;
 }
 
-struct iova *alloc_iova(struct iova_domain *iovad, unsigned long size,
-			unsigned long limit_pfn, bool size_aligned)
+/*
+ * alloc_iova()'s body: 0 and the new range in *@res, or -EINVAL, -ENOSPC,
+ * -ENOMEM (iova_alloc_range() documents them). Counters as alloc_iova.
+ */
+static int iova_alloc(struct iova_domain *iovad, unsigned long size,
+		      unsigned long limit_pfn, bool size_aligned,
+		      struct iova **res)
 {
 	struct iova_stats *st = &iovad->stats;
 	unsigned long visits = 0, searches = 0, lines = 0, mask;
@@ -260,12 +265,12 @@ struct iova *alloc_iova(struct iova_domain *iovad, unsigned long size,
 	/* the one rule for limits past the last pfn (iova.h), for every alg */
 	if (!size || limit_pfn > iova_domain_max_pfn(iovad)) {
 		st->alloc_failures++;
-		return NULL;
+		return -EINVAL;
 	}
 	new = iova_node_alloc(iovad);
 	if (!new) {
 		st->alloc_failures++;
-		return NULL;
+		return -ENOMEM;
 	}
 	mask = iova_align_mask(size, size_aligned);
 	ret = iovad->ops->prepare ? iovad->ops->prepare(iovad) : 0;
@@ -289,7 +294,7 @@ struct iova *alloc_iova(struct iova_domain *iovad, unsigned long size,
 		/* never linked: no reader can hold it */
 		lab_slab_free(&iovad->slab, new);
 		st->alloc_failures++;
-		return NULL;
+		return ret;
 	}
 	st->allocs++;
 	st->live++;
@@ -305,6 +310,17 @@ struct iova *alloc_iova(struct iova_domain *iovad, unsigned long size,
 	}
 #endif
 	iova_debug_check(iovad, "alloc_iova");
+	*res = new;
+	return 0;
+}
+
+struct iova *alloc_iova(struct iova_domain *iovad, unsigned long size,
+			unsigned long limit_pfn, bool size_aligned)
+{
+	struct iova *new;
+
+	if (iova_alloc(iovad, size, limit_pfn, size_aligned, &new))
+		return NULL;
 	return new;
 }
 
@@ -416,20 +432,20 @@ static struct iova *iova_lower_bound(struct iova_domain *iovad,
  * rb_first(); starting at the first range that can overlap skips only
  * ranges the kernel's walk passes over untouched.
  */
-struct iova *reserve_iova(struct iova_domain *iovad, unsigned long pfn_lo,
-			  unsigned long pfn_hi)
+static int iova_reserve(struct iova_domain *iovad, unsigned long pfn_lo,
+			unsigned long pfn_hi, struct iova **res)
 {
 	struct iova *iova = NULL, *spare, *cur;
 
 	if (pfn_lo > pfn_hi || pfn_hi > iova_domain_max_pfn(iovad))
-		return NULL;
+		return -EINVAL;
 	/* Allocated up front so that running out changes nothing. */
 	spare = iova_node_alloc(iovad);
 	if (!spare)
-		return NULL;
+		return -ENOMEM;
 	if (iovad->ops->prepare && iovad->ops->prepare(iovad)) {
 		lab_slab_free(&iovad->slab, spare);
-		return NULL;
+		return -ENOMEM;
 	}
 
 	iova_write_begin(iovad);
@@ -459,6 +475,17 @@ struct iova *reserve_iova(struct iova_domain *iovad, unsigned long pfn_lo,
 		lab_slab_free(&iovad->slab, spare);
 	iovad->stats.reserves++;
 	iova_debug_check(iovad, "reserve_iova");
+	*res = iova;
+	return 0;
+}
+
+struct iova *reserve_iova(struct iova_domain *iovad, unsigned long pfn_lo,
+			  unsigned long pfn_hi)
+{
+	struct iova *iova;
+
+	if (iova_reserve(iovad, pfn_lo, pfn_hi, &iova))
+		return NULL;
 	return iova;
 }
 
@@ -603,4 +630,84 @@ int iova_domain_check(const struct iova_domain *iovad, char *msg, size_t msglen)
 				       count - (iovad->anchor ? 1 : 0),
 				       (unsigned long long)iovad->stats.live);
 	return iovad->ops->check(iovad, msg, msglen);
+}
+
+/* ---- the range (pfn) API ---- */
+
+static void iova_to_range(const struct iova *iova, struct iova_range *out)
+{
+	out->pfn_lo = iova->pfn_lo;
+	out->pfn_hi = iova->pfn_hi;
+}
+
+int iova_alloc_range(struct iova_domain *iovad, unsigned long size,
+		     unsigned long limit_pfn, bool size_aligned,
+		     unsigned long *pfn_lo)
+{
+	struct iova *new;
+	int ret = iova_alloc(iovad, size, limit_pfn, size_aligned, &new);
+
+	if (!ret)
+		*pfn_lo = new->pfn_lo;
+	return ret;
+}
+
+int iova_free_range(struct iova_domain *iovad, unsigned long pfn_lo,
+		    unsigned long size)
+{
+	struct iova *iova = size ? find_iova(iovad, pfn_lo) : NULL;
+
+	if (!iova || iova->pfn_lo != pfn_lo ||
+	    iova->pfn_hi - pfn_lo != size - 1)
+		return -EINVAL;
+	__free_iova(iovad, iova);
+	return 0;
+}
+
+bool iova_find_range(struct iova_domain *iovad, unsigned long pfn,
+		     struct iova_range *out)
+{
+	struct iova *iova = find_iova(iovad, pfn);
+
+	if (iova)
+		iova_to_range(iova, out);
+	return iova;
+}
+
+bool iova_find_range_lockless(struct iova_domain *iovad, unsigned long pfn,
+			      struct iova_range *out)
+{
+	struct iova *iova = find_iova_lockless(iovad, pfn);
+
+	if (!iova)
+		return false;
+	/*
+	 * The node stays readable (RCU) and pfn_hi never changes while it is
+	 * linked; pfn_lo may only have been lowered since: still a range
+	 * that held @pfn.
+	 */
+	out->pfn_lo = __atomic_load_n(&iova->pfn_lo, __ATOMIC_ACQUIRE);
+	out->pfn_hi = __atomic_load_n(&iova->pfn_hi, __ATOMIC_ACQUIRE);
+	return true;
+}
+
+int iova_reserve_range(struct iova_domain *iovad, unsigned long pfn_lo,
+		       unsigned long pfn_hi, struct iova_range *out)
+{
+	struct iova *iova;
+	int ret = iova_reserve(iovad, pfn_lo, pfn_hi, &iova);
+
+	if (!ret && out)
+		iova_to_range(iova, out);
+	return ret;
+}
+
+bool iova_next_range(struct iova_domain *iovad, unsigned long pfn,
+		     struct iova_range *out)
+{
+	struct iova *iova = iova_lower_bound(iovad, pfn);
+
+	if (iova)
+		iova_to_range(iova, out);
+	return iova;
 }

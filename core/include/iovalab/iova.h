@@ -221,4 +221,72 @@ int iova_domain_check(const struct iova_domain *iovad, char *msg,
 struct iova *iova_first(struct iova_domain *iovad);
 struct iova *iova_next(struct iova_domain *iovad, struct iova *iova);
 
+/*
+ * The range (pfn) API: the same domain, addressed by pfns instead of
+ * struct iova pointers (the kernel's fast path, alloc_iova_fast and
+ * free_iova_fast, is pfn-based too). Every algorithm implements it; for
+ * those that keep a struct iova per range these are thin wrappers over
+ * the calls above, with the same placements, counters (allocs,
+ * alloc_failures, frees, reserves, nodes visited, cache lines) and fault
+ * injection sites. Locking as for the struct iova calls they mirror.
+ */
+struct iova_range {
+	unsigned long pfn_lo; /* lowest pfn of the range */
+	unsigned long pfn_hi; /* highest pfn, inclusive */
+};
+
+/*
+ * alloc_iova() returning the new range's first pfn in *@pfn_lo (its last
+ * is *@pfn_lo + @size - 1). Returns 0; -EINVAL when @size is 0 or
+ * @limit_pfn > iova_domain_max_pfn() (refused before any search);
+ * -ENOSPC when no fit was found (including @limit_pfn < start_pfn and the
+ * max32_alloc_size short-cut of classic/maxgap/gap32); -ENOMEM when memory
+ * ran out (nothing changed). Every failure counts in alloc_failures.
+ */
+int iova_alloc_range(struct iova_domain *iovad, unsigned long size,
+		     unsigned long limit_pfn, bool size_aligned,
+		     unsigned long *pfn_lo);
+
+/*
+ * Remove the range that is exactly [@pfn_lo, @pfn_lo + @size - 1]. Returns
+ * 0, or -EINVAL (nothing changes) when @size is 0 or no live range is
+ * exactly that: a pfn inside a range, a wrong size, a range widened by
+ * reserve_iova since, or no range at all.
+ */
+int iova_free_range(struct iova_domain *iovad, unsigned long pfn_lo,
+		    unsigned long size);
+
+/* find_iova(): true and the range containing @pfn in *@out, else false. */
+bool iova_find_range(struct iova_domain *iovad, unsigned long pfn,
+		     struct iova_range *out);
+
+/*
+ * find_iova_lockless() with find_iova_lockless()'s contract (one
+ * concurrent writer, RCU read side, never loops, retries on the sequence
+ * count): on true, *@out is a range that held @pfn, read consistently
+ * (both pfns of one range), and that was in the tree during the call.
+ */
+bool iova_find_range_lockless(struct iova_domain *iovad, unsigned long pfn,
+			      struct iova_range *out);
+
+/*
+ * reserve_iova(), with its merge semantics. Returns 0 and, when @out is
+ * not NULL, the range that covers @pfn_hi in *@out; -EINVAL when
+ * @pfn_lo > @pfn_hi or @pfn_hi > iova_domain_max_pfn(); -ENOMEM when
+ * memory ran out (nothing changed).
+ */
+int iova_reserve_range(struct iova_domain *iovad, unsigned long pfn_lo,
+		       unsigned long pfn_hi, struct iova_range *out);
+
+/*
+ * Iteration in address order: true and the lowest range with pfn_hi >=
+ * @pfn (the one containing @pfn, else the next above it) in *@out, false
+ * when there is none. Anchor ranges are skipped. From the start:
+ *
+ *	for (ok = iova_next_range(d, 0, &r); ok;
+ *	     ok = r.pfn_hi != ~0UL && iova_next_range(d, r.pfn_hi + 1, &r))
+ */
+bool iova_next_range(struct iova_domain *iovad, unsigned long pfn,
+		     struct iova_range *out);
+
 #endif /* IOVALAB_IOVA_H */
