@@ -15,7 +15,8 @@
 #include "iova_internal.h"
 
 const char *const iova_alg_names[] = { "classic",  "maxgap", "gap32",
-				       "anylimit", "btree",  NULL };
+				       "anylimit", "btree",  "btree-pfn",
+				       NULL };
 
 static const struct iova_ops *const iova_alg_ops[IOVA_ALG_NR] = {
 	[IOVA_ALG_CLASSIC] = &iova_classic_ops,
@@ -23,6 +24,7 @@ static const struct iova_ops *const iova_alg_ops[IOVA_ALG_NR] = {
 	[IOVA_ALG_GAP32] = &iova_gap32_ops,
 	[IOVA_ALG_ANYLIMIT] = &iova_anylimit_ops,
 	[IOVA_ALG_BTREE] = &iova_btree_ops,
+	[IOVA_ALG_BTREE_PFN] = &iova_btree_pfn_ops,
 };
 
 const char *iova_alg_name(enum iova_alg alg)
@@ -38,6 +40,21 @@ int iova_alg_parse(const char *name)
 		if (!strcmp(name, iova_alg_names[i]))
 			return i;
 	return -EINVAL;
+}
+
+bool iova_alg_has_iova(enum iova_alg alg)
+{
+	return (unsigned int)alg < IOVA_ALG_NR &&
+	       !iova_alg_ops[alg]->inline_ranges;
+}
+
+/* The struct iova calls on an algorithm without struct iova (iova.h). */
+static bool iova_refused(const struct iova_domain *iovad)
+{
+	if (!iovad->ops->inline_ranges)
+		return false;
+	errno = EOPNOTSUPP;
+	return true;
 }
 
 size_t iova_node_bytes(enum iova_alg alg)
@@ -158,7 +175,8 @@ struct iova_domain *iova_domain_create(enum iova_alg alg, unsigned long granule,
 	iovad->dma_32bit_pfn = 1UL << (32 - iovad->granule_shift);
 	iovad->max32_alloc_size = iovad->dma_32bit_pfn;
 	atomic_init(&iovad->seq, 0);
-	lab_slab_init(&iovad->slab, iova_slab_bytes(alg));
+	if (iovad->ops->node_bytes)
+		lab_slab_init(&iovad->slab, iova_slab_bytes(alg));
 	if (iovad->ops->tree_node_bytes)
 		lab_slab_init(&iovad->tree_slab, iovad->ops->tree_node_bytes);
 	if (iovad->ops->init(iovad)) {
@@ -254,7 +272,7 @@ static unsigned long iova_align_mask(unsigned long size, bool size_aligned)
  */
 static int iova_alloc(struct iova_domain *iovad, unsigned long size,
 		      unsigned long limit_pfn, bool size_aligned,
-		      struct iova **res)
+		      struct iova **res, struct iova *tmp)
 {
 	struct iova_stats *st = &iovad->stats;
 	unsigned long visits = 0, searches = 0, lines = 0, mask;
@@ -267,7 +285,8 @@ static int iova_alloc(struct iova_domain *iovad, unsigned long size,
 		st->alloc_failures++;
 		return -EINVAL;
 	}
-	new = iova_node_alloc(iovad);
+	/* inline ranges: @tmp only carries the pfns out of the search */
+	new = tmp ? tmp : iova_node_alloc(iovad);
 	if (!new) {
 		st->alloc_failures++;
 		return -ENOMEM;
@@ -292,7 +311,8 @@ static int iova_alloc(struct iova_domain *iovad, unsigned long size,
 		st->lines_max = lines;
 	if (ret) {
 		/* never linked: no reader can hold it */
-		lab_slab_free(&iovad->slab, new);
+		if (!tmp)
+			lab_slab_free(&iovad->slab, new);
 		st->alloc_failures++;
 		return ret;
 	}
@@ -319,7 +339,8 @@ struct iova *alloc_iova(struct iova_domain *iovad, unsigned long size,
 {
 	struct iova *new;
 
-	if (iova_alloc(iovad, size, limit_pfn, size_aligned, &new))
+	if (iova_refused(iovad) ||
+	    iova_alloc(iovad, size, limit_pfn, size_aligned, &new, NULL))
 		return NULL;
 	return new;
 }
@@ -329,6 +350,8 @@ struct iova *find_iova(struct iova_domain *iovad, unsigned long pfn)
 {
 	struct rb_node *rb = iovad->rbroot.rb_node;
 
+	if (iova_refused(iovad))
+		return NULL;
 	if (iovad->ops->find)
 		return iovad->ops->find(iovad, pfn);
 
@@ -354,6 +377,8 @@ struct iova *find_iova(struct iova_domain *iovad, unsigned long pfn)
  */
 struct iova *find_iova_lockless(struct iova_domain *iovad, unsigned long pfn)
 {
+	if (iova_refused(iovad))
+		return NULL;
 	if (iovad->ops->find_lockless)
 		return iovad->ops->find_lockless(iovad, pfn);
 	for (;;) {
@@ -383,6 +408,8 @@ struct iova *find_iova_lockless(struct iova_domain *iovad, unsigned long pfn)
 
 void __free_iova(struct iova_domain *iovad, struct iova *iova)
 {
+	if (iova_refused(iovad))
+		return;
 	iova_write_begin(iovad);
 	iovad->ops->remove(iovad, iova);
 	iova_write_end(iovad);
@@ -392,9 +419,32 @@ void __free_iova(struct iova_domain *iovad, struct iova *iova)
 	iova_debug_check(iovad, "free_iova");
 }
 
+/* Remove the inline range @r (btree-pfn), counted as __free_iova. */
+static void iova_remove_inline(struct iova_domain *iovad,
+			       const struct iova_range *r)
+{
+	struct iova tmp = { .pfn_lo = r->pfn_lo, .pfn_hi = r->pfn_hi };
+
+	iova_write_begin(iovad);
+	iovad->ops->remove(iovad, &tmp);
+	iova_write_end(iovad);
+	iovad->stats.frees++;
+	iovad->stats.live--;
+	iova_debug_check(iovad, "free_iova");
+}
+
 int free_iova(struct iova_domain *iovad, unsigned long pfn)
 {
-	struct iova *iova = find_iova(iovad, pfn);
+	struct iova *iova;
+	struct iova_range r;
+
+	if (iovad->ops->inline_ranges) {
+		if (!iova_find_range(iovad, pfn, &r))
+			return -ENOENT;
+		iova_remove_inline(iovad, &r);
+		return 0;
+	}
+	iova = find_iova(iovad, pfn);
 
 	if (!iova)
 		return -ENOENT;
@@ -432,26 +482,61 @@ static struct iova *iova_lower_bound(struct iova_domain *iovad,
  * rb_first(); starting at the first range that can overlap skips only
  * ranges the kernel's walk passes over untouched.
  */
+/*
+ * reserve's walk: the first range with pfn_hi >= @pfn, the linked struct
+ * iova or, for inline ranges, a copy in @buf; and the one after @cur.
+ */
+static struct iova *iova_walk_from(struct iova_domain *iovad, unsigned long pfn,
+				   struct iova *buf)
+{
+	struct iova_range r;
+
+	if (!iovad->ops->inline_ranges)
+		return iova_lower_bound(iovad, pfn);
+	if (!iovad->ops->lower_bound_range(iovad, pfn, &r))
+		return NULL;
+	buf->pfn_lo = r.pfn_lo;
+	buf->pfn_hi = r.pfn_hi;
+	return buf;
+}
+
+static struct iova *iova_walk_next(struct iova_domain *iovad, struct iova *cur,
+				   struct iova *buf)
+{
+	if (!iovad->ops->inline_ranges)
+		return iova_next(iovad, cur);
+	if (cur->pfn_hi == ~0UL)
+		return NULL;
+	return iova_walk_from(iovad, cur->pfn_hi + 1, buf);
+}
+
+/*
+ * 0 and the range covering @pfn_hi in *@res (inline ranges: a copy in
+ * *@buf), or -EINVAL, -ENOMEM (iova_reserve_range()).
+ */
 static int iova_reserve(struct iova_domain *iovad, unsigned long pfn_lo,
-			unsigned long pfn_hi, struct iova **res)
+			unsigned long pfn_hi, struct iova **res,
+			struct iova *buf)
 {
 	struct iova *iova = NULL, *spare, *cur;
+	bool inl = iovad->ops->inline_ranges;
 
 	if (pfn_lo > pfn_hi || pfn_hi > iova_domain_max_pfn(iovad))
 		return -EINVAL;
 	/* Allocated up front so that running out changes nothing. */
-	spare = iova_node_alloc(iovad);
+	spare = inl ? buf : iova_node_alloc(iovad);
 	if (!spare)
 		return -ENOMEM;
 	if (iovad->ops->prepare && iovad->ops->prepare(iovad)) {
-		lab_slab_free(&iovad->slab, spare);
+		if (!inl)
+			lab_slab_free(&iovad->slab, spare);
 		return -ENOMEM;
 	}
 
 	iova_write_begin(iovad);
 	/* (the anchor, if any, sits above pfn_hi: the walk stops first) */
-	for (cur = iova_lower_bound(iovad, pfn_lo); cur;
-	     cur = iova_next(iovad, cur)) {
+	for (cur = iova_walk_from(iovad, pfn_lo, buf); cur;
+	     cur = iova_walk_next(iovad, cur, buf)) {
 		if (cur->pfn_lo > pfn_hi)
 			break;
 		if (pfn_lo < cur->pfn_lo)
@@ -471,7 +556,7 @@ static int iova_reserve(struct iova_domain *iovad, unsigned long pfn_lo,
 		iovad->stats.live++;
 	}
 	iova_write_end(iovad);
-	if (spare)
+	if (spare && !inl)
 		lab_slab_free(&iovad->slab, spare);
 	iovad->stats.reserves++;
 	iova_debug_check(iovad, "reserve_iova");
@@ -484,7 +569,8 @@ struct iova *reserve_iova(struct iova_domain *iovad, unsigned long pfn_lo,
 {
 	struct iova *iova;
 
-	if (iova_reserve(iovad, pfn_lo, pfn_hi, &iova))
+	if (iova_refused(iovad) ||
+	    iova_reserve(iovad, pfn_lo, pfn_hi, &iova, NULL))
 		return NULL;
 	return iova;
 }
@@ -516,6 +602,8 @@ struct iova *iova_first(struct iova_domain *iovad)
 {
 	struct rb_node *rb;
 
+	if (iova_refused(iovad))
+		return NULL;
 	if (iovad->ops->first)
 		return iovad->ops->first(iovad);
 	rb = rb_first(&iovad->rbroot);
@@ -528,6 +616,8 @@ struct iova *iova_next(struct iova_domain *iovad, struct iova *iova)
 {
 	struct rb_node *rb;
 
+	if (iova_refused(iovad))
+		return NULL;
 	if (iovad->ops->next)
 		return iovad->ops->next(iovad, iova);
 	rb = rb_next(&iova->node);
@@ -644,8 +734,9 @@ int iova_alloc_range(struct iova_domain *iovad, unsigned long size,
 		     unsigned long limit_pfn, bool size_aligned,
 		     unsigned long *pfn_lo)
 {
-	struct iova *new;
-	int ret = iova_alloc(iovad, size, limit_pfn, size_aligned, &new);
+	struct iova tmp, *new;
+	int ret = iova_alloc(iovad, size, limit_pfn, size_aligned, &new,
+			     iovad->ops->inline_ranges ? &tmp : NULL);
 
 	if (!ret)
 		*pfn_lo = new->pfn_lo;
@@ -655,8 +746,19 @@ int iova_alloc_range(struct iova_domain *iovad, unsigned long size,
 int iova_free_range(struct iova_domain *iovad, unsigned long pfn_lo,
 		    unsigned long size)
 {
-	struct iova *iova = size ? find_iova(iovad, pfn_lo) : NULL;
+	struct iova_range r;
+	struct iova *iova;
 
+	if (!size)
+		return -EINVAL;
+	if (iovad->ops->inline_ranges) {
+		if (!iova_find_range(iovad, pfn_lo, &r) || r.pfn_lo != pfn_lo ||
+		    r.pfn_hi - pfn_lo != size - 1)
+			return -EINVAL;
+		iova_remove_inline(iovad, &r);
+		return 0;
+	}
+	iova = find_iova(iovad, pfn_lo);
 	if (!iova || iova->pfn_lo != pfn_lo ||
 	    iova->pfn_hi - pfn_lo != size - 1)
 		return -EINVAL;
@@ -667,8 +769,17 @@ int iova_free_range(struct iova_domain *iovad, unsigned long pfn_lo,
 bool iova_find_range(struct iova_domain *iovad, unsigned long pfn,
 		     struct iova_range *out)
 {
-	struct iova *iova = find_iova(iovad, pfn);
+	struct iova_range r;
+	struct iova *iova;
 
+	if (iovad->ops->inline_ranges) {
+		if (!iovad->ops->lower_bound_range(iovad, pfn, &r) ||
+		    r.pfn_lo > pfn)
+			return false;
+		*out = r;
+		return true;
+	}
+	iova = find_iova(iovad, pfn);
 	if (iova)
 		iova_to_range(iova, out);
 	return iova;
@@ -677,8 +788,11 @@ bool iova_find_range(struct iova_domain *iovad, unsigned long pfn,
 bool iova_find_range_lockless(struct iova_domain *iovad, unsigned long pfn,
 			      struct iova_range *out)
 {
-	struct iova *iova = find_iova_lockless(iovad, pfn);
+	struct iova *iova;
 
+	if (iovad->ops->inline_ranges)
+		return iovad->ops->find_range_lockless(iovad, pfn, out);
+	iova = find_iova_lockless(iovad, pfn);
 	if (!iova)
 		return false;
 	/*
@@ -694,8 +808,8 @@ bool iova_find_range_lockless(struct iova_domain *iovad, unsigned long pfn,
 int iova_reserve_range(struct iova_domain *iovad, unsigned long pfn_lo,
 		       unsigned long pfn_hi, struct iova_range *out)
 {
-	struct iova *iova;
-	int ret = iova_reserve(iovad, pfn_lo, pfn_hi, &iova);
+	struct iova buf, *iova;
+	int ret = iova_reserve(iovad, pfn_lo, pfn_hi, &iova, &buf);
 
 	if (!ret && out)
 		iova_to_range(iova, out);
@@ -705,8 +819,11 @@ int iova_reserve_range(struct iova_domain *iovad, unsigned long pfn_lo,
 bool iova_next_range(struct iova_domain *iovad, unsigned long pfn,
 		     struct iova_range *out)
 {
-	struct iova *iova = iova_lower_bound(iovad, pfn);
+	struct iova *iova;
 
+	if (iovad->ops->inline_ranges)
+		return iovad->ops->lower_bound_range(iovad, pfn, out);
+	iova = iova_lower_bound(iovad, pfn);
 	if (iova)
 		iova_to_range(iova, out);
 	return iova;

@@ -309,6 +309,7 @@ static void do_alloc_sized(struct diff_run *t, unsigned long size,
 		break;
 	case IOVA_ALG_ANYLIMIT:
 	case IOVA_ALG_BTREE:
+	case IOVA_ALG_BTREE_PFN:
 		want_ok = fits;
 		want = fit;
 		if (want_ok)
@@ -569,6 +570,9 @@ void diff_begin(struct diff_run *t)
 		start = 1;
 	t->target = pick_range(t, 8, 600);
 	t->d = iova_domain_create(t->alg, granule, start);
+	/* without struct iova (btree-pfn) the range API is the only way */
+	if (!iova_alg_has_iova(t->alg))
+		t->range_api = true;
 	if (!t->d)
 		fail(t, "iova_domain_create(%lu, %lu): %s", granule, start,
 		     strerror(errno));
@@ -581,7 +585,7 @@ void diff_begin(struct diff_run *t)
 	}
 	if (!t->check_every)
 		t->check_every = 64 + t->target;
-	if (t->range_api) {
+	if (t->range_api && iova_alg_has_iova(t->alg)) {
 		t->shadow = iova_domain_create(t->alg, granule, start);
 		if (!t->shadow)
 			fail(t, "shadow iova_domain_create: %s",

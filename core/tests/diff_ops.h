@@ -37,6 +37,7 @@ struct diff_run {
 	/*
 	 * Drive the range (pfn) API (iova_alloc_range, iova_free_range, ...)
 	 * instead of the struct iova calls; free_iova(pfn) is used by both.
+	 * Set by diff_begin() for algorithms without struct iova.
 	 */
 	bool range_api;
 	struct iova_domain *shadow; /* range mode: the struct iova twin */

@@ -16,6 +16,14 @@
  * together under a shared (reader) lock. The one exception is
  * find_iova_lockless(), which may run concurrently with one writer (see
  * there). Algorithms and their quirks: core/README.md.
+ *
+ * Two ways in: the struct iova calls below, and the range (pfn) API at the
+ * end of this file. Every algorithm implements the range API; btree-pfn
+ * keeps no struct iova per range, so it implements only that one (plus
+ * free_iova by pfn) and the struct iova calls refuse it: alloc_iova,
+ * find_iova, find_iova_lockless, reserve_iova, iova_first and iova_next
+ * return NULL with errno EOPNOTSUPP, counting nothing; __free_iova does
+ * nothing (no struct iova of it can exist). iova_alg_has_iova() tells.
  */
 #ifndef IOVALAB_IOVA_H
 #define IOVALAB_IOVA_H
@@ -32,6 +40,7 @@ enum iova_alg {
 	IOVA_ALG_GAP32, /* maxgap + 32-bit-clamped gap field (patch 3/4) */
 	IOVA_ALG_ANYLIMIT, /* one root-to-gap walk for any limit_pfn */
 	IOVA_ALG_BTREE, /* B-tree of range pointers, per-child max gap */
+	IOVA_ALG_BTREE_PFN, /* btree with ranges inline: range API only */
 	IOVA_ALG_NR
 };
 
@@ -86,18 +95,24 @@ struct iova_stats {
 	uint64_t slab_bytes;
 };
 
-/* "classic", "maxgap", "gap32", "anylimit", "btree"; NULL for
- * out-of-range. */
+/* "classic", "maxgap", "gap32", "anylimit", "btree", "btree-pfn"; NULL
+ * for out-of-range. */
 const char *iova_alg_name(enum iova_alg alg);
 /* NULL-terminated list of the names above, in enum order. */
 extern const char *const iova_alg_names[];
 /* Index of @name in iova_alg_names, or -EINVAL. */
 int iova_alg_parse(const char *name);
+/*
+ * Whether @alg hands out struct iova (all but btree-pfn; false for an
+ * out-of-range value). Tools that need the pointers refuse the others.
+ */
+bool iova_alg_has_iova(enum iova_alg alg);
 
 /*
  * sizeof the algorithm's per-range node (struct iova and what the
- * algorithm adds to it), and what a 64-byte-aligned slab charges for it.
- * btree also has tree nodes of iova_tree_node_bytes() (0 for the others).
+ * algorithm adds to it), and what a 64-byte-aligned slab charges for it
+ * (0 for btree-pfn, which has no per-range object). btree and btree-pfn
+ * also have tree nodes of iova_tree_node_bytes() (0 for the others).
  */
 size_t iova_node_bytes(enum iova_alg alg);
 size_t iova_slab_bytes(enum iova_alg alg);
@@ -167,8 +182,8 @@ struct iova *find_iova_lockless(struct iova_domain *iovad, unsigned long pfn);
 void __free_iova(struct iova_domain *iovad, struct iova *iova);
 
 /*
- * Remove the range containing @pfn. Returns 0, or -ENOENT if no range
- * contains @pfn (nothing changes).
+ * Remove the range containing @pfn (every algorithm, btree-pfn too).
+ * Returns 0, or -ENOENT if no range contains @pfn (nothing changes).
  */
 int free_iova(struct iova_domain *iovad, unsigned long pfn);
 
