@@ -250,7 +250,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	/* the rcache layer needs struct iova: btree-pfn is not wired */
 	for (int a = 0; iova_alg_names[a]; a++)
-		run((enum iova_alg)a, data ? data : (const uint8_t *)"", size);
+		if (iova_alg_has_iova(a))
+			run((enum iova_alg)a, data ? data : (const uint8_t *)"",
+			    size);
 	return 0;
 }
