@@ -28,6 +28,15 @@
  * there is none); after every change the leaves whose contents or
  * predecessor changed are refreshed and their paths recomputed.
  *
+ * gap[i] also holds, in its top 7 bits, the order code of the largest
+ * naturally aligned block inside any one gap under child[i] (anylimit's
+ * field, packed the same way, iova_gaptree.h: gt_pack), so the node's
+ * layout and capacity do not change. A size-aligned power of two 2^k
+ * enters a child only when that child holds a 2^k block, which is exactly
+ * an aligned slot: no backtracking. Other aligned sizes need a block of
+ * half their alignment (necessary, not sufficient) and may still meet
+ * near misses, each costing at most one descent.
+ *
  * Highest fit below L (inclusive): descend by L to the leaf holding the
  * first range r with hi >= L. r's gap, clipped to L, is the straddling
  * candidate (or the space above the last range when there is no r); the
@@ -69,7 +78,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "iova_internal.h"
+#include "iova_gaptree.h"
 
 #ifndef IOVA_BTREE_NODE
 #define IOVA_BTREE_NODE 256
@@ -177,25 +186,35 @@ static inline unsigned long bt_gap_start(const struct iova_domain *iovad,
 	return i ? bt_bound(iovad, n->l.e[i - 1].hi) : n->l.lbound;
 }
 
+/* The largest gap in @n's subtree and its largest block order, packed. */
 static unsigned long bt_node_max(const struct iova_domain *iovad,
 				 const struct bt_node *n)
 {
 	unsigned long m = 0;
+	unsigned int c = 0;
 
 	if (n->level) {
-		for (unsigned int i = 0; i < n->count; i++)
-			if (n->in.gap[i] > m)
-				m = n->in.gap[i];
-		return m;
+		for (unsigned int i = 0; i < n->count; i++) {
+			unsigned long g = gt_packed_gap(n->in.gap[i]);
+			unsigned int o = gt_packed_order(n->in.gap[i]);
+
+			m = g > m ? g : m;
+			c = o > c ? o : c;
+		}
+		return gt_pack(m, c);
 	}
 	for (unsigned int i = 0; i < n->count; i++) {
-		unsigned long g =
-			bt_gap(bt_gap_start(iovad, n, i), n->l.e[i].lo);
+		unsigned long start = bt_gap_start(iovad, n, i);
+		unsigned long g = bt_gap(start, n->l.e[i].lo);
+		unsigned int o;
 
-		if (g > m)
-			m = g;
+		if (!g)
+			continue;
+		m = g > m ? g : m;
+		o = gt_order_code(start, n->l.e[i].lo);
+		c = o > c ? o : c;
 	}
-	return m;
+	return gt_pack(m, c);
 }
 
 /* ---- node memory ---- */
@@ -819,7 +838,8 @@ static bool bt_leaf_scan(const struct iova_domain *iovad,
 /* The highest fitting gap in the subtree at @n (its gap fits). */
 static bool bt_subtree(const struct iova_domain *iovad, const struct bt_node *n,
 		       unsigned long size, unsigned long amask,
-		       unsigned long *pfn, struct bt_cost *c)
+		       const struct gt_need *need, unsigned long *pfn,
+		       struct bt_cost *c)
 {
 	unsigned int mask = BT_LINE(n, n->count);
 	bool found = false;
@@ -832,13 +852,13 @@ static bool bt_subtree(const struct iova_domain *iovad, const struct bt_node *n,
 	}
 	for (unsigned int i = n->count; i-- > 0;) {
 		mask |= BT_LINE(n, n->in.gap[i]);
-		if (n->in.gap[i] < size)
+		if (!gt_need_ok(n->in.gap[i], need))
 			continue;
 		mask |= BT_LINE(n, n->in.child[i]);
 		/* count this node before its children: a visit is a visit
 		 * even when the search comes back to it */
-		if (!found &&
-		    bt_subtree(iovad, n->in.child[i], size, amask, pfn, c)) {
+		if (!found && bt_subtree(iovad, n->in.child[i], size, amask,
+					 need, pfn, c)) {
 			found = true;
 			break;
 		}
@@ -858,11 +878,13 @@ static int bt_alloc(struct iova_domain *iovad, struct iova *new,
 	const struct bt_node *n = bt(iovad)->root, *leaf;
 	unsigned int d = 0, j, mask;
 	unsigned long pfn, start, end;
+	struct gt_need need;
 	bool found = false;
 
 	if (limit_pfn < iovad->start_pfn)
 		return -ENOSPC;
 	(*searches)++;
+	gt_need_init(&need, size, amask);
 	/* toward L: the leaf of the first range with hi >= L */
 	while (n->level) {
 		unsigned int i = 0;
@@ -917,14 +939,14 @@ static int bt_alloc(struct iova_domain *iovad, struct iova *new,
 			/* p was visited on the way down: only lines it did
 			 * not read then are new */
 			more |= BT_LINE(p, p->in.gap[i]);
-			if (p->in.gap[i] < size)
+			if (!gt_need_ok(p->in.gap[i], &need))
 				continue;
 			more |= BT_LINE(p, p->in.child[i]);
 			c.lines += bt_lines(more & ~masks[d]);
 			masks[d] |= more;
 			more = 0;
-			if (bt_subtree(iovad, p->in.child[i], size, amask, &pfn,
-				       &c)) {
+			if (bt_subtree(iovad, p->in.child[i], size, amask,
+				       &need, &pfn, &c)) {
 				found = true;
 				break;
 			}
@@ -1160,16 +1182,19 @@ struct bt_check {
 /*
  * Check the subtree at @n (at @level, the root when @root) whose ranges
  * must satisfy lo > @lo_excl (when @has_lo) and hi <= @hi_incl (when
- * @has_hi). Stores its largest gap, recomputed, in *@maxp; returns 0,
- * or -1 after a failure.
+ * @has_hi). Stores its largest gap and largest aligned-block order code,
+ * recomputed (gt_check_order, not the search's bit trick), in *@maxp and
+ * *@codep; returns 0, or -1 after a failure.
  */
 static int bt_check_node(struct bt_check *ck, const struct bt_node *n,
 			 unsigned int level, bool root, bool has_lo,
 			 unsigned long lo_excl, bool has_hi,
-			 unsigned long hi_incl, unsigned long *maxp)
+			 unsigned long hi_incl, unsigned long *maxp,
+			 unsigned int *codep)
 {
 	const struct iova_domain *iovad = ck->iovad;
 	unsigned long max = 0;
+	unsigned int code = 0;
 
 	ck->nodes++;
 	if (n->level != level)
@@ -1235,15 +1260,18 @@ static int bt_check_node(struct bt_check *ck, const struct bt_node *n,
 					       r->lo, r->hi),
 				       -1;
 #endif
-			g = bt_gap(ck->prev ? bt_bound(iovad, ck->prev->hi) :
-					      iovad->start_pfn,
-				   r->lo);
+			bound = ck->prev ? bt_bound(iovad, ck->prev->hi) :
+					   iovad->start_pfn;
+			g = bt_gap(bound, r->lo);
 			if (g > max)
 				max = g;
+			if (g && gt_check_order(bound, r->lo - 1) > code)
+				code = gt_check_order(bound, r->lo - 1);
 			ck->prev = r;
 			ck->ranges++;
 		}
 		*maxp = max;
+		*codep = code;
 		return 0;
 	}
 	if (n->count > BT_ICAP || n->count < (root ? 2 : BT_IMIN))
@@ -1253,6 +1281,7 @@ static int bt_check_node(struct bt_check *ck, const struct bt_node *n,
 		       -1;
 	for (unsigned int i = 0; i < BT_ICAP; i++) {
 		unsigned long g;
+		unsigned int c;
 
 		if (i >= n->count) {
 			if (n->in.child[i])
@@ -1270,22 +1299,29 @@ static int bt_check_node(struct bt_check *ck, const struct bt_node *n,
 						       n->in.pivot[i]),
 				       -1;
 		}
-		if (bt_check_node(
-			    ck, n->in.child[i], level - 1, false,
-			    i ? true : has_lo, i ? n->in.pivot[i - 1] : lo_excl,
-			    i + 1 < n->count ? true : has_hi,
-			    i + 1 < n->count ? n->in.pivot[i] : hi_incl, &g))
+		if (bt_check_node(ck, n->in.child[i], level - 1, false,
+				  i ? true : has_lo,
+				  i ? n->in.pivot[i - 1] : lo_excl,
+				  i + 1 < n->count ? true : has_hi,
+				  i + 1 < n->count ? n->in.pivot[i] : hi_incl,
+				  &g, &c))
 			return -1;
-		if (g != n->in.gap[i])
-			return iova_check_fail(ck->msg, ck->msglen,
-					       "gap of child %u is %lu, "
-					       "recomputed %lu",
-					       i, n->in.gap[i], g),
+		if (gt_pack(g, c) != n->in.gap[i])
+			return iova_check_fail(
+				       ck->msg, ck->msglen,
+				       "gap of child %u is %lu order code %u, "
+				       "recomputed %lu and %u",
+				       i, gt_packed_gap(n->in.gap[i]),
+				       gt_packed_order(n->in.gap[i]),
+				       gt_packed_gap(gt_pack(g, c)), c),
 			       -1;
 		if (g > max)
 			max = g;
+		if (c > code)
+			code = c;
 	}
 	*maxp = max;
+	*codep = code;
 	return 0;
 }
 
@@ -1294,6 +1330,7 @@ static int bt_check(const struct iova_domain *iovad, char *msg, size_t msglen)
 	const struct bt_tree *t = bt(iovad);
 	struct bt_check ck = { .iovad = iovad, .msg = msg, .msglen = msglen };
 	unsigned long max;
+	unsigned int code;
 
 	if (msg && msglen)
 		msg[0] = '\0';
@@ -1301,7 +1338,7 @@ static int bt_check(const struct iova_domain *iovad, char *msg, size_t msglen)
 		return iova_check_fail(msg, msglen, "height %u, root level %u",
 				       t->height, t->root ? t->root->level : 0);
 	if (bt_check_node(&ck, t->root, t->root->level, true, false, 0, false,
-			  0, &max))
+			  0, &max, &code))
 		return -EUCLEAN;
 	if (ck.ranges != iovad->stats.live)
 		return iova_check_fail(msg, msglen,
