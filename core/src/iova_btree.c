@@ -470,6 +470,51 @@ static void bt_leaf_clear(struct bt_node *n, unsigned int i)
 #endif
 }
 
+#ifdef BT_INLINE
+/*
+ * btree-pfn only (it exists for its bytes per range): a full leaf first
+ * hands its top entries, @r inserted at @pos among them, to a right
+ * sibling with room, evening the two out. Top-down allocation inserts
+ * below everything near it, so a plain split leaves each upper half at
+ * half fill for good; pushing fills leaves before splitting (B*-tree
+ * style). The sibling takes the entries first, then the pivot moves,
+ * then the leaf is cut: a reader sees each entry in one of the two
+ * (and retries on the count anyway). False when there is no such
+ * sibling under the same parent: split.
+ */
+static bool bt_push_right(struct bt_path *path, unsigned int d,
+			  const struct bt_range *r, unsigned int pos)
+{
+	struct bt_node *leaf = path[d].node, *par, *s;
+	struct bt_range e[BT_LCAP + 1];
+	unsigned int idx, n = BT_LCAP + 1, m, keep, i, j;
+
+	if (!d)
+		return false;
+	par = path[d - 1].node;
+	idx = path[d - 1].idx;
+	if (idx + 1 >= par->count)
+		return false;
+	s = par->in.child[idx + 1];
+	if (s->count >= BT_LCAP)
+		return false;
+	m = (n - s->count + 1) / 2; /* at least 1, leaves s <= BT_LCAP */
+	keep = n - m;
+	for (i = 0, j = 0; i < n; i++)
+		e[i] = i == pos ? *r : leaf->l.e[j++];
+	for (i = s->count; i-- > 0;)
+		bt_leaf_put(s, i + m, &s->l.e[i], NULL);
+	for (i = 0; i < m; i++)
+		bt_leaf_put(s, i, &e[keep + i], NULL);
+	BT_ST(s->count, s->count + m);
+	BT_ST(par->in.pivot[idx], e[keep - 1].hi);
+	for (i = 0; i < keep; i++)
+		bt_leaf_put(leaf, i, &e[i], NULL);
+	BT_ST(leaf->count, keep);
+	return true;
+}
+#endif
+
 static void bt_insert(struct iova_domain *iovad, struct iova *iova)
 {
 	struct bt_tree *t = bt(iovad);
@@ -497,7 +542,14 @@ static void bt_insert(struct iova_domain *iovad, struct iova *iova)
 			bt_fix_next(iovad, path, d);
 		bt_fix_up(iovad, path, d);
 		return;
-	} else {
+	}
+#ifdef BT_INLINE
+	if (bt_push_right(path, d, &r, pos)) {
+		bt_refresh_around(iovad, r.hi);
+		return;
+	}
+#endif
+	{
 		struct bt_range e[BT_LCAP + 1];
 		struct iova *p[BT_LCAP + 1];
 		unsigned int n = BT_LCAP + 1, keep = n / 2;
