@@ -324,77 +324,12 @@ static unsigned int bt_descend(const struct iova_domain *iovad,
 	return d;
 }
 
-/* The last range before the leaf at path[d], or NULL. */
-static const struct bt_range *bt_pred_range(const struct bt_path *path,
-					    unsigned int d)
-{
-	const struct bt_node *n;
-	int l = (int)d - 1;
-
-	while (l >= 0 && path[l].idx == 0)
-		l--;
-	if (l < 0)
-		return NULL;
-	n = path[l].node->in.child[path[l].idx - 1];
-	while (n->level)
-		n = n->in.child[n->count - 1];
-	return n->count ? &n->l.e[n->count - 1] : NULL;
-}
-
 /*
- * Recompute the leaf reached by @key (its lbound from its predecessor)
- * and every gap on its path. Returns the key that reaches the next leaf
- * (*has_next false when it is the last).
- */
-static unsigned long bt_refresh(struct iova_domain *iovad, unsigned long key,
-				bool *has_next)
-{
-	struct bt_path path[BT_MAX_H];
-	unsigned int d = bt_descend(iovad, key, path);
-	const struct bt_range *p = bt_pred_range(path, d);
-	struct bt_node *leaf = path[d].node;
-	unsigned long next = 0;
-
-	leaf->l.lbound = p ? bt_bound(iovad, p->hi) : iovad->start_pfn;
-	*has_next = false;
-	for (int l = (int)d - 1; l >= 0; l--) {
-		struct bt_node *n = path[l].node;
-		unsigned int i = path[l].idx;
-
-		n->in.gap[i] = bt_node_max(iovad, path[l + 1].node);
-		if (!*has_next && i + 1 < n->count) {
-			*has_next = true;
-			next = n->in.pivot[i] + 1;
-		}
-	}
-	return next;
-}
-
-/*
- * Refresh the leaf reached by @key, the one before it and the one after
- * it: every leaf whose contents or predecessor an insert or erase there
- * can change (splits, borrows and merges involve adjacent leaves only).
- */
-static void bt_refresh_around(struct iova_domain *iovad, unsigned long key)
-{
-	struct bt_path path[BT_MAX_H];
-	unsigned int d = bt_descend(iovad, key, path);
-	const struct bt_range *p = bt_pred_range(path, d);
-	const struct bt_node *leaf = path[d].node;
-	unsigned long k;
-	bool more;
-
-	/* the predecessor leaf first: leaf's lbound reads its last range */
-	if (p)
-		bt_refresh(iovad, p->hi, &more);
-	k = bt_refresh(iovad, leaf->count ? leaf->l.e[0].hi : key, &more);
-	if (more)
-		bt_refresh(iovad, k, &more);
-}
-
-/*
- * The common case, no node split or merged: the leaf at path[d] changed
- * in place. Propagate its maximum up @path, stopping where nothing moves.
+ * The node at path[d] changed (its entries, or its children's gaps, are
+ * right): propagate its maximum up @path, stopping at the first ancestor
+ * whose stored gap does not move. Each step recomputes from the node's
+ * current entries, so several changes propagated one after the other
+ * (the leaf, then the next leaf's lbound) leave every gap right.
  */
 static void bt_fix_up(struct iova_domain *iovad, struct bt_path *path,
 		      unsigned int d)
@@ -442,10 +377,12 @@ static void bt_fix_next(struct iova_domain *iovad, struct bt_path *path,
 /* ---- insert ---- */
 
 /* Insert child @c (with separator @sep before it) at position @pos + 1 of
- * internal node path[d], splitting upward as needed. */
-static void bt_insert_child(struct iova_domain *iovad, struct bt_path *path,
-			    int d, unsigned int pos, unsigned long sep,
-			    struct bt_node *c);
+ * internal node path[d], splitting upward as needed. Returns the depth of
+ * the node that took the last new child without splitting (its entries
+ * are right, its ancestors' gaps not yet), or -1 after a root split. */
+static int bt_insert_child(struct iova_domain *iovad, struct bt_path *path,
+			   int d, unsigned int pos, unsigned long sep,
+			   struct bt_node *c);
 
 static void bt_leaf_put(struct bt_node *n, unsigned int i,
 			const struct bt_range *r, struct iova *v)
@@ -554,6 +491,7 @@ static void bt_insert(struct iova_domain *iovad, struct iova *iova)
 		struct iova *p[BT_LCAP + 1];
 		unsigned int n = BT_LCAP + 1, keep = n / 2;
 		struct bt_node *right = bt_node_new(iovad, 0);
+		int top;
 
 		for (unsigned int i = 0, j = 0; i < n; i++) {
 			if (i == pos) {
@@ -574,16 +512,27 @@ static void bt_insert(struct iova_domain *iovad, struct iova *iova)
 		for (unsigned int i = keep; i < n; i++)
 			bt_leaf_put(right, i - keep, &e[i], p[i]);
 		BT_ST(right->count, n - keep);
+		/* before the parent reads its gap; the left half's lbound
+		 * (its predecessor) does not change */
+		right->l.lbound = bt_bound(iovad, e[keep - 1].hi);
 		for (unsigned int i = 0; i < keep; i++)
 			bt_leaf_put(leaf, i, &e[i], p[i]);
 		BT_ST(leaf->count, keep);
 		for (unsigned int i = keep; i < BT_LCAP; i++)
 			bt_leaf_clear(leaf, i);
-		bt_insert_child(iovad, path, (int)d - 1,
-				d ? path[d - 1].idx : 0, e[keep - 1].hi, right);
+		top = bt_insert_child(iovad, path, (int)d - 1,
+				      d ? path[d - 1].idx : 0, e[keep - 1].hi,
+				      right);
+		/* path[0..top] is unchanged above the split */
+		if (top > 0)
+			bt_fix_up(iovad, path, (unsigned int)top);
+		if (pos + 1 == n) {
+			/* a new last range: the next leaf's lbound */
+			d = bt_descend(iovad, r.hi, path);
+			bt_fix_next(iovad, path, d);
+		}
 	}
 	(void)t;
-	bt_refresh_around(iovad, r.hi);
 }
 
 static void bt_in_put(struct bt_node *n, unsigned int i, struct bt_node *c,
@@ -593,9 +542,9 @@ static void bt_in_put(struct bt_node *n, unsigned int i, struct bt_node *c,
 	n->in.gap[i] = gap;
 }
 
-static void bt_insert_child(struct iova_domain *iovad, struct bt_path *path,
-			    int d, unsigned int pos, unsigned long sep,
-			    struct bt_node *c)
+static int bt_insert_child(struct iova_domain *iovad, struct bt_path *path,
+			   int d, unsigned int pos, unsigned long sep,
+			   struct bt_node *c)
 {
 	struct bt_tree *t = bt(iovad);
 	struct bt_node *n, *right;
@@ -614,7 +563,7 @@ static void bt_insert_child(struct iova_domain *iovad, struct bt_path *path,
 		BT_ST(root->count, 2);
 		BT_ST(t->root, root);
 		t->height++;
-		return;
+		return -1;
 	}
 	n = path[d].node;
 	cnt = n->count;
@@ -629,7 +578,7 @@ static void bt_insert_child(struct iova_domain *iovad, struct bt_path *path,
 		bt_in_put(n, pos + 1, c, bt_node_max(iovad, c));
 		BT_ST(n->in.pivot[pos], sep);
 		BT_ST(n->count, cnt + 1);
-		return;
+		return d;
 	}
 	/* full: the cnt + 1 children in order, then split in two */
 	for (unsigned int i = 0; i <= pos; i++) {
@@ -664,8 +613,8 @@ static void bt_insert_child(struct iova_domain *iovad, struct bt_path *path,
 	BT_ST(n->count, keep);
 	for (unsigned int i = keep; i < BT_ICAP; i++)
 		BT_ST(n->in.child[i], NULL);
-	bt_insert_child(iovad, path, d - 1, d ? path[d - 1].idx : 0,
-			piv[keep - 1], right);
+	return bt_insert_child(iovad, path, d - 1, d ? path[d - 1].idx : 0,
+			       piv[keep - 1], right);
 }
 
 /* ---- erase ---- */
@@ -696,7 +645,10 @@ static void bt_in_del(struct bt_node *n, unsigned int i)
 	BT_ST(n->in.child[cnt - 1], NULL);
 }
 
-/* Leaf path[d] is below its minimum: borrow from or merge with a sibling. */
+/*
+ * Leaf child @idx of @par is below its minimum: borrow from or merge with
+ * a sibling. Leaves the lbounds of both and @par's gaps for both right.
+ */
 static void bt_fix_leaf(struct iova_domain *iovad, struct bt_node *par,
 			unsigned int idx)
 {
@@ -710,6 +662,9 @@ static void bt_fix_leaf(struct iova_domain *iovad, struct bt_node *par,
 			BT_ST(n->count, n->count + 1);
 			BT_ST(par->in.pivot[idx], s->l.e[0].hi);
 			bt_leaf_del(s, 0);
+			s->l.lbound = bt_bound(iovad, n->l.e[n->count - 1].hi);
+			par->in.gap[idx] = bt_node_max(iovad, n);
+			par->in.gap[idx + 1] = bt_node_max(iovad, s);
 			return;
 		}
 		/* merge the right sibling into this leaf */
@@ -719,6 +674,7 @@ static void bt_fix_leaf(struct iova_domain *iovad, struct bt_node *par,
 		/* dropping pivot[idx] leaves the sibling's bound to us */
 		bt_in_del(par, idx + 1);
 		bt_node_free(iovad, s);
+		par->in.gap[idx] = bt_node_max(iovad, n);
 		return;
 	}
 	s = par->in.child[idx - 1];
@@ -732,6 +688,9 @@ static void bt_fix_leaf(struct iova_domain *iovad, struct bt_node *par,
 		BT_ST(n->count, n->count + 1);
 		BT_ST(par->in.pivot[idx - 1], s->l.e[last - 1].hi);
 		bt_leaf_del(s, last);
+		n->l.lbound = bt_bound(iovad, s->l.e[last - 1].hi);
+		par->in.gap[idx - 1] = bt_node_max(iovad, s);
+		par->in.gap[idx] = bt_node_max(iovad, n);
 		return;
 	}
 	/* merge this (last) leaf into its left sibling */
@@ -740,9 +699,11 @@ static void bt_fix_leaf(struct iova_domain *iovad, struct bt_node *par,
 	BT_ST(s->count, s->count + n->count);
 	bt_in_del(par, idx);
 	bt_node_free(iovad, n);
+	par->in.gap[idx - 1] = bt_node_max(iovad, s);
 }
 
-/* Internal node child @idx of @par is below its minimum. */
+/* Internal node child @idx of @par is below its minimum; as bt_fix_leaf,
+ * @par's gaps for both nodes are right afterwards. */
 static void bt_fix_internal(struct iova_domain *iovad, struct bt_node *par,
 			    unsigned int idx)
 {
@@ -758,6 +719,7 @@ static void bt_fix_internal(struct iova_domain *iovad, struct bt_node *par,
 			BT_ST(n->count, cnt + 1);
 			BT_ST(par->in.pivot[idx], s->in.pivot[0]);
 			bt_in_del(s, 0);
+			par->in.gap[idx] = bt_node_max(iovad, n);
 			par->in.gap[idx + 1] = bt_node_max(iovad, s);
 			return;
 		}
@@ -771,6 +733,7 @@ static void bt_fix_internal(struct iova_domain *iovad, struct bt_node *par,
 		BT_ST(n->count, cnt + s->count);
 		bt_in_del(par, idx + 1);
 		bt_node_free(iovad, s);
+		par->in.gap[idx] = bt_node_max(iovad, n);
 		return;
 	}
 	s = par->in.child[idx - 1];
@@ -789,6 +752,7 @@ static void bt_fix_internal(struct iova_domain *iovad, struct bt_node *par,
 		BT_ST(s->count, last);
 		BT_ST(s->in.child[last], NULL);
 		par->in.gap[idx - 1] = bt_node_max(iovad, s);
+		par->in.gap[idx] = bt_node_max(iovad, n);
 		return;
 	}
 	/* merge n into its left sibling */
@@ -802,6 +766,7 @@ static void bt_fix_internal(struct iova_domain *iovad, struct bt_node *par,
 	BT_ST(s->count, last + cnt);
 	bt_in_del(par, idx);
 	bt_node_free(iovad, n);
+	par->in.gap[idx - 1] = bt_node_max(iovad, s);
 }
 
 static void bt_remove(struct iova_domain *iovad, struct iova *iova)
@@ -812,6 +777,8 @@ static void bt_remove(struct iova_domain *iovad, struct iova *iova)
 	unsigned int d = bt_descend(iovad, key, path);
 	struct bt_node *leaf = path[d].node;
 	unsigned int i = path[d].idx;
+	bool last;
+	int l;
 
 	if (i >= leaf->count || !BT_HOLDS(leaf, i, iova)) {
 		fprintf(stderr, "iovalab: btree: [%lu, %lu] not in the tree\n",
@@ -825,12 +792,15 @@ static void bt_remove(struct iova_domain *iovad, struct iova *iova)
 		bt_fix_up(iovad, path, d);
 		return;
 	}
+	/* the range now last before the removed one (leaves hold >= 2) */
+	last = i == leaf->count;
+	key = leaf->l.e[i ? i - 1 : 0].hi;
 	bt_fix_leaf(iovad, path[d - 1].node, path[d - 1].idx);
-	for (int l = (int)d - 1; l > 0; l--) {
-		if (path[l].node->count >= BT_IMIN)
-			break;
+	l = (int)d - 1;
+	for (; l > 0 && path[l].node->count < BT_IMIN; l--)
 		bt_fix_internal(iovad, path[l - 1].node, path[l - 1].idx);
-	}
+	/* path[l] lost a child but stays; nothing above it moved */
+	bt_fix_up(iovad, path, (unsigned int)l);
 	/* a root with one child hands over to it */
 	while (t->root->level && t->root->count == 1) {
 		struct bt_node *old = t->root;
@@ -839,7 +809,12 @@ static void bt_remove(struct iova_domain *iovad, struct iova *iova)
 		t->height--;
 		bt_node_free(iovad, old);
 	}
-	bt_refresh_around(iovad, key);
+	if (last) {
+		/* the leaf now holding that range may end elsewhere: the
+		 * lbound of the leaf after it */
+		d = bt_descend(iovad, key, path);
+		bt_fix_next(iovad, path, d);
+	}
 }
 
 /* ---- search ---- */
