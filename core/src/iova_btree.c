@@ -419,8 +419,9 @@ static void bt_leaf_clear(struct bt_node *n, unsigned int i)
  * (and retries on the count anyway). False when there is no such
  * sibling under the same parent: split.
  */
-static bool bt_push_right(struct bt_path *path, unsigned int d,
-			  const struct bt_range *r, unsigned int pos)
+static bool bt_push_right(struct iova_domain *iovad, struct bt_path *path,
+			  unsigned int d, const struct bt_range *r,
+			  unsigned int pos)
 {
 	struct bt_node *leaf = path[d].node, *par, *s;
 	struct bt_range e[BT_LCAP + 1];
@@ -448,6 +449,11 @@ static bool bt_push_right(struct bt_path *path, unsigned int d,
 	for (i = 0; i < keep; i++)
 		bt_leaf_put(leaf, i, &e[i], NULL);
 	BT_ST(leaf->count, keep);
+	/* the sibling's last range stays: the leaf after it is unchanged */
+	s->l.lbound = bt_bound(iovad, e[keep - 1].hi);
+	par->in.gap[idx] = bt_node_max(iovad, leaf);
+	par->in.gap[idx + 1] = bt_node_max(iovad, s);
+	bt_fix_up(iovad, path, d - 1);
 	return true;
 }
 #endif
@@ -481,10 +487,8 @@ static void bt_insert(struct iova_domain *iovad, struct iova *iova)
 		return;
 	}
 #ifdef BT_INLINE
-	if (bt_push_right(path, d, &r, pos)) {
-		bt_refresh_around(iovad, r.hi);
+	if (bt_push_right(iovad, path, d, &r, pos))
 		return;
-	}
 #endif
 	{
 		struct bt_range e[BT_LCAP + 1];
