@@ -189,10 +189,6 @@ void iovalab_bench_register(const bench::Options &opt)
 	for (int a = 0; a < IOVA_ALG_NR; a++) {
 		auto alg = (enum iova_alg)a;
 
-		// the rcache layer needs struct iova (btree-pfn has none)
-		if (!iova_alg_has_iova(alg))
-			continue;
-
 		benchmark::RegisterBenchmark(
 			("nocache/" + std::string(iova_alg_name(alg))).c_str(),
 			bm_pair, alg, false, "mutex")

@@ -115,7 +115,8 @@ static void do_alloc(struct fz *f, bool tree)
 	if (!pfn) {
 		/* after the flush the tree holds only what we hold */
 		if (!tree && flush &&
-		    (f->alg == IOVA_ALG_ANYLIMIT || f->alg == IOVA_ALG_BTREE) &&
+		    (f->alg == IOVA_ALG_ANYLIMIT || f->alg == IOVA_ALG_BTREE ||
+		     f->alg == IOVA_ALG_BTREE_PFN) &&
 		    fired == lab_fault_fired() &&
 		    ref_highest_fit(&f->m, rs, limit, true, &fit))
 			die(f, "anylimit fast alloc failed though it fits",
@@ -250,10 +251,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	/* the rcache layer needs struct iova: btree-pfn is not wired */
 	for (int a = 0; iova_alg_names[a]; a++)
-		if (iova_alg_has_iova(a))
-			run((enum iova_alg)a, data ? data : (const uint8_t *)"",
-			    size);
+		run((enum iova_alg)a, data ? data : (const uint8_t *)"", size);
 	return 0;
 }

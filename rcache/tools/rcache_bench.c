@@ -153,10 +153,6 @@ static void parse_args(int argc, char **argv)
 			alg = iova_alg_parse(optarg);
 			if (alg < 0)
 				die_usage("unknown algorithm '%s'", optarg);
-			if (!iova_alg_has_iova(alg))
-				die_usage("--alg %s: the rcache layer needs "
-					  "struct iova",
-					  optarg);
 			o.alg = (enum iova_alg)alg;
 			break;
 		case 'l':

@@ -668,12 +668,6 @@ int main(int argc, char **argv)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (alg < 0)
 		return usage_error("%s", "--alg is required");
-#ifdef IOVALAB_REPLAY_RCACHE
-	if (!iova_alg_has_iova(alg))
-		return usage_error("--alg %s: the rcache layer needs struct "
-				   "iova",
-				   iova_alg_name(alg));
-#endif
 	if (info) {
 		printf("node_bytes %zu slab_bytes %zu\n", iova_node_bytes(alg),
 		       iova_slab_bytes(alg));

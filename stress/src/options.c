@@ -438,12 +438,6 @@ int options_parse(struct options *o, int argc, char **argv, unsigned int pus)
 		case OPT_ALG:
 			ret = names("alg", arg, iova_alg_names, &o->algs,
 				    &o->nalgs);
-			/* the rcache layer drives the tree by struct iova */
-			for (size_t i = 0; !ret && i < o->nalgs; i++)
-				if (!iova_alg_has_iova(o->algs[i]))
-					ret = bad("--alg %s: the rcache layer "
-						  "needs struct iova",
-						  iova_alg_names[o->algs[i]]);
 			break;
 		case OPT_LOCK:
 			ret = names("lock", arg, lab_lock_names, &o->locks,

@@ -172,11 +172,6 @@ static int parse(struct ropts *r, int argc, char **argv)
 			if (n < 0)
 				return bad_arg("--alg", a, "unknown or empty");
 			o->nalgs = (size_t)n;
-			for (long i = 0; i < n; i++)
-				if (!iova_alg_has_iova(o->algs[i]))
-					return bad_arg("--alg", a,
-						       "the rcache layer "
-						       "needs struct iova");
 			break;
 		case OPT_LOCK:
 			free(o->locks);
