@@ -1086,6 +1086,40 @@ static const struct bt_node *bt_leaf_lockless(const struct bt_tree *t,
 	return n;
 }
 
+/*
+ * Lockless: the leaf for @pfn and the index of its first entry with hi >=
+ * @pfn (that hi in *@hi), or NULL when the walk found none.
+ */
+static const struct bt_node *bt_entry_lockless(const struct bt_tree *t,
+					       unsigned long pfn, uint32_t *idx,
+					       unsigned long *hi)
+{
+	const struct bt_node *n = bt_leaf_lockless(t, pfn);
+	uint32_t cnt;
+
+	if (!n)
+		return NULL;
+	cnt = BT_LD(n->count);
+	if (cnt > BT_LCAP)
+		cnt = BT_LCAP;
+	for (uint32_t i = 0; i < cnt; i++) {
+		*hi = BT_LD(n->l.e[i].hi);
+		if (*hi >= pfn) {
+			*idx = i;
+			return n;
+		}
+	}
+	return NULL;
+}
+
+/* No writer ran since the walk that read the count as @seq began. */
+static bool bt_seq_unmoved(const struct iova_domain *iovad, unsigned long seq)
+{
+	/* every load of the walk was acquire: this one comes after them */
+	return !(seq & 1) &&
+	       atomic_load_explicit(&iovad->seq, memory_order_relaxed) == seq;
+}
+
 #ifndef BT_INLINE
 /* A leaf hit is checked against the range's own pfns. */
 static struct iova *bt_find_lockless(struct iova_domain *iovad,
@@ -1096,31 +1130,15 @@ static struct iova *bt_find_lockless(struct iova_domain *iovad,
 	for (;;) {
 		unsigned long seq =
 			atomic_load_explicit(&iovad->seq, memory_order_acquire);
-		const struct bt_node *n = bt_leaf_lockless(t, pfn);
+		unsigned long hi;
+		uint32_t i;
+		const struct bt_node *n = bt_entry_lockless(t, pfn, &i, &hi);
+		struct iova *v = n ? BT_LD(n->l.ptr[i]) : NULL;
 
-		if (n) {
-			uint32_t cnt = BT_LD(n->count);
-
-			if (cnt > BT_LCAP)
-				cnt = BT_LCAP;
-			for (uint32_t i = 0; i < cnt; i++) {
-				struct iova *v;
-
-				if (BT_LD(n->l.e[i].hi) < pfn)
-					continue;
-				v = BT_LD(n->l.ptr[i]);
-				if (v &&
-				    __atomic_load_n(&v->pfn_lo,
-						    __ATOMIC_ACQUIRE) <= pfn &&
-				    __atomic_load_n(&v->pfn_hi,
-						    __ATOMIC_ACQUIRE) >= pfn)
-					return v;
-				break;
-			}
-		}
-		if (!(seq & 1) &&
-		    atomic_load_explicit(&iovad->seq, memory_order_relaxed) ==
-			    seq)
+		if (v && __atomic_load_n(&v->pfn_lo, __ATOMIC_ACQUIRE) <= pfn &&
+		    __atomic_load_n(&v->pfn_hi, __ATOMIC_ACQUIRE) >= pfn)
+			return v;
+		if (bt_seq_unmoved(iovad, seq))
 			return NULL;
 	}
 }
@@ -1151,28 +1169,17 @@ static bool bt_find_range_lockless(struct iova_domain *iovad, unsigned long pfn,
 	for (;;) {
 		unsigned long seq =
 			atomic_load_explicit(&iovad->seq, memory_order_acquire);
-		const struct bt_node *n = bt_leaf_lockless(t, pfn);
+		unsigned long hi;
+		uint32_t i;
+		const struct bt_node *n = bt_entry_lockless(t, pfn, &i, &hi);
 		bool hit = false;
 
 		if (n) {
-			uint32_t cnt = BT_LD(n->count);
-
-			if (cnt > BT_LCAP)
-				cnt = BT_LCAP;
-			for (uint32_t i = 0; i < cnt; i++) {
-				unsigned long hi = BT_LD(n->l.e[i].hi);
-
-				if (hi < pfn)
-					continue;
-				out->pfn_lo = BT_LD(n->l.e[i].lo);
-				out->pfn_hi = hi;
-				hit = out->pfn_lo <= pfn;
-				break;
-			}
+			out->pfn_lo = BT_LD(n->l.e[i].lo);
+			out->pfn_hi = hi;
+			hit = out->pfn_lo <= pfn;
 		}
-		if (!(seq & 1) &&
-		    atomic_load_explicit(&iovad->seq, memory_order_relaxed) ==
-			    seq)
+		if (bt_seq_unmoved(iovad, seq))
 			return hit;
 	}
 }
