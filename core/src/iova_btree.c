@@ -62,6 +62,15 @@
  * checked against the range's own pfns, and a miss is retried when the
  * count moved, as for the rbtree algorithms.
  *
+ * btree-pfn (BT_INLINE, iova_btree_pfn.c builds this file again with it):
+ * no struct iova at all. Leaves hold the {lo, hi} pairs only (16 bytes a
+ * range: 15 per 256-byte leaf instead of 10), and the domain is used
+ * through the range (pfn) API: iova.c passes the ops a struct iova on its
+ * stack that carries the pfns in and out and is never kept. A lockless
+ * reader cannot check a hit against a per-range object, so it trusts a
+ * {lo, hi} pair only when the sequence count was even and did not move
+ * during its walk (a seqlock read), and walks again otherwise.
+ *
  * Memory: a split needs a node while inserting. iova.c calls the prepare
  * hook before any change, which fills a small reserve of height + 1
  * nodes, so an insert (alloc or reserve) fails before touching the tree,
@@ -79,7 +88,14 @@
 #define IOVA_BTREE_NODE 256
 #endif
 #define BT_NODE IOVA_BTREE_NODE
-#define BT_LCAP ((BT_NODE - 16) / 24)
+#ifdef BT_INLINE
+#define BT_ENTRY 16 /* {lo, hi} */
+#define BT_OPS iova_btree_pfn_ops
+#else
+#define BT_ENTRY 24 /* {lo, hi} and the struct iova pointer */
+#define BT_OPS iova_btree_ops
+#endif
+#define BT_LCAP ((BT_NODE - 16) / BT_ENTRY)
 #define BT_ICAP ((BT_NODE - 8) / 24)
 #define BT_LMIN (BT_LCAP / 2)
 #define BT_IMIN ((BT_ICAP + 1) / 2)
@@ -99,7 +115,9 @@ struct bt_node {
 		struct {
 			unsigned long lbound;
 			struct bt_range e[BT_LCAP];
+#ifndef BT_INLINE
 			struct iova *ptr[BT_LCAP];
+#endif
 		} l;
 		struct {
 			unsigned long pivot[BT_ICAP];
@@ -136,6 +154,16 @@ static inline struct bt_tree *bt(const struct iova_domain *iovad)
 		rb_store_hook();                                     \
 	} while (0)
 #define BT_LD(field) __atomic_load_n(&(field), __ATOMIC_ACQUIRE)
+
+/* Entry @i's struct iova (NULL inline), and whether it is @iova's. */
+#ifdef BT_INLINE
+#define BT_PTR(n, i) ((struct iova *)NULL)
+#define BT_HOLDS(n, i, iova) \
+	((n)->l.e[i].lo == (iova)->pfn_lo && (n)->l.e[i].hi == (iova)->pfn_hi)
+#else
+#define BT_PTR(n, i) ((n)->l.ptr[i])
+#define BT_HOLDS(n, i, iova) ((n)->l.ptr[i] == (iova))
+#endif
 
 /* The cache line of @field inside @node (nodes start on a line). */
 #define BT_LINE(node, field) \
@@ -432,13 +460,74 @@ static void bt_leaf_put(struct bt_node *n, unsigned int i,
 {
 	BT_ST(n->l.e[i].lo, r->lo);
 	BT_ST(n->l.e[i].hi, r->hi);
+#ifndef BT_INLINE
 	BT_ST(n->l.ptr[i], v);
+#else
+	(void)v;
+#endif
 }
 
+/* Past count: no stale pointer (inline: nothing a reader follows). */
 static void bt_leaf_clear(struct bt_node *n, unsigned int i)
 {
+#ifndef BT_INLINE
 	BT_ST(n->l.ptr[i], NULL);
+#else
+	(void)n;
+	(void)i;
+#endif
 }
+
+#ifdef BT_INLINE
+/*
+ * btree-pfn only (it exists for its bytes per range): a full leaf first
+ * hands its top entries, @r inserted at @pos among them, to a right
+ * sibling with room, evening the two out. Top-down allocation inserts
+ * below everything near it, so a plain split leaves each upper half at
+ * half fill for good; pushing fills leaves before splitting (B*-tree
+ * style). The sibling takes the entries first, then the pivot moves,
+ * then the leaf is cut: a reader sees each entry in one of the two
+ * (and retries on the count anyway). False when there is no such
+ * sibling under the same parent: split.
+ */
+static bool bt_push_right(struct iova_domain *iovad, struct bt_path *path,
+			  unsigned int d, const struct bt_range *r,
+			  unsigned int pos)
+{
+	struct bt_node *leaf = path[d].node, *par, *s;
+	struct bt_range e[BT_LCAP + 1];
+	unsigned int idx, n = BT_LCAP + 1, m, keep, i, j;
+
+	if (!d)
+		return false;
+	par = path[d - 1].node;
+	idx = path[d - 1].idx;
+	if (idx + 1 >= par->count)
+		return false;
+	s = par->in.child[idx + 1];
+	if (s->count >= BT_LCAP)
+		return false;
+	m = (n - s->count + 1) / 2; /* at least 1, leaves s <= BT_LCAP */
+	keep = n - m;
+	for (i = 0, j = 0; i < n; i++)
+		e[i] = i == pos ? *r : leaf->l.e[j++];
+	for (i = s->count; i-- > 0;)
+		bt_leaf_put(s, i + m, &s->l.e[i], NULL);
+	for (i = 0; i < m; i++)
+		bt_leaf_put(s, i, &e[keep + i], NULL);
+	BT_ST(s->count, s->count + m);
+	BT_ST(par->in.pivot[idx], e[keep - 1].hi);
+	for (i = 0; i < keep; i++)
+		bt_leaf_put(leaf, i, &e[i], NULL);
+	BT_ST(leaf->count, keep);
+	/* the sibling's last range stays: the leaf after it is unchanged */
+	s->l.lbound = bt_bound(iovad, e[keep - 1].hi);
+	par->in.gap[idx] = bt_node_max(iovad, leaf);
+	par->in.gap[idx + 1] = bt_node_max(iovad, s);
+	bt_fix_up(iovad, path, d - 1);
+	return true;
+}
+#endif
 
 static void bt_insert(struct iova_domain *iovad, struct iova *iova)
 {
@@ -477,7 +566,7 @@ static void bt_insert(struct iova_domain *iovad, struct iova *iova)
 		}
 		for (unsigned int i = leaf->count; i > pos; i--)
 			bt_leaf_put(leaf, i, &leaf->l.e[i - 1],
-				    leaf->l.ptr[i - 1]);
+				    BT_PTR(leaf, i - 1));
 		bt_leaf_put(leaf, pos, &r, iova);
 		BT_ST(leaf->count, leaf->count + 1);
 		if (pos + 1 == leaf->count)
@@ -485,7 +574,12 @@ static void bt_insert(struct iova_domain *iovad, struct iova *iova)
 		if (!keep)
 			bt_fix_up(iovad, path, d);
 		return;
-	} else {
+	}
+#ifdef BT_INLINE
+	if (bt_push_right(iovad, path, d, &r, pos))
+		return;
+#endif
+	{
 		struct bt_range e[BT_LCAP + 1];
 		struct iova *p[BT_LCAP + 1];
 		unsigned int n = BT_LCAP + 1, keep = n / 2;
@@ -498,7 +592,8 @@ static void bt_insert(struct iova_domain *iovad, struct iova *iova)
 				p[i] = iova;
 			} else {
 				e[i] = leaf->l.e[j];
-				p[i] = leaf->l.ptr[j++];
+				p[i] = BT_PTR(leaf, j);
+				j++;
 			}
 		}
 		/*
@@ -623,7 +718,7 @@ static void bt_leaf_del(struct bt_node *n, unsigned int i)
 	unsigned int cnt = n->count;
 
 	for (; i + 1 < cnt; i++)
-		bt_leaf_put(n, i, &n->l.e[i + 1], n->l.ptr[i + 1]);
+		bt_leaf_put(n, i, &n->l.e[i + 1], BT_PTR(n, i + 1));
 	BT_ST(n->count, cnt - 1);
 	bt_leaf_clear(n, cnt - 1);
 }
@@ -656,7 +751,7 @@ static void bt_fix_leaf(struct iova_domain *iovad, struct bt_node *par,
 		s = par->in.child[idx + 1];
 		if (s->count > BT_LMIN) {
 			/* take the right sibling's first range */
-			bt_leaf_put(n, n->count, &s->l.e[0], s->l.ptr[0]);
+			bt_leaf_put(n, n->count, &s->l.e[0], BT_PTR(s, 0));
 			BT_ST(n->count, n->count + 1);
 			BT_ST(par->in.pivot[idx], s->l.e[0].hi);
 			bt_leaf_del(s, 0);
@@ -667,7 +762,7 @@ static void bt_fix_leaf(struct iova_domain *iovad, struct bt_node *par,
 		}
 		/* merge the right sibling into this leaf */
 		for (unsigned int i = 0; i < s->count; i++)
-			bt_leaf_put(n, n->count + i, &s->l.e[i], s->l.ptr[i]);
+			bt_leaf_put(n, n->count + i, &s->l.e[i], BT_PTR(s, i));
 		BT_ST(n->count, n->count + s->count);
 		/* dropping pivot[idx] leaves the sibling's bound to us */
 		bt_in_del(par, idx + 1);
@@ -681,8 +776,8 @@ static void bt_fix_leaf(struct iova_domain *iovad, struct bt_node *par,
 		unsigned int last = s->count - 1;
 
 		for (unsigned int i = n->count; i > 0; i--)
-			bt_leaf_put(n, i, &n->l.e[i - 1], n->l.ptr[i - 1]);
-		bt_leaf_put(n, 0, &s->l.e[last], s->l.ptr[last]);
+			bt_leaf_put(n, i, &n->l.e[i - 1], BT_PTR(n, i - 1));
+		bt_leaf_put(n, 0, &s->l.e[last], BT_PTR(s, last));
 		BT_ST(n->count, n->count + 1);
 		BT_ST(par->in.pivot[idx - 1], s->l.e[last - 1].hi);
 		bt_leaf_del(s, last);
@@ -693,7 +788,7 @@ static void bt_fix_leaf(struct iova_domain *iovad, struct bt_node *par,
 	}
 	/* merge this (last) leaf into its left sibling */
 	for (unsigned int i = 0; i < n->count; i++)
-		bt_leaf_put(s, s->count + i, &n->l.e[i], n->l.ptr[i]);
+		bt_leaf_put(s, s->count + i, &n->l.e[i], BT_PTR(n, i));
 	BT_ST(s->count, s->count + n->count);
 	bt_in_del(par, idx);
 	bt_node_free(iovad, n);
@@ -778,7 +873,7 @@ static void bt_remove(struct iova_domain *iovad, struct iova *iova)
 	bool last;
 	int l;
 
-	if (i >= leaf->count || leaf->l.ptr[i] != iova) {
+	if (i >= leaf->count || !BT_HOLDS(leaf, i, iova)) {
 		fprintf(stderr, "iovalab: btree: [%lu, %lu] not in the tree\n",
 			iova->pfn_lo, iova->pfn_hi);
 		abort();
@@ -1000,9 +1095,9 @@ static int bt_alloc(struct iova_domain *iovad, struct iova *new,
 
 /* ---- lookups and iteration ---- */
 
-/* The leaf entry of the first range with hi >= @pfn, or NULL. */
-static const struct bt_range *bt_lower_entry(struct iova_domain *iovad,
-					     unsigned long pfn, struct iova **v)
+/* The leaf and entry (*@idx) of the first range with hi >= @pfn, or NULL. */
+static const struct bt_node *bt_lower_leaf(struct iova_domain *iovad,
+					   unsigned long pfn, unsigned int *idx)
 {
 	struct bt_path path[BT_MAX_H];
 	unsigned int d = bt_walk(iovad, pfn, path, true), i = path[d].idx;
@@ -1024,25 +1119,27 @@ static const struct bt_range *bt_lower_entry(struct iova_domain *iovad,
 	}
 	if (i >= leaf->count)
 		return NULL;
-	*v = leaf->l.ptr[i];
-	return &leaf->l.e[i];
+	*idx = i;
+	return leaf;
 }
 
+#ifndef BT_INLINE
 /* The first range with hi >= @pfn, or NULL. */
 static struct iova *bt_lower_bound(struct iova_domain *iovad, unsigned long pfn)
 {
-	struct iova *v;
+	unsigned int i;
+	const struct bt_node *leaf = bt_lower_leaf(iovad, pfn, &i);
 
-	return bt_lower_entry(iovad, pfn, &v) ? v : NULL;
+	return leaf ? leaf->l.ptr[i] : NULL;
 }
 
 /* The leaf's copy of pfn_lo decides: the struct iova is not read. */
 static struct iova *bt_find(struct iova_domain *iovad, unsigned long pfn)
 {
-	struct iova *v;
-	const struct bt_range *e = bt_lower_entry(iovad, pfn, &v);
+	unsigned int i;
+	const struct bt_node *leaf = bt_lower_leaf(iovad, pfn, &i);
 
-	return e && e->lo <= pfn ? v : NULL;
+	return leaf && leaf->l.e[i].lo <= pfn ? leaf->l.ptr[i] : NULL;
 }
 
 static struct iova *bt_first(struct iova_domain *iovad)
@@ -1057,10 +1154,73 @@ static struct iova *bt_next(struct iova_domain *iovad, struct iova *iova)
 	return bt_lower_bound(iovad, iova->pfn_hi + 1);
 }
 
+#endif /* !BT_INLINE */
+
 /*
- * Lockless: see the top of the file. Each level is read with acquire
- * loads; a leaf hit is checked against the range's own pfns.
+ * Lockless descent to the leaf for @pfn (see the top of the file): each
+ * level read with acquire loads, only strictly lower levels followed, so
+ * it never loops; NULL when a node seen mid-change leads nowhere.
  */
+static const struct bt_node *bt_leaf_lockless(const struct bt_tree *t,
+					      unsigned long pfn)
+{
+	const struct bt_node *n = BT_LD(t->root);
+	uint32_t level = n->level;
+
+	while (n && level) {
+		uint32_t cnt = BT_LD(n->count), i = 0;
+		const struct bt_node *child;
+
+		if (cnt > BT_ICAP)
+			cnt = BT_ICAP;
+		while (i + 1 < cnt && BT_LD(n->in.pivot[i]) < pfn)
+			i++;
+		child = cnt ? BT_LD(n->in.child[i]) : NULL;
+		/* a node seen mid-change may lead nowhere, never up */
+		if (child && child->level >= level)
+			child = NULL;
+		n = child;
+		level = n ? n->level : 0;
+	}
+	return n;
+}
+
+/*
+ * Lockless: the leaf for @pfn and the index of its first entry with hi >=
+ * @pfn (that hi in *@hi), or NULL when the walk found none.
+ */
+static const struct bt_node *bt_entry_lockless(const struct bt_tree *t,
+					       unsigned long pfn, uint32_t *idx,
+					       unsigned long *hi)
+{
+	const struct bt_node *n = bt_leaf_lockless(t, pfn);
+	uint32_t cnt;
+
+	if (!n)
+		return NULL;
+	cnt = BT_LD(n->count);
+	if (cnt > BT_LCAP)
+		cnt = BT_LCAP;
+	for (uint32_t i = 0; i < cnt; i++) {
+		*hi = BT_LD(n->l.e[i].hi);
+		if (*hi >= pfn) {
+			*idx = i;
+			return n;
+		}
+	}
+	return NULL;
+}
+
+/* No writer ran since the walk that read the count as @seq began. */
+static bool bt_seq_unmoved(const struct iova_domain *iovad, unsigned long seq)
+{
+	/* every load of the walk was acquire: this one comes after them */
+	return !(seq & 1) &&
+	       atomic_load_explicit(&iovad->seq, memory_order_relaxed) == seq;
+}
+
+#ifndef BT_INLINE
+/* A leaf hit is checked against the range's own pfns. */
 static struct iova *bt_find_lockless(struct iova_domain *iovad,
 				     unsigned long pfn)
 {
@@ -1069,50 +1229,60 @@ static struct iova *bt_find_lockless(struct iova_domain *iovad,
 	for (;;) {
 		unsigned long seq =
 			atomic_load_explicit(&iovad->seq, memory_order_acquire);
-		const struct bt_node *n = BT_LD(t->root);
-		uint32_t level = n->level;
+		unsigned long hi;
+		uint32_t i;
+		const struct bt_node *n = bt_entry_lockless(t, pfn, &i, &hi);
+		struct iova *v = n ? BT_LD(n->l.ptr[i]) : NULL;
 
-		while (n && level) {
-			uint32_t cnt = BT_LD(n->count), i = 0;
-			const struct bt_node *child;
-
-			if (cnt > BT_ICAP)
-				cnt = BT_ICAP;
-			while (i + 1 < cnt && BT_LD(n->in.pivot[i]) < pfn)
-				i++;
-			child = cnt ? BT_LD(n->in.child[i]) : NULL;
-			/* a node seen mid-change may lead nowhere, never up */
-			if (child && child->level >= level)
-				child = NULL;
-			n = child;
-			level = n ? n->level : 0;
-		}
-		if (n) {
-			uint32_t cnt = BT_LD(n->count);
-
-			if (cnt > BT_LCAP)
-				cnt = BT_LCAP;
-			for (uint32_t i = 0; i < cnt; i++) {
-				struct iova *v;
-
-				if (BT_LD(n->l.e[i].hi) < pfn)
-					continue;
-				v = BT_LD(n->l.ptr[i]);
-				if (v &&
-				    __atomic_load_n(&v->pfn_lo,
-						    __ATOMIC_ACQUIRE) <= pfn &&
-				    __atomic_load_n(&v->pfn_hi,
-						    __ATOMIC_ACQUIRE) >= pfn)
-					return v;
-				break;
-			}
-		}
-		if (!(seq & 1) &&
-		    atomic_load_explicit(&iovad->seq, memory_order_relaxed) ==
-			    seq)
+		if (v && __atomic_load_n(&v->pfn_lo, __ATOMIC_ACQUIRE) <= pfn &&
+		    __atomic_load_n(&v->pfn_hi, __ATOMIC_ACQUIRE) >= pfn)
+			return v;
+		if (bt_seq_unmoved(iovad, seq))
 			return NULL;
 	}
 }
+#else
+static bool bt_lower_bound_range(struct iova_domain *iovad, unsigned long pfn,
+				 struct iova_range *out)
+{
+	unsigned int i;
+	const struct bt_node *leaf = bt_lower_leaf(iovad, pfn, &i);
+
+	if (!leaf)
+		return false;
+	out->pfn_lo = leaf->l.e[i].lo;
+	out->pfn_hi = leaf->l.e[i].hi;
+	return true;
+}
+
+/*
+ * The pair is read from a leaf that may be changing under us (entries
+ * shift in place), so any answer, hit or miss, stands only when the
+ * count was even before the walk and unchanged after it.
+ */
+static bool bt_find_range_lockless(struct iova_domain *iovad, unsigned long pfn,
+				   struct iova_range *out)
+{
+	struct bt_tree *t = bt(iovad);
+
+	for (;;) {
+		unsigned long seq =
+			atomic_load_explicit(&iovad->seq, memory_order_acquire);
+		unsigned long hi;
+		uint32_t i;
+		const struct bt_node *n = bt_entry_lockless(t, pfn, &i, &hi);
+		bool hit = false;
+
+		if (n) {
+			out->pfn_lo = BT_LD(n->l.e[i].lo);
+			out->pfn_hi = hi;
+			hit = out->pfn_lo <= pfn;
+		}
+		if (bt_seq_unmoved(iovad, seq))
+			return hit;
+	}
+}
+#endif
 
 /* reserve_iova merging: lower a linked range's pfn_lo in place. */
 static void bt_set_pfn_lo(struct iova_domain *iovad, struct iova *iova,
@@ -1190,7 +1360,7 @@ static int bt_check_node(struct bt_check *ck, const struct bt_node *n,
 			       -1;
 		for (unsigned int i = 0; i < BT_LCAP; i++) {
 			const struct bt_range *r = &n->l.e[i];
-			const struct iova *v = n->l.ptr[i];
+			const struct iova *v = BT_PTR(n, i);
 			unsigned long g;
 
 			if (i >= n->count) {
@@ -1218,6 +1388,7 @@ static int bt_check_node(struct bt_check *ck, const struct bt_node *n,
 					       "[%lu, %lu] outside its pivots",
 					       r->lo, r->hi),
 				       -1;
+#ifndef BT_INLINE
 			if (!v || v->pfn_lo != r->lo || v->pfn_hi != r->hi)
 				return iova_check_fail(
 					       ck->msg, ck->msglen,
@@ -1225,6 +1396,7 @@ static int bt_check_node(struct bt_check *ck, const struct bt_node *n,
 					       "disagrees",
 					       r->lo, r->hi),
 				       -1;
+#endif
 			bound = ck->prev ? bt_bound(iovad, ck->prev->hi) :
 					   iovad->start_pfn;
 			g = bt_gap(bound, r->lo);
@@ -1326,8 +1498,20 @@ static int bt_check_extra(const struct iova_domain *iovad, char *msg,
 	return 0;
 }
 
-const struct iova_ops iova_btree_ops = {
+const struct iova_ops BT_OPS = {
+#ifndef BT_INLINE
 	.node_bytes = sizeof(struct iova),
+	.find = bt_find,
+	.find_lockless = bt_find_lockless,
+	.first = bt_first,
+	.next = bt_next,
+	.lower_bound = bt_lower_bound,
+#else
+	.node_bytes = 0, /* no struct iova */
+	.inline_ranges = true,
+	.lower_bound_range = bt_lower_bound_range,
+	.find_range_lockless = bt_find_range_lockless,
+#endif
 	.tree_node_bytes = BT_NODE,
 	.has_anchor = false,
 	.counts_lines = true,
@@ -1339,10 +1523,5 @@ const struct iova_ops iova_btree_ops = {
 	.check = bt_check_extra,
 	.prepare = bt_prepare,
 	.destroy = bt_destroy,
-	.find = bt_find,
-	.find_lockless = bt_find_lockless,
-	.first = bt_first,
-	.next = bt_next,
-	.lower_bound = bt_lower_bound,
 	.check_all = bt_check,
 };

@@ -17,7 +17,7 @@ import json
 import os
 import re
 
-ALGS = ("classic", "maxgap", "gap32", "anylimit", "btree")
+ALGS = ("classic", "maxgap", "gap32", "anylimit", "btree", "btree-pfn")
 
 
 class Data:
