@@ -322,22 +322,20 @@ struct rates {
 static struct rates rates_of(struct iovad *d)
 {
 	struct iovad_rcache_stats st;
+	struct iovad_rcache_totals tot;
 	struct rates r = { 0 };
 
 	iovad_rcache_stats(d, &st);
-	for (int k = 0; k < IOVAD_NR_CLASSES; k++) {
-		r.hits += st.hits[k];
-		r.misses += st.misses[k];
-		r.pushes += st.depot_pushes[k];
-		r.pops += st.depot_pops[k];
-		r.trims += st.trims[k];
-	}
+	iovad_rcache_stats_sum(&st, &tot);
+	r.hits = tot.hits;
+	r.misses = tot.misses;
+	r.pushes = tot.depot_pushes;
+	r.pops = tot.depot_pops;
+	r.trims = tot.trims;
 	r.flushes = st.flushes;
 	r.failures = st.alloc_failures;
 	r.mag_bytes = st.mag_bytes;
-	r.hit_rate = r.hits + r.misses ?
-			     (double)r.hits / (double)(r.hits + r.misses) :
-			     0.0;
+	r.hit_rate = tot.hit_rate;
 	return r;
 }
 

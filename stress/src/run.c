@@ -573,27 +573,19 @@ static int create_domain(const struct run_cfg *cfg, const struct options *o,
 
 static int prefill(struct run *r, unsigned long n)
 {
-	struct iova_scen *s;
-	int err = 0;
+	int err;
 
 	if (!n)
 		return 0;
-	/* iovad_domain() is only for tree lock holders */
-	lab_lock(iovad_tree_lock(r->d));
-	s = iova_scen_create(iovad_domain(r->d), r->cfg->wl->population, n,
-			     r->opt->seed);
-	if (!s)
-		err = errno;
-	lab_unlock(iovad_tree_lock(r->d));
-	if (!s) {
+	err = iovad_prefill(r->d, r->cfg->wl->population, n, r->opt->seed);
+	if (err) {
 		fprintf(stderr,
 			"iova-stress: prefill of %lu ranges (%s) "
 			"failed: %s\n",
 			n, iova_scenario_name(r->cfg->wl->population),
-			strerror(err));
-		return -err;
+			strerror(-err));
+		return err;
 	}
-	iova_scen_destroy(s);
 	return 0;
 }
 

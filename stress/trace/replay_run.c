@@ -366,27 +366,20 @@ static int create_domain(const struct replay_cfg *rc, const struct run_cfg *cfg,
 	return 0;
 }
 
-static int prefill(struct iovad *d, const struct run_cfg *cfg,
+static int prefill(struct iovad *iovad, const struct run_cfg *cfg,
 		   const struct options *o)
 {
-	struct iova_scen *s;
-	int err = 0;
+	int err;
 
 	if (!cfg->prefill)
 		return 0;
-	lab_lock(iovad_tree_lock(d));
-	s = iova_scen_create(iovad_domain(d), cfg->wl->population, cfg->prefill,
-			     o->seed);
-	if (!s)
-		err = errno;
-	lab_unlock(iovad_tree_lock(d));
-	if (!s) {
+	err = iovad_prefill(iovad, cfg->wl->population, cfg->prefill, o->seed);
+	if (err) {
 		fprintf(stderr,
 			"iova-trace: prefill of %lu ranges failed: %s\n",
-			cfg->prefill, strerror(err));
-		return -err;
+			cfg->prefill, strerror(-err));
+		return err;
 	}
-	iova_scen_destroy(s);
 	return 0;
 }
 
