@@ -3,7 +3,7 @@
  * Parts of a run shared with other drivers of the full domain (iova-trace
  * replay): the domain's locks as a set whose statistics are switched on
  * and off together and read merged per role, the measured-phase delta of
- * the cache counters, and the check-failure log. Defined in run.c.
+ * the cache counters, and the check-failure log. Defined in lockset.c.
  */
 #ifndef STRESS_LOCKSET_H
 #define STRESS_LOCKSET_H
