@@ -5,12 +5,16 @@
  * measured-phase delta.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "iovalab/scenario.h"
 #include "lockset.h"
+#include "stress.h"
+#include "workload.h"
 
 int lock_set_init(struct lock_set *s, struct iovad *d)
 {
@@ -151,6 +155,81 @@ void check_fail(struct run_result *res, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(res->check + len, sizeof(res->check) - len, fmt, ap);
 	va_end(ap);
+}
+
+void check_domain(struct iovad *d, struct run_result *res,
+		  unsigned long base_live)
+{
+	struct iovad_rcache_totals tot;
+	struct iovad_rcache_stats rs;
+	struct iova_stats ts;
+	char msg[256];
+
+	/*
+	 * Under every lock: tree invariants, and each cached pfn a live range
+	 * of its class, none twice, counters matching the magazines. (Tree
+	 * and cache counters read separately here could straddle a trim.)
+	 */
+	if (iovad_check(d, msg, sizeof(msg)))
+		check_fail(res, "domain check: %s", msg);
+	/*
+	 * The flush takes each depot lock, so no trim is half done after it
+	 * and the depots stay empty: the counts below are exact.
+	 */
+	iovad_rcache_flush(d);
+	iovad_rcache_stats(d, &rs);
+	iovad_rcache_stats_sum(&rs, &tot);
+	iovad_tree_stats(d, &ts);
+	if (tot.cached || ts.live != base_live)
+		check_fail(res,
+			   "conservation after flush: tree %" PRIu64
+			   " ranges (prefill %lu), %" PRIu64 " still cached",
+			   ts.live, base_live, tot.cached);
+	if (iovad_check(d, msg, sizeof(msg)))
+		check_fail(res, "domain check after flush: %s", msg);
+}
+
+void run_domain_attr(const struct run_cfg *cfg, const struct options *o,
+		     struct iovad_attr *a)
+{
+	iovad_attr_init(a);
+	a->alg = cfg->alg;
+	a->granule = STRESS_GRANULE;
+	a->start_pfn = STRESS_START_PFN;
+	a->tree_lock = cfg->lock;
+	a->cpu_lock = cfg->cpu_lock;
+	a->depot_lock = cfg->depot_lock;
+	a->spin = o->spin;
+	a->rcache = cfg->rcache;
+}
+
+int run_domain_create(const char *tool, const struct run_cfg *cfg,
+		      const struct iovad_attr *a, struct iovad **out)
+{
+	int err;
+
+	*out = iovad_create(a);
+	if (*out)
+		return 0;
+	err = errno;
+	fprintf(stderr, "%s: cannot create the domain (%s, tree lock %s): %s\n",
+		tool, iova_alg_name(cfg->alg), cfg->lock, strerror(err));
+	return -err;
+}
+
+int run_prefill(const char *tool, struct iovad *d, const struct run_cfg *cfg,
+		unsigned long n, uint64_t seed)
+{
+	int err;
+
+	if (!n)
+		return 0;
+	err = iovad_prefill(d, cfg->wl->population, n, seed);
+	if (err)
+		fprintf(stderr, "%s: prefill of %lu ranges (%s) failed: %s\n",
+			tool, n, iova_scenario_name(cfg->wl->population),
+			strerror(-err));
+	return err;
 }
 
 void rcache_delta(struct iovad_rcache_stats *d,

@@ -202,46 +202,12 @@ static int create_domain(const struct run_cfg *cfg, const struct options *o,
 {
 	struct iovad_attr a;
 
-	iovad_attr_init(&a);
-	a.alg = cfg->alg;
-	a.granule = STRESS_GRANULE;
-	a.start_pfn = STRESS_START_PFN;
-	a.tree_lock = cfg->lock;
-	a.cpu_lock = cfg->cpu_lock;
-	a.depot_lock = cfg->depot_lock;
-	a.spin = o->spin;
-	a.rcache = cfg->rcache;
+	run_domain_attr(cfg, o, &a);
 	/* workers free only what they allocated: measure the kernel's path */
 	a.trust_fast_free = true;
 	a.tree_hold_ns = cfg->tree_hold_ns;
 	a.trim_period_ns = o->trim_ms * 1000000ull;
-	*out = iovad_create(&a);
-	if (!*out) {
-		fprintf(stderr,
-			"iova-stress: cannot create the domain "
-			"(%s, tree lock %s): %s\n",
-			iova_alg_name(cfg->alg), cfg->lock, strerror(errno));
-		return -errno;
-	}
-	return 0;
-}
-
-static int prefill(struct run *r, unsigned long n)
-{
-	int err;
-
-	if (!n)
-		return 0;
-	err = iovad_prefill(r->d, r->cfg->wl->population, n, r->opt->seed);
-	if (err) {
-		fprintf(stderr,
-			"iova-stress: prefill of %lu ranges (%s) "
-			"failed: %s\n",
-			n, iova_scenario_name(r->cfg->wl->population),
-			strerror(-err));
-		return err;
-	}
-	return 0;
+	return run_domain_create("iova-stress", cfg, &a, out);
 }
 
 static int setup_workers(struct run *r, struct run_result *res)
@@ -356,8 +322,10 @@ int run_execute(const struct run_cfg *cfg, const struct options *o,
 			goto out_domain;
 		}
 	}
-	ret = prefill(&r,
-		      cfg->prefill ? cfg->prefill : cfg->wl->default_prefill);
+	ret = run_prefill("iova-stress", r.d, cfg,
+			  cfg->prefill ? cfg->prefill :
+					 cfg->wl->default_prefill,
+			  o->seed);
 	if (ret)
 		goto out_domain;
 	ret = setup_workers(&r, res);

@@ -105,15 +105,6 @@ out:
 	free(hv.v);
 }
 
-static uint64_t sum_cached(const struct iovad_rcache_stats *s)
-{
-	uint64_t n = 0;
-
-	for (int c = 0; c < IOVAD_NR_CLASSES; c++)
-		n += s->cached[c];
-	return n;
-}
-
 /*
  * After the drain: the tree and cache invariants, counts that balance,
  * and, once the caches are flushed, the tree back at exactly the prefill
@@ -121,10 +112,7 @@ static uint64_t sum_cached(const struct iovad_rcache_stats *s)
  */
 void check_final(struct run *r, struct run_result *res, unsigned long base_live)
 {
-	struct iovad_rcache_stats rs;
-	struct iova_stats ts;
 	uint64_t allocs = 0, frees = 0;
-	char msg[256];
 
 	for (unsigned int i = 0; i < r->n; i++) {
 		allocs += r->w[i].total_allocs;
@@ -137,27 +125,7 @@ void check_final(struct run *r, struct run_result *res, unsigned long base_live)
 			   "conservation: %" PRIu64 " allocated, %" PRIu64
 			   " freed after the drain",
 			   allocs, frees);
-	/*
-	 * Under every lock: tree invariants, and each cached pfn a live range
-	 * of its class, none twice, counters matching the magazines. (Tree
-	 * and cache counters read separately here could straddle a trim.)
-	 */
-	if (iovad_check(r->d, msg, sizeof(msg)))
-		check_fail(res, "domain check: %s", msg);
-	/*
-	 * The flush takes each depot lock, so no trim is half done after it
-	 * and the depots stay empty: the counts below are exact.
-	 */
-	iovad_rcache_flush(r->d);
-	iovad_rcache_stats(r->d, &rs);
-	iovad_tree_stats(r->d, &ts);
-	if (sum_cached(&rs) || ts.live != base_live)
-		check_fail(res,
-			   "conservation after flush: tree %" PRIu64
-			   " ranges (prefill %lu), %" PRIu64 " still cached",
-			   ts.live, base_live, sum_cached(&rs));
-	if (iovad_check(r->d, msg, sizeof(msg)))
-		check_fail(res, "domain check after flush: %s", msg);
+	check_domain(r->d, res, base_live);
 }
 
 /*
