@@ -189,6 +189,18 @@ void check_domain(struct iovad *d, struct run_result *res,
 		check_fail(res, "domain check after flush: %s", msg);
 }
 
+void run_result_start(struct run_result *res, const struct run_cfg *cfg,
+		      const struct lab_topo *topo)
+{
+	memset(res, 0, sizeof(*res));
+	res->cfg = *cfg;
+	snprintf(res->check, sizeof(res->check), "ok");
+	res->oversubscribed = lab_topo_oversubscribed(topo, cfg->threads);
+	res->smt_shared = lab_topo_smt_shared(topo, cfg->threads);
+	res->bytes_per_node = iova_node_bytes(cfg->alg);
+	res->slab_bytes_per_node = iova_slab_bytes(cfg->alg);
+}
+
 void run_domain_attr(const struct run_cfg *cfg, const struct options *o,
 		     struct iovad_attr *a)
 {

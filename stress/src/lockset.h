@@ -37,6 +37,13 @@ void check_fail(struct run_result *res, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /*
+ * Zero @res and fill what a run knows before it starts: its cfg, check
+ * "ok", the oversubscribed and SMT-shared facts, node sizes.
+ */
+void run_result_start(struct run_result *res, const struct run_cfg *cfg,
+		      const struct lab_topo *topo);
+
+/*
  * The attributes every driver of the full domain starts from: @cfg's
  * algorithm, locks and cache switch, the lab's granule and start pfn,
  * @o's spin policy; the rest iovad_attr_init's defaults.

@@ -286,15 +286,9 @@ int run_execute(const struct run_cfg *cfg, const struct options *o,
 	bool failed;
 	int ret;
 
-	memset(res, 0, sizeof(*res));
-	res->cfg = *cfg;
-	snprintf(res->check, sizeof(res->check), "ok");
-	res->oversubscribed = lab_topo_oversubscribed(topo, cfg->threads);
-	res->smt_shared = lab_topo_smt_shared(topo, cfg->threads);
+	run_result_start(res, cfg, topo);
 	res->warmup_s = o->warmup_s;
 	res->rate = o->rate;
-	res->bytes_per_node = iova_node_bytes(cfg->alg);
-	res->slab_bytes_per_node = iova_slab_bytes(cfg->alg);
 
 	ret = create_domain(cfg, o, &r.d);
 	if (ret)

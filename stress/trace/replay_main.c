@@ -208,21 +208,13 @@ static void trace_json(struct lab_json *j, const struct ropts *r,
 	lab_json_object_end(j);
 }
 
-static double hit_rate(const struct iovad_rcache_stats *s)
-{
-	uint64_t h = 0, m = 0;
-
-	for (int c = 0; c < IOVAD_NR_CLASSES; c++) {
-		h += s->hits[c];
-		m += s->misses[c];
-	}
-	return h + m ? (double)h / (double)(h + m) : 0.0;
-}
-
 static void summary(const struct run_result *res,
 		    const struct replay_counters *c)
 {
 	const struct lab_hist *all = &res->lat[OP_NR];
+	struct iovad_rcache_totals tot;
+
+	iovad_rcache_stats_sum(&res->rc, &tot);
 
 	fprintf(stderr,
 		"iova-trace replay: %s/%s rcache=%s threads=%u%s: %.4g ops/s "
@@ -235,9 +227,8 @@ static void summary(const struct run_result *res,
 		res->oversubscribed ? " (oversubscribed)" : "",
 		res->ops_per_sec, lab_hist_quantile(all, 0.5),
 		lab_hist_quantile(all, 0.99), all->count ? all->max : 0,
-		c->cross_frees, c->cross_waits, c->wait_timeouts,
-		hit_rate(&res->rc), res->nodes_mean, res->alloc_failures,
-		res->check);
+		c->cross_frees, c->cross_waits, c->wait_timeouts, tot.hit_rate,
+		res->nodes_mean, res->alloc_failures, res->check);
 }
 
 /* The meta object (iovalab/harness/meta.h, stress/SCHEMA.md). */

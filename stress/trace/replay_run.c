@@ -403,14 +403,8 @@ int replay_execute(const struct replay_cfg *rc, const struct run_cfg *cfg,
 	uint64_t busy_ns = 0;
 	int ret;
 
-	memset(res, 0, sizeof(*res));
+	run_result_start(res, cfg, topo);
 	memset(cnt, 0, sizeof(*cnt));
-	res->cfg = *cfg;
-	snprintf(res->check, sizeof(res->check), "ok");
-	res->oversubscribed = lab_topo_oversubscribed(topo, cfg->threads);
-	res->smt_shared = lab_topo_smt_shared(topo, cfg->threads);
-	res->bytes_per_node = iova_node_bytes(cfg->alg);
-	res->slab_bytes_per_node = iova_slab_bytes(cfg->alg);
 	res->rate = 0;
 	ret = create_domain(rc, cfg, o, &r.d);
 	if (ret)
