@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "iovalab/harness/cli.h"
 #include "iovalab/iova.h"
 #include "iovalab/parse.h"
 #include "iovalab/scenario.h"
@@ -15,19 +16,15 @@
 #include "repeat.h"
 #include "workload.h"
 
+/* After the shared options (options.h). */
 enum {
-	OPT_THREADS = 256,
+	OPT_THREADS = OPT_SHARED_END,
 	OPT_DURATION,
 	OPT_WARMUP,
-	OPT_ALG,
-	OPT_LOCK,
 	OPT_CPU_LOCK,
 	OPT_DEPOT_LOCK,
-	OPT_SPIN,
 	OPT_WORKLOAD,
-	OPT_RCACHE,
 	OPT_PREFILL,
-	OPT_PIN,
 	OPT_RATE,
 	OPT_THINK,
 	OPT_PCI32,
@@ -38,28 +35,18 @@ enum {
 	OPT_SAMPLE_MS,
 	OPT_TRIM_MS,
 	OPT_LOW_WINDOW,
-	OPT_SEED,
-	OPT_JSON,
-	OPT_CSV,
-	OPT_LOCKSTAT,
-	OPT_QUIET,
-	OPT_REPEAT,
 	OPT_HELP,
 };
 
 static const struct option longopts[] = {
+	OPTIONS_SHARED_LONGOPTS,
 	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "warmup", required_argument, NULL, OPT_WARMUP },
-	{ "alg", required_argument, NULL, OPT_ALG },
-	{ "lock", required_argument, NULL, OPT_LOCK },
 	{ "cpu-lock", required_argument, NULL, OPT_CPU_LOCK },
 	{ "depot-lock", required_argument, NULL, OPT_DEPOT_LOCK },
-	{ "spin", required_argument, NULL, OPT_SPIN },
 	{ "workload", required_argument, NULL, OPT_WORKLOAD },
-	{ "rcache", required_argument, NULL, OPT_RCACHE },
 	{ "prefill", required_argument, NULL, OPT_PREFILL },
-	{ "pin", required_argument, NULL, OPT_PIN },
 	{ "rate", required_argument, NULL, OPT_RATE },
 	{ "think", required_argument, NULL, OPT_THINK },
 	{ "pci32", required_argument, NULL, OPT_PCI32 },
@@ -70,12 +57,6 @@ static const struct option longopts[] = {
 	{ "sample-ms", required_argument, NULL, OPT_SAMPLE_MS },
 	{ "trim-ms", required_argument, NULL, OPT_TRIM_MS },
 	{ "low-window", required_argument, NULL, OPT_LOW_WINDOW },
-	{ "seed", required_argument, NULL, OPT_SEED },
-	{ "json", required_argument, NULL, OPT_JSON },
-	{ "csv", required_argument, NULL, OPT_CSV },
-	{ "lockstat", no_argument, NULL, OPT_LOCKSTAT },
-	{ "quiet", no_argument, NULL, OPT_QUIET },
-	{ "repeat", required_argument, NULL, OPT_REPEAT },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -208,82 +189,12 @@ static void usage(FILE *f, unsigned int pus)
 		STRESS_IOTLB_FLUSH_NS_DEFAULT);
 }
 
-static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int bad(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("iova-stress: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs(" (see --help)\n", stderr);
-	return 2;
-}
-
-static int names(const char *opt, const char *arg, const char *const *known,
-		 size_t **out, size_t *n)
-{
-	const char *badname = NULL;
-	long ret;
-
-	free(*out);
-	*out = NULL;
-	ret = lab_parse_name_list(arg, known, out, &badname);
-	if (ret == -ENOENT) {
-		size_t len = strcspn(badname, ",");
-
-		return bad("--%s: unknown name '%.*s'", opt, (int)len, badname);
-	}
-	if (ret == -ENOMEM)
-		return bad("--%s: out of memory", opt);
-	if (ret <= 0)
-		return bad("--%s: empty list or empty item in '%s'", opt, arg);
-	*n = (size_t)ret;
-	return 0;
-}
-
-static int one_name(const char *opt, const char *arg, const char *const *known,
-		    size_t *out)
-{
-	for (size_t i = 0; known[i]; i++)
-		if (!strcmp(arg, known[i])) {
-			*out = i;
-			return 0;
-		}
-	return bad("--%s: unknown value '%s'", opt, arg);
-}
+/* Usage errors: one line, exit 2 (iovalab/harness/cli.h). */
+#define bad lab_cli_bad
 
 static int seconds(const char *opt, const char *arg, bool zero_ok, double *out)
 {
-	if (lab_parse_seconds(arg, out) || !isfinite(*out))
-		return bad("--%s: '%s' is not a number of seconds", opt, arg);
-	if (*out == 0 && !zero_ok)
-		return bad("--%s: must be greater than 0", opt);
-	if (*out > STRESS_MAX_SECONDS)
-		return bad("--%s: %s s is more than %.0f s", opt, arg,
-			   STRESS_MAX_SECONDS);
-	return 0;
-}
-
-static int rcache_list(struct options *o, const char *arg)
-{
-	static const char *const onoff[] = { "off", "on", NULL };
-	size_t *v = NULL, n = 0;
-	int ret = names("rcache", arg, onoff, &v, &n);
-
-	if (ret)
-		return ret;
-	if (n > 2 || (n == 2 && v[0] == v[1])) {
-		free(v);
-		return bad("--rcache: use on, off, on,off or off,on");
-	}
-	for (size_t i = 0; i < n; i++)
-		o->rcache[i] = v[i] == 1;
-	o->nrcache = n;
-	free(v);
-	return 0;
+	return lab_cli_seconds(opt, arg, zero_ok, STRESS_MAX_SECONDS, out);
 }
 
 static int lock_name(const char *opt, const char *arg, const char **out)
@@ -294,37 +205,9 @@ static int lock_name(const char *opt, const char *arg, const char **out)
 		*out = NULL;
 		return 0;
 	}
-	if (one_name(opt, arg, lab_lock_names, &idx))
+	if (lab_cli_name(opt, arg, lab_lock_names, &idx))
 		return 2;
 	*out = lab_lock_names[idx];
-	return 0;
-}
-
-/*
- * Output files: checked together before any run (a bad path or two
- * options naming one file is a usage error), then written to temporary
- * files renamed into place by main() only when the document is complete.
- */
-static int open_outputs(struct options *o, const char *json, const char *csv)
-{
-	const char *const opts[] = { "--json", "--csv" };
-	const char *const paths[] = { json, csv };
-	int ret;
-
-	if (lab_outfile_check("iova-stress", opts, paths, 2))
-		return 2;
-	if (json && (ret = lab_outfile_open(&o->json_out, json)))
-		return bad("--json: cannot create a file beside '%s': %s", json,
-			   strerror(-ret));
-	if (csv && (ret = lab_outfile_open(&o->csv_out, csv))) {
-		lab_outfile_abort(&o->json_out);
-		return bad("--csv: cannot create a file beside '%s': %s", csv,
-			   strerror(-ret));
-	}
-	o->json = o->json_out.f;
-	o->csv = o->csv_out.f;
-	o->json_path = json;
-	o->csv_path = csv;
 	return 0;
 }
 
@@ -338,36 +221,23 @@ static bool has_workload(const struct options *o, const char *name)
 
 static int set_defaults(struct options *o)
 {
-	static const size_t alg_default = IOVA_ALG_ANYLIMIT;
-
 	memset(o, 0, sizeof(*o));
+	if (options_shared_defaults(o))
+		return 2;
 	o->threads = malloc(sizeof(*o->threads));
-	o->algs = malloc(sizeof(*o->algs));
-	o->locks = malloc(sizeof(*o->locks));
 	o->workloads = malloc(sizeof(*o->workloads));
 	o->prefill = malloc(sizeof(*o->prefill));
 	o->tree_hold = calloc(1, sizeof(*o->tree_hold));
-	if (!o->threads || !o->algs || !o->locks || !o->workloads ||
-	    !o->prefill || !o->tree_hold)
+	if (!o->threads || !o->workloads || !o->prefill || !o->tree_hold)
 		return bad("out of memory");
 	o->threads[0] = 1;
 	o->nthreads = 1;
-	o->algs[0] = alg_default;
-	o->nalgs = 1;
-	if (one_name("lock", "mutex", lab_lock_names, &o->locks[0]))
-		return 2;
-	o->nlocks = 1;
 	o->workloads[0] = 0; /* nic */
 	o->nworkloads = 1;
-	o->rcache[0] = true;
-	o->nrcache = 1;
 	o->prefill[0] = 0;
 	o->nprefill = 1;
-	o->spin = LAB_SPIN_YIELD;
 	o->duration_s = 1.0;
 	o->warmup_s = 0.2;
-	o->pin = PIN_COMPACT;
-	o->seed = 1;
 	o->pci32 = PCI32_ALWAYS;
 	o->ntree_hold = 1;
 	o->iotlb_flush_ns = STRESS_IOTLB_FLUSH_NS_DEFAULT;
@@ -393,11 +263,12 @@ static int check_prefill(const struct options *o)
 int options_parse(struct options *o, int argc, char **argv, unsigned int pus)
 {
 	uint64_t max_threads = (uint64_t)pus * STRESS_MAX_THREADS_PER_PU;
-	const char *json = NULL, *csv = NULL;
-	int c, ret = set_defaults(o);
 	size_t idx = 0;
+	int c, ret;
 	long n;
 
+	lab_cli_tool("iova-stress");
+	ret = set_defaults(o);
 	if (ret)
 		return ret;
 	o->argc = argc;
@@ -411,6 +282,9 @@ int options_parse(struct options *o, int argc, char **argv, unsigned int pus)
 
 		ret = 0;
 		switch (c) {
+		case OPT_SHARED_ALG ... OPT_SHARED_END - 1:
+			ret = options_shared(o, c, arg);
+			break;
 		case OPT_THREADS:
 			free(o->threads);
 			o->threads = NULL;
@@ -435,30 +309,15 @@ int options_parse(struct options *o, int argc, char **argv, unsigned int pus)
 		case OPT_WARMUP:
 			ret = seconds("warmup", arg, true, &o->warmup_s);
 			break;
-		case OPT_ALG:
-			ret = names("alg", arg, iova_alg_names, &o->algs,
-				    &o->nalgs);
-			break;
-		case OPT_LOCK:
-			ret = names("lock", arg, lab_lock_names, &o->locks,
-				    &o->nlocks);
-			break;
 		case OPT_CPU_LOCK:
 			ret = lock_name("cpu-lock", arg, &o->cpu_lock);
 			break;
 		case OPT_DEPOT_LOCK:
 			ret = lock_name("depot-lock", arg, &o->depot_lock);
 			break;
-		case OPT_SPIN:
-			if (lab_spin_policy_parse(arg, &o->spin))
-				ret = bad("--spin: unknown policy '%s'", arg);
-			break;
 		case OPT_WORKLOAD:
-			ret = names("workload", arg, workload_names,
-				    &o->workloads, &o->nworkloads);
-			break;
-		case OPT_RCACHE:
-			ret = rcache_list(o, arg);
+			ret = lab_cli_names("workload", arg, workload_names,
+					    &o->workloads, &o->nworkloads);
 			break;
 		case OPT_PREFILL:
 			free(o->prefill);
@@ -476,10 +335,6 @@ int options_parse(struct options *o, int argc, char **argv, unsigned int pus)
 					   arg);
 			o->nprefill = (size_t)n;
 			break;
-		case OPT_PIN:
-			ret = one_name("pin", arg, pin_mode_names, &idx);
-			o->pin = (enum pin_mode)idx;
-			break;
 		case OPT_RATE:
 			if (lab_parse_seconds(arg, &o->rate) ||
 			    !isfinite(o->rate) || o->rate > 1e10)
@@ -487,102 +342,53 @@ int options_parse(struct options *o, int argc, char **argv, unsigned int pus)
 					  "0..1e10 ops/s",
 					  arg);
 			break;
-		case OPT_THINK: {
-			uint64_t v;
-
-			if (lab_parse_u64(arg, &v) || v > STRESS_MAX_THINK_NS)
-				ret = bad("--think: '%s' is not 0..%u ns", arg,
-					  STRESS_MAX_THINK_NS);
-			o->think_ns = v;
+		case OPT_THINK:
+			ret = lab_cli_u64("think", arg, 0, STRESS_MAX_THINK_NS,
+					  &o->think_ns);
 			break;
-		}
 		case OPT_TREE_HOLD:
-			free(o->tree_hold);
-			o->tree_hold = NULL;
-			n = lab_parse_u64_list(arg, 0, STRESS_MAX_HOLD_NS, 64,
-					       &o->tree_hold);
-			if (n < 0)
-				return bad("--tree-hold-ns: '%s' is not a list "
-					   "of 0..%u ns",
-					   arg, STRESS_MAX_HOLD_NS);
-			o->ntree_hold = (size_t)n;
+			ret = lab_cli_u64_list("tree-hold-ns", arg, 0,
+					       STRESS_MAX_HOLD_NS, 64,
+					       &o->tree_hold, &o->ntree_hold);
 			break;
 		case OPT_UNMAP:
-			ret = one_name("unmap", arg, unmap_mode_names, &idx);
+			ret = lab_cli_name("unmap", arg, unmap_mode_names,
+					   &idx);
 			o->unmap = (enum unmap_mode)idx;
 			break;
 		case OPT_IOTLB_FLUSH:
-			if (lab_parse_u64(arg, &o->iotlb_flush_ns) ||
-			    o->iotlb_flush_ns > STRESS_MAX_HOLD_NS)
-				ret = bad("--iotlb-flush-ns: '%s' is not 0..%u "
-					  "ns",
-					  arg, STRESS_MAX_HOLD_NS);
+			ret = lab_cli_u64("iotlb-flush-ns", arg, 0,
+					  STRESS_MAX_HOLD_NS,
+					  &o->iotlb_flush_ns);
 			break;
 		case OPT_IRQ_THREADS: {
-			uint64_t v;
+			uint64_t v = 0;
 
-			if (lab_parse_u64(arg, &v) || v < 1 ||
-			    v > STRESS_MAX_THREADS)
-				ret = bad("--irq-threads: '%s' is not 1..%u",
-					  arg, STRESS_MAX_THREADS);
+			ret = lab_cli_u64("irq-threads", arg, 1,
+					  STRESS_MAX_THREADS, &v);
 			o->irq_threads = (unsigned int)v;
 			break;
 		}
 		case OPT_SAMPLE_MS:
-			if (lab_parse_u64(arg, &o->sample_ms) ||
-			    o->sample_ms > STRESS_MAX_PERIOD_MS)
-				ret = bad("--sample-ms: '%s' is not 0..%u ms",
-					  arg, STRESS_MAX_PERIOD_MS);
+			ret = lab_cli_u64("sample-ms", arg, 0,
+					  STRESS_MAX_PERIOD_MS, &o->sample_ms);
 			break;
 		case OPT_TRIM_MS:
-			if (lab_parse_u64(arg, &o->trim_ms) ||
-			    o->trim_ms > STRESS_MAX_PERIOD_MS)
-				ret = bad("--trim-ms: '%s' is not 0..%u ms",
-					  arg, STRESS_MAX_PERIOD_MS);
+			ret = lab_cli_u64("trim-ms", arg, 0,
+					  STRESS_MAX_PERIOD_MS, &o->trim_ms);
 			break;
 		case OPT_PCI32: {
 			static const char *const modes[] = { "always", "once",
 							     NULL };
 
-			ret = one_name("pci32", arg, modes, &idx);
+			ret = lab_cli_name("pci32", arg, modes, &idx);
 			o->pci32 = (enum pci32_mode)idx;
 			break;
 		}
 		case OPT_LOW_WINDOW:
-			if (lab_parse_u64(arg, &o->low_window) ||
-			    o->low_window > STRESS_LIMIT32)
-				ret = bad("--low-window: '%s' is not 0..%lu "
-					  "pfns",
-					  arg, STRESS_LIMIT32);
+			ret = lab_cli_u64("low-window", arg, 0, STRESS_LIMIT32,
+					  &o->low_window);
 			break;
-		case OPT_SEED:
-			if (lab_parse_u64(arg, &o->seed))
-				ret = bad("--seed: '%s' is not an unsigned "
-					  "64-bit number",
-					  arg);
-			break;
-		case OPT_JSON:
-			json = arg;
-			break;
-		case OPT_CSV:
-			csv = arg;
-			break;
-		case OPT_LOCKSTAT:
-			o->lockstat = true;
-			break;
-		case OPT_QUIET:
-			o->quiet = true;
-			break;
-		case OPT_REPEAT: {
-			uint64_t v = 0;
-
-			if (lab_parse_u64(arg, &v) || !v ||
-			    v > STRESS_MAX_REPEAT)
-				ret = bad("--repeat: '%s' is not 1..%u", arg,
-					  STRESS_MAX_REPEAT);
-			o->repeat = (unsigned int)v;
-			break;
-		}
 		case OPT_HELP:
 			usage(stdout, pus);
 			return 1;
@@ -600,8 +406,6 @@ int options_parse(struct options *o, int argc, char **argv, unsigned int pus)
 	ret = check_prefill(o);
 	if (ret)
 		return ret;
-	if (!o->repeat)
-		o->repeat = 1;
 	if ((double)o->nalgs * o->nlocks * o->nworkloads * o->nrcache *
 		    o->nprefill * o->nthreads * o->ntree_hold * o->repeat >
 	    STRESS_MAX_RUNS)
@@ -619,9 +423,7 @@ int options_parse(struct options *o, int argc, char **argv, unsigned int pus)
 				   (unsigned long long)o->threads[i]);
 	if (o->rate > 0 && o->rate < 1e-3)
 		return bad("--rate: %g ops/s is below 0.001", o->rate);
-	if (json && csv && !strcmp(json, "-") && !strcmp(csv, "-"))
-		return bad("--json and --csv cannot both go to stdout");
-	return open_outputs(o, json, csv);
+	return options_open_outputs(o, "iova-stress");
 }
 
 void options_free(struct options *o)
@@ -632,8 +434,6 @@ void options_free(struct options *o)
 	free(o->workloads);
 	free(o->prefill);
 	free(o->tree_hold);
-	/* a file not committed by now belongs to a failed run: drop it */
-	lab_outfile_abort(&o->json_out);
-	lab_outfile_abort(&o->csv_out);
+	options_abort_outputs(o);
 	memset(o, 0, sizeof(*o));
 }

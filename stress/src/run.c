@@ -3,7 +3,8 @@
  * One run of the matrix: build the domain, prefill it, start the threads
  * together, warm up, measure, stop, check, drain, check again.
  *
- * Timeline (main thread M, workers W):
+ * Timeline (main thread M, workers W; the phases are lab_phaser_run's,
+ * iovalab/harness/phase.h):
  *   M: create domain, prefill, init workers     W: bind, thread_init
  *   ----------------------- barrier "ready" -----------------------
  *   M: warmup, snapshot counters, phase=MEASURE  W: step, step, ...
@@ -19,7 +20,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,75 +27,23 @@
 #include <time.h>
 
 #include "iovalab/fault.h"
+#include "iovalab/harness/think.h"
 #include "iovalab/lock.h"
 #include "iovalab/outfile.h"
 #include "iovalab/scenario.h"
 #include "lockset.h"
 #include "run.h"
+#include "run_check.h"
 #include "workload.h"
 
 const char *const unmap_mode_names[] = { "none", "strict", "lazy", NULL };
 
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ volatile("yield");
-#endif
-}
-
-static void sleep_until_ns(uint64_t t)
-{
-	struct timespec ts = { .tv_sec = (time_t)(t / 1000000000ull),
-			       .tv_nsec = (long)(t % 1000000000ull) };
-
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
-	       EINTR)
-		;
-}
-
-static int load_phase(struct run *r)
-{
-	return atomic_load_explicit(&r->phase, memory_order_acquire);
-}
-
 /*
- * Open loop: wait for the operation's scheduled start. Sleeps in slices
- * of at most 10 ms (to notice STOP) until 200 us before it, then spins, so
- * the sleep's wake-up latency (timer slack is set to 1 ns too) is not
- * charged to the operation. When the schedule is already behind, the op
- * starts at once and its latency includes the lateness: that is the point.
+ * Until STOP: one step after another, counted once MEASURE is seen.
+ * Closed loop: think time between steps. Open loop (--rate): each step
+ * waits for its slot in the thread's schedule (lab_wait_until_ns), and
+ * its latency counts from that slot, so a stall shows in the tail.
  */
-static bool wait_for_slot(struct run *r, uint64_t t)
-{
-	for (;;) {
-		uint64_t now = lab_now_ns();
-
-		if (now >= t)
-			return true;
-		if (load_phase(r) == PHASE_STOP)
-			return false;
-		if (t - now > 300000) {
-			uint64_t until = t - 200000;
-
-			if (until - now > 10000000)
-				until = now + 10000000;
-			sleep_until_ns(until);
-		} else {
-			cpu_relax();
-		}
-	}
-}
-
-static void think(uint64_t ns)
-{
-	uint64_t until = lab_now_ns() + ns;
-
-	while (lab_now_ns() < until)
-		cpu_relax();
-}
-
 static void worker_loop(struct worker *w)
 {
 	struct run *r = w->run;
@@ -103,25 +51,25 @@ static void worker_loop(struct worker *w)
 	uint64_t think_ns = r->opt->think_ns;
 	/* stagger the schedules so threads do not start ops in lockstep */
 	uint64_t next = lab_now_ns() + r->interval_ns * w->id / r->n;
-	int seen = PHASE_WARMUP;
+	enum lab_phase seen = LAB_PHASE_WARMUP;
 
 	for (;;) {
-		int ph = load_phase(r);
+		enum lab_phase ph = lab_phaser_phase(&r->phaser);
 
 		if (ph != seen) {
-			if (ph == PHASE_STOP)
+			if (ph == LAB_PHASE_STOP)
 				break;
 			w->measuring = true;
 			seen = ph;
 		}
 		if (r->interval_ns) {
-			if (!wait_for_slot(r, next))
+			if (!lab_wait_until_ns(next, &r->phaser))
 				break;
 			w->intended = next;
 			if (wl->step(w))
 				next += r->interval_ns;
-		} else if (wl->step(w) && think_ns) {
-			think(think_ns);
+		} else if (wl->step(w)) {
+			lab_think_ns(think_ns);
 		}
 	}
 	w->measuring = false;
@@ -141,12 +89,10 @@ static void *worker_main(void *arg)
 	/* open loop: sleeps must end on time, not up to 50 us late */
 	if (r->interval_ns)
 		prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
-	if (w->pinned) {
-		w->pin_err = topo_bind_self(r->topo, w->pu_logical);
-		if (w->pin_err)
-			w_error(w, "thread %u: cannot bind to PU L#%u: %s",
-				w->id, w->pu_logical, strerror(-w->pin_err));
-	}
+	w->pin_err = lab_pin_apply(r->topo, &w->pin);
+	if (w->pin_err)
+		w_error(w, "thread %u: cannot bind to PU L#%u: %s", w->id,
+			w->pin.logical, strerror(-w->pin_err));
 	if (!w->error[0]) {
 		ret = wl->thread_init(w);
 		if (ret)
@@ -155,11 +101,11 @@ static void *worker_main(void *arg)
 		else
 			inited = true;
 	}
-	stress_barrier_wait(&r->ready);
+	lab_phaser_arrive(&r->phaser);
 	if (inited)
 		worker_loop(w);
-	stress_barrier_wait(&r->stopped);
-	stress_barrier_wait(&r->checked);
+	lab_barrier_wait(&r->stopped);
+	lab_barrier_wait(&r->checked);
 	if (inited) {
 		wl->drain(w);
 		wl->thread_fini(w);
@@ -168,260 +114,6 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-/* ---- lock statistics (lockset.h: iova-trace replay uses them too) ---- */
-
-int lock_set_init(struct lock_set *s, struct iovad *d)
-{
-	unsigned int slots = iovad_nr_cpu_slots(d);
-	unsigned int n = 1 + IOVAD_NR_CLASSES * (1 + slots), k = 0;
-
-	s->l = calloc(n, sizeof(*s->l));
-	s->role = calloc(n, sizeof(*s->role));
-	if (!s->l || !s->role)
-		return -ENOMEM;
-	s->l[k] = iovad_tree_lock(d);
-	s->role[k++] = LOCK_TREE;
-	for (unsigned int c = 0; c < IOVAD_NR_CLASSES; c++) {
-		s->l[k] = iovad_depot_lock(d, c);
-		s->role[k++] = LOCK_DEPOT;
-		for (unsigned int cpu = 0; cpu < slots; cpu++) {
-			s->l[k] = iovad_cpu_lock(d, cpu, c);
-			s->role[k++] = LOCK_CPU;
-		}
-	}
-	s->n = k;
-	return 0;
-}
-
-void lock_set_free(struct lock_set *s)
-{
-	free(s->l);
-	free(s->role);
-}
-
-int lock_set_enable(struct lock_set *s, bool on)
-{
-	for (unsigned int i = 0; i < s->n; i++) {
-		int ret;
-
-		if (!s->l[i])
-			continue;
-		ret = lab_lock_stats_enable(s->l[i], on);
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
-int lock_set_prepare(struct lock_set *s, struct iovad *d)
-{
-	int ret = lock_set_init(s, d);
-
-	if (!ret)
-		ret = lock_set_enable(s, true);
-	if (!ret)
-		ret = lock_set_enable(s, false);
-	for (unsigned int i = 0; !ret && i < s->n; i++)
-		if (s->l[i])
-			lab_lock_stats_reset(s->l[i]);
-	return ret;
-}
-
-/*
- * Sum @src into @dst. Per-thread acquisition lists are per instance (slot
- * order is the lock's own), so a merged role keeps none; its fairness is
- * that of its least fair busy instance (lowest Jain's index).
- */
-static void stats_merge(struct lab_lock_stats *dst,
-			const struct lab_lock_stats *src, bool first)
-{
-	dst->acquisitions += src->acquisitions;
-	dst->contended += src->contended;
-	dst->handoffs += src->handoffs;
-	dst->trylock_fail += src->trylock_fail;
-	dst->read_acquisitions += src->read_acquisitions;
-	dst->read_contended += src->read_contended;
-	dst->untracked += src->untracked;
-	lab_hist_merge(&dst->wait, &src->wait);
-	lab_hist_merge(&dst->hold, &src->hold);
-	lab_hist_merge(&dst->read_hold, &src->read_hold);
-	if (first ||
-	    (src->fairness.n > 1 &&
-	     (dst->fairness.n <= 1 || src->fairness.jain < dst->fairness.jain)))
-		dst->fairness = src->fairness;
-}
-
-/* Read every lock, merged per role (tree, depot, cpu). */
-int lock_set_read(struct lock_set *s, struct run_result *res)
-{
-	static const char *const label[LOCK_ROLES] = { "tree", "depot", "cpu" };
-	struct lab_lock_stats *tmp = malloc(sizeof(*tmp));
-
-	if (!tmp)
-		return -ENOMEM;
-	for (int role = 0; role < LOCK_ROLES; role++) {
-		struct lab_lock_stats *m = calloc(1, sizeof(*m));
-
-		if (!m) {
-			free(tmp);
-			return -ENOMEM;
-		}
-		lab_hist_init(&m->wait);
-		lab_hist_init(&m->hold);
-		lab_hist_init(&m->read_hold);
-		snprintf(m->label, sizeof(m->label), "%s", label[role]);
-		res->locks[role] = m;
-	}
-	for (unsigned int i = 0; i < s->n; i++) {
-		struct lab_lock_stats *m = res->locks[s->role[i]];
-		bool first;
-
-		if (!s->l[i])
-			continue;
-		lab_lock_stats_read(s->l[i], tmp);
-		first = !res->lock_instances[s->role[i]]++;
-		if (first) {
-			/* a single instance keeps its per-thread list */
-			snprintf(m->name, sizeof(m->name), "%s", tmp->name);
-			m->nthreads = tmp->nthreads;
-			memcpy(m->thread_acq, tmp->thread_acq,
-			       sizeof(m->thread_acq));
-		} else {
-			m->nthreads = 0;
-		}
-		stats_merge(m, tmp, first);
-	}
-	free(tmp);
-	return 0;
-}
-
-/* ---- checks ---- */
-
-void check_fail(struct run_result *res, const char *fmt, ...)
-{
-	size_t len = strcmp(res->check, "ok") ? strlen(res->check) : 0;
-	va_list ap;
-
-	if (len >= sizeof(res->check) - 8)
-		return; /* already full of failures */
-	if (len) {
-		snprintf(res->check + len, sizeof(res->check) - len, "; ");
-		len += 2;
-	}
-	va_start(ap, fmt);
-	vsnprintf(res->check + len, sizeof(res->check) - len, fmt, ap);
-	va_end(ap);
-}
-
-struct held {
-	unsigned long pfn, size;
-	unsigned int owner;
-};
-
-struct held_vec {
-	struct held *v;
-	size_t n, cap;
-	unsigned int owner;
-	bool oom;
-};
-
-static void held_collect(void *arg, unsigned long pfn, unsigned long size)
-{
-	struct held_vec *hv = arg;
-
-	if (hv->n == hv->cap) {
-		size_t cap = hv->cap ? 2 * hv->cap : 4096;
-		struct held *v = realloc(hv->v, cap * sizeof(*v));
-
-		if (!v) {
-			hv->oom = true;
-			return;
-		}
-		hv->v = v;
-		hv->cap = cap;
-	}
-	hv->v[hv->n++] = (struct held){ pfn, size, hv->owner };
-}
-
-static int held_cmp(const void *pa, const void *pb)
-{
-	const struct held *a = pa, *b = pb;
-
-	return a->pfn < b->pfn ? -1 : a->pfn > b->pfn;
-}
-
-/*
- * With every thread stopped: what the threads hold must be disjoint (no
- * range handed out twice), each exactly a live tree range, and as many as
- * they allocated minus what they freed (nothing lost in the driver).
- */
-static void check_held(struct run *r, struct run_result *res)
-{
-	struct held_vec hv = { 0 };
-	uint64_t allocs = 0, frees = 0;
-
-	for (unsigned int i = 0; i < r->n; i++) {
-		struct worker *w = &r->w[i];
-
-		allocs += w->total_allocs;
-		frees += w->total_frees;
-		if (!w->wl)
-			continue;
-		hv.owner = i;
-		r->cfg->wl->for_each_held(w, held_collect, &hv);
-	}
-	if (hv.oom) {
-		check_fail(res, "out of memory collecting held ranges");
-		goto out;
-	}
-	if (allocs - frees != hv.n)
-		check_fail(res,
-			   "threads allocated %" PRIu64 " and freed %" PRIu64
-			   " ranges but hold %zu",
-			   allocs, frees, hv.n);
-	if (hv.n)
-		qsort(hv.v, hv.n, sizeof(*hv.v), held_cmp);
-	for (size_t i = 0; i < hv.n; i++) {
-		struct held *h = &hv.v[i];
-		unsigned long lo = 0, hi = 0;
-
-		if (i + 1 < hv.n && h->pfn + h->size > hv.v[i + 1].pfn) {
-			check_fail(res,
-				   "handed out twice: [%lu, %lu] (thread %u) "
-				   "overlaps [%lu, %lu] (thread %u)",
-				   h->pfn, h->pfn + h->size - 1, h->owner,
-				   hv.v[i + 1].pfn,
-				   hv.v[i + 1].pfn + hv.v[i + 1].size - 1,
-				   hv.v[i + 1].owner);
-			break;
-		}
-		if (!iovad_find_iova(r->d, h->pfn, &lo, &hi) || lo != h->pfn ||
-		    hi != h->pfn + h->size - 1) {
-			check_fail(res,
-				   "held range [%lu, %lu] (thread %u) is not "
-				   "a live tree range",
-				   h->pfn, h->pfn + h->size - 1, h->owner);
-			break;
-		}
-	}
-out:
-	free(hv.v);
-}
-
-static uint64_t sum_cached(const struct iovad_rcache_stats *s)
-{
-	uint64_t n = 0;
-
-	for (int c = 0; c < IOVAD_NR_CLASSES; c++)
-		n += s->cached[c];
-	return n;
-}
-
-/*
- * After the drain: the tree and cache invariants, counts that balance,
- * and, once the caches are flushed, the tree back at exactly the prefill
- * (every range allocated was freed: live, cached, or back in the tree).
- */
 /* The fairness counters of issue 11: lines, tree node churn, bytes. */
 static void tree_counters(struct run_result *res, const struct iova_stats *a,
 			  const struct iova_stats *b)
@@ -442,152 +134,67 @@ static void tree_counters(struct run_result *res, const struct iova_stats *a,
 		res->bytes_per_range = (double)b->slab_bytes / (double)b->live;
 }
 
-static void check_final(struct run *r, struct run_result *res,
-			unsigned long base_live)
-{
-	struct iovad_rcache_stats rs;
-	struct iova_stats ts;
-	uint64_t allocs = 0, frees = 0;
-	char msg[256];
-
-	for (unsigned int i = 0; i < r->n; i++) {
-		allocs += r->w[i].total_allocs;
-		frees += r->w[i].total_frees;
-		if (r->w[i].error[0])
-			check_fail(res, "%s", r->w[i].error);
-	}
-	if (allocs != frees)
-		check_fail(res,
-			   "conservation: %" PRIu64 " allocated, %" PRIu64
-			   " freed after the drain",
-			   allocs, frees);
-	/*
-	 * Under every lock: tree invariants, and each cached pfn a live range
-	 * of its class, none twice, counters matching the magazines. (Tree
-	 * and cache counters read separately here could straddle a trim.)
-	 */
-	if (iovad_check(r->d, msg, sizeof(msg)))
-		check_fail(res, "domain check: %s", msg);
-	/*
-	 * The flush takes each depot lock, so no trim is half done after it
-	 * and the depots stay empty: the counts below are exact.
-	 */
-	iovad_rcache_flush(r->d);
-	iovad_rcache_stats(r->d, &rs);
-	iovad_tree_stats(r->d, &ts);
-	if (sum_cached(&rs) || ts.live != base_live)
-		check_fail(res,
-			   "conservation after flush: tree %" PRIu64
-			   " ranges (prefill %lu), %" PRIu64 " still cached",
-			   ts.live, base_live, sum_cached(&rs));
-	if (iovad_check(r->d, msg, sizeof(msg)))
-		check_fail(res, "domain check after flush: %s", msg);
-}
-
-/*
- * Lazy unmap, after the threads' own drain queued what they held: drain
- * the flush queues (end of run) and account for every queued range:
- * each unmap the threads made was queued once and freed once.
- */
-static void check_fq(struct run *r, struct run_result *res)
-{
-	struct iovad_fq_stats *fs = &res->fq;
-	uint64_t frees = 0;
-
-	for (unsigned int i = 0; i < r->n; i++)
-		frees += r->w[i].total_frees;
-	res->fq_drained = iovad_fq_drain(r->fq);
-	iovad_fq_stats(r->fq, fs);
-	if (fs->queued != frees || fs->freed != fs->queued || fs->pending ||
-	    fs->refused)
-		check_fail(res,
-			   "flush queue: threads unmapped %" PRIu64
-			   ", queued %" PRIu64 ", freed %" PRIu64
-			   ", refused %" PRIu64 ", still queued %" PRIu64,
-			   frees, fs->queued, fs->freed, fs->refused,
-			   fs->pending);
-}
-
 /* ---- the run ---- */
 
-void rcache_delta(struct iovad_rcache_stats *d,
-		  const struct iovad_rcache_stats *a,
-		  const struct iovad_rcache_stats *b)
+/* ---- the timed phases' hooks (iovalab/harness/phase.h) ---- */
+
+struct phase_ctx {
+	struct run *r;
+	struct lock_set *locks;
+	struct iovad_rcache_stats *rs0;
+	struct iova_stats *ts0;
+	uint64_t last_ops; /* progress: measured ops at the previous tick */
+};
+
+/* The threads are released: measure only if every one set up. */
+static bool phase_released(void *arg)
 {
-	/* counters: b - a; state (cached, depot_mags, mags, bytes): b */
-	*d = *b;
-	for (int c = 0; c < IOVAD_NR_CLASSES; c++) {
-		d->hits[c] = b->hits[c] - a->hits[c];
-		d->misses[c] = b->misses[c] - a->misses[c];
-		d->frees_cached[c] = b->frees_cached[c] - a->frees_cached[c];
-		d->frees_uncached[c] =
-			b->frees_uncached[c] - a->frees_uncached[c];
-		d->depot_pushes[c] = b->depot_pushes[c] - a->depot_pushes[c];
-		d->depot_pops[c] = b->depot_pops[c] - a->depot_pops[c];
-		d->trims[c] = b->trims[c] - a->trims[c];
-	}
-	d->bypass_allocs = b->bypass_allocs - a->bypass_allocs;
-	d->bypass_frees = b->bypass_frees - a->bypass_frees;
-	d->alloc_failures = b->alloc_failures - a->alloc_failures;
-	d->flushes = b->flushes - a->flushes;
-	d->flushed_ranges = b->flushed_ranges - a->flushed_ranges;
-	d->trim_runs = b->trim_runs - a->trim_runs;
+	struct phase_ctx *c = arg;
+
+	for (unsigned int i = 0; i < c->r->n; i++)
+		if (c->r->w[i].error[0])
+			return false;
+	return true;
 }
 
-static void progress(const struct run *r, const char *what, double done,
-		     double total, uint64_t ops_delta, double secs)
+/* Counters and lock statistics start with the measured phase. */
+static void phase_measure_begin(void *arg)
 {
-	const struct run_cfg *c = r->cfg;
+	struct phase_ctx *c = arg;
+
+	iovad_tree_stats(c->r->d, c->ts0);
+	iovad_rcache_stats(c->r->d, c->rs0);
+	if (c->r->opt->lockstat)
+		lock_set_enable(c->locks, true);
+}
+
+static void phase_measure_end(void *arg)
+{
+	struct phase_ctx *c = arg;
+
+	if (c->r->opt->lockstat)
+		lock_set_enable(c->locks, false);
+}
+
+/* A progress line per second (not with --quiet). */
+static void phase_tick(void *arg, const char *what, double done, double total,
+		       double since)
+{
+	struct phase_ctx *c = arg;
+	const struct run_cfg *g = c->r->cfg;
+	uint64_t ops = lab_counter_sum_strided(&c->r->w[0].pub_ops, c->r->n,
+					       sizeof(c->r->w[0]));
 
 	fprintf(stderr,
 		"iova-stress: [%u/%u] %s/%s/%s rcache=%s threads=%u: %s "
 		"%.0f/%.0f s",
-		c->index, c->total, iova_alg_name(c->alg), c->lock, c->wl->name,
-		c->rcache ? "on" : "off", c->threads, what, done, total);
-	if (secs > 0)
-		fprintf(stderr, ", %.3g ops/s", (double)ops_delta / secs);
+		g->index, g->total, iova_alg_name(g->alg), g->lock, g->wl->name,
+		g->rcache ? "on" : "off", g->threads, what, done, total);
+	if (since > 0)
+		fprintf(stderr, ", %.3g ops/s",
+			(double)(ops - c->last_ops) / since);
 	fputc('\n', stderr);
-}
-
-static uint64_t sum_pub_ops(const struct run *r)
-{
-	uint64_t n = 0;
-
-	for (unsigned int i = 0; i < r->n; i++)
-		n += atomic_load_explicit(&r->w[i].pub_ops,
-					  memory_order_relaxed);
-	return n;
-}
-
-/* Sleep through a phase of @secs, printing a progress line per second. */
-static void phase_wait(struct run *r, const char *what, uint64_t start,
-		       double secs)
-{
-	uint64_t end = start + (uint64_t)(secs * 1e9);
-	uint64_t last = start, last_ops = sum_pub_ops(r);
-
-	for (;;) {
-		uint64_t now = lab_now_ns(), tick = last + 1000000000ull;
-		uint64_t wake = tick < end ? tick : end;
-
-		/* SIGINT/SIGTERM: cut the phase short (main drops the run) */
-		if (now >= end || lab_stop_requested())
-			break;
-		/* wake often enough to see a stop request within 0.1 s */
-		sleep_until_ns(wake - now > 100000000ull ? now + 100000000ull :
-							   wake);
-		now = lab_now_ns();
-		if (now >= tick && now < end && !r->opt->quiet) {
-			uint64_t ops = sum_pub_ops(r);
-
-			progress(r, what, (double)(now - start) / 1e9, secs,
-				 ops - last_ops, (double)(now - last) / 1e9);
-			last_ops = ops;
-			last = now;
-		} else if (now >= tick) {
-			last = now;
-		}
-	}
+	c->last_ops = ops;
 }
 
 static int create_domain(const struct run_cfg *cfg, const struct options *o,
@@ -595,46 +202,12 @@ static int create_domain(const struct run_cfg *cfg, const struct options *o,
 {
 	struct iovad_attr a;
 
-	iovad_attr_init(&a);
-	a.alg = cfg->alg;
-	a.granule = STRESS_GRANULE;
-	a.start_pfn = STRESS_START_PFN;
-	a.tree_lock = cfg->lock;
-	a.cpu_lock = cfg->cpu_lock;
-	a.depot_lock = cfg->depot_lock;
-	a.spin = o->spin;
-	a.rcache = cfg->rcache;
+	run_domain_attr(cfg, o, &a);
 	/* workers free only what they allocated: measure the kernel's path */
 	a.trust_fast_free = true;
 	a.tree_hold_ns = cfg->tree_hold_ns;
 	a.trim_period_ns = o->trim_ms * 1000000ull;
-	*out = iovad_create(&a);
-	if (!*out) {
-		fprintf(stderr,
-			"iova-stress: cannot create the domain "
-			"(%s, tree lock %s): %s\n",
-			iova_alg_name(cfg->alg), cfg->lock, strerror(errno));
-		return -errno;
-	}
-	return 0;
-}
-
-static int prefill(struct run *r, unsigned long n)
-{
-	int err;
-
-	if (!n)
-		return 0;
-	err = iovad_prefill(r->d, r->cfg->wl->population, n, r->opt->seed);
-	if (err) {
-		fprintf(stderr,
-			"iova-stress: prefill of %lu ranges (%s) "
-			"failed: %s\n",
-			n, iova_scenario_name(r->cfg->wl->population),
-			strerror(-err));
-		return err;
-	}
-	return 0;
+	return run_domain_create("iova-stress", cfg, &a, out);
 }
 
 static int setup_workers(struct run *r, struct run_result *res)
@@ -653,7 +226,7 @@ static int setup_workers(struct run *r, struct run_result *res)
 		w->run = r;
 		w->d = r->d;
 		w->id = i;
-		atomic_init(&w->pub_ops, 0);
+		atomic_init(&w->pub_ops.v, 0);
 		/* stream i + 1: the prefill uses the seed itself */
 		lab_prng_seed(&w->rng, o->seed ^ (0x9e3779b97f4a7c15ull *
 						  (uint64_t)(i + 1)));
@@ -662,9 +235,8 @@ static int setup_workers(struct run *r, struct run_result *res)
 			return -ENOMEM;
 		for (int t = 0; t < OP_NR; t++)
 			lab_hist_init(&w->hist[t]);
-		w->pinned = topo_place(r->topo, o->pin, i, &w->pu_logical,
-				       &w->pu_os);
-		res->per_thread_pu[i] = w->pinned ? (int)w->pu_os : -1;
+		lab_pin_plan(r->topo, o->pin, i, &w->pin);
+		res->per_thread_pu[i] = lab_pin_os_cpu(&w->pin);
 	}
 	return 0;
 }
@@ -694,28 +266,29 @@ static void collect(struct run *r, struct run_result *res)
 }
 
 int run_execute(const struct run_cfg *cfg, const struct options *o,
-		struct topo *topo, struct run_result *res)
+		struct lab_topo *topo, struct run_result *res)
 {
 	struct run r = { .cfg = cfg, .opt = o, .topo = topo, .n = cfg->threads };
 	struct iovad_rcache_stats rs0 = { 0 }, rs1 = { 0 };
 	struct iova_stats ts0 = { 0 }, ts1 = { 0 };
 	struct lock_set locks = { 0 };
+	struct phase_ctx pc = {
+		.r = &r, .locks = &locks, .rs0 = &rs0, .ts0 = &ts0
+	};
+	struct lab_phase_hooks hooks = { .released = phase_released,
+					 .measure_begin = phase_measure_begin,
+					 .measure_end = phase_measure_end,
+					 .tick = o->quiet ? NULL : phase_tick,
+					 .arg = &pc };
 	unsigned long base_live;
 	unsigned int created = 0;
-	uint64_t t0, tm0, tm1;
-	bool failed = false;
+	uint64_t tm0, tm1;
+	bool failed;
 	int ret;
 
-	memset(res, 0, sizeof(*res));
-	res->cfg = *cfg;
-	snprintf(res->check, sizeof(res->check), "ok");
-	res->oversubscribed = cfg->threads > topo_pus(topo);
-	res->smt_shared = cfg->threads > topo_cores(topo);
+	run_result_start(res, cfg, topo);
 	res->warmup_s = o->warmup_s;
 	res->rate = o->rate;
-	res->bytes_per_node = iova_node_bytes(cfg->alg);
-	res->slab_bytes_per_node = iova_slab_bytes(cfg->alg);
-	atomic_init(&r.phase, PHASE_WARMUP);
 
 	ret = create_domain(cfg, o, &r.d);
 	if (ret)
@@ -743,8 +316,10 @@ int run_execute(const struct run_cfg *cfg, const struct options *o,
 			goto out_domain;
 		}
 	}
-	ret = prefill(&r,
-		      cfg->prefill ? cfg->prefill : cfg->wl->default_prefill);
+	ret = run_prefill("iova-stress", r.d, cfg,
+			  cfg->prefill ? cfg->prefill :
+					 cfg->wl->default_prefill,
+			  o->seed);
 	if (ret)
 		goto out_domain;
 	ret = setup_workers(&r, res);
@@ -762,9 +337,9 @@ int run_execute(const struct run_cfg *cfg, const struct options *o,
 		r.interval_ns = (uint64_t)(1e9 * cfg->threads / o->rate);
 	if (r.interval_ns == 0 && o->rate > 0)
 		r.interval_ns = 1;
-	stress_barrier_init(&r.ready, r.n + 1);
-	stress_barrier_init(&r.stopped, r.n + 1);
-	stress_barrier_init(&r.checked, r.n + 1);
+	lab_phaser_init(&r.phaser, r.n);
+	lab_barrier_init(&r.stopped, r.n + 1);
+	lab_barrier_init(&r.checked, r.n + 1);
 	for (; created < r.n; created++) {
 		ret = lab_fault_pthread_create(&r.w[created].tid, NULL,
 					       worker_main, &r.w[created]);
@@ -779,10 +354,9 @@ int run_execute(const struct run_cfg *cfg, const struct options *o,
 	}
 	if (created < r.n) {
 		/* let the threads that exist through without the others */
-		atomic_store(&r.phase, PHASE_STOP);
-		stress_barrier_set_parties(&r.ready, created + 1);
-		stress_barrier_set_parties(&r.stopped, created + 1);
-		stress_barrier_set_parties(&r.checked, created + 1);
+		lab_phaser_set_workers(&r.phaser, created);
+		lab_barrier_set_parties(&r.stopped, created + 1);
+		lab_barrier_set_parties(&r.checked, created + 1);
 		snprintf(r.w[created].error, sizeof(r.w[created].error),
 			 "could not create thread %u of %u", created, r.n);
 	}
@@ -791,31 +365,12 @@ int run_execute(const struct run_cfg *cfg, const struct options *o,
 	if (ret)
 		check_fail(res, "time series: cannot start its thread: %s",
 			   strerror(-ret));
-	t0 = lab_now_ns();
-	stress_barrier_wait(&r.ready);
-	for (unsigned int i = 0; i < r.n; i++)
-		if (r.w[i].error[0])
-			failed = true;
-	tm0 = tm1 = lab_now_ns();
-	if (!failed) {
-		if (o->warmup_s > 0)
-			phase_wait(&r, "warmup", t0, o->warmup_s);
-		iovad_tree_stats(r.d, &ts0);
-		iovad_rcache_stats(r.d, &rs0);
-		if (o->lockstat)
-			lock_set_enable(&locks, true);
-		tm0 = lab_now_ns();
-		atomic_store_explicit(&r.phase, PHASE_MEASURE,
-				      memory_order_release);
-		phase_wait(&r, "measure", tm0, o->duration_s);
-		atomic_store_explicit(&r.phase, PHASE_STOP,
-				      memory_order_release);
-		tm1 = lab_now_ns();
-		if (o->lockstat)
-			lock_set_enable(&locks, false);
-	}
-	atomic_store_explicit(&r.phase, PHASE_STOP, memory_order_release);
-	stress_barrier_wait(&r.stopped);
+	/* a SIGINT/SIGTERM cuts a phase short: main drops the run */
+	failed = lab_phaser_run(&r.phaser, o->warmup_s, o->duration_s,
+				&hooks) == -ECANCELED;
+	tm1 = r.phaser.t_stop;
+	tm0 = failed ? tm1 : r.phaser.t_measure;
+	lab_barrier_wait(&r.stopped);
 	sampler_stop(&res->series);
 	if (res->series.t0 && tm0 > res->series.t0)
 		res->measure_start_s = (double)(tm0 - res->series.t0) / 1e9;
@@ -828,7 +383,7 @@ int run_execute(const struct run_cfg *cfg, const struct options *o,
 		res->fq_pending_at_stop = fs.pending;
 	}
 	check_held(&r, res);
-	stress_barrier_wait(&r.checked);
+	lab_barrier_wait(&r.checked);
 	for (unsigned int i = 0; i < created; i++)
 		pthread_join(r.w[i].tid, NULL);
 	/*
@@ -856,9 +411,9 @@ int run_execute(const struct run_cfg *cfg, const struct options *o,
 		check_fq(&r, res);
 	check_final(&r, res, base_live);
 	ret = 0;
-	stress_barrier_destroy(&r.ready);
-	stress_barrier_destroy(&r.stopped);
-	stress_barrier_destroy(&r.checked);
+	lab_phaser_destroy(&r.phaser);
+	lab_barrier_destroy(&r.stopped);
+	lab_barrier_destroy(&r.checked);
 out_workers:
 	if (cfg->wl->fini)
 		cfg->wl->fini(&r);

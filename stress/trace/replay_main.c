@@ -14,60 +14,44 @@
 #include <string.h>
 
 #include "iovalab/clock.h"
+#include "iovalab/harness/cli.h"
+#include "iovalab/harness/meta.h"
+#include "iovalab/harness/topo.h"
 #include "iovalab/json.h"
 #include "iovalab/lock.h"
 #include "iovalab/parse.h"
-#include "meta.h"
+#include "iovalab/scenario.h"
 #include "repeat.h"
 #include "replay.h"
 #include "report.h"
 #include "workload.h"
+#include "iovalab_build.h" /* generated: commit, flags, build type */
 
 #define MAX_LOOPS 1000000u
 #define MAX_WAIT_MS 600000u
 #define MAX_SPEED 1e6
 
+/* After the options shared with iova-stress (options.h). */
 enum {
-	OPT_ALG = 256,
-	OPT_LOCK,
-	OPT_RCACHE,
-	OPT_THREADS,
+	OPT_THREADS = OPT_SHARED_END,
 	OPT_PREFILL,
 	OPT_SPEED,
 	OPT_LOOPS,
 	OPT_WAIT_MS,
 	OPT_TRIM,
-	OPT_PIN,
-	OPT_SPIN,
-	OPT_SEED,
 	OPT_DOMAIN,
-	OPT_JSON,
-	OPT_CSV,
-	OPT_LOCKSTAT,
-	OPT_QUIET,
-	OPT_REPEAT,
 	OPT_HELP,
 };
 
 static const struct option longopts[] = {
-	{ "alg", required_argument, NULL, OPT_ALG },
-	{ "lock", required_argument, NULL, OPT_LOCK },
-	{ "rcache", required_argument, NULL, OPT_RCACHE },
+	OPTIONS_SHARED_LONGOPTS,
 	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "prefill", required_argument, NULL, OPT_PREFILL },
 	{ "speed", required_argument, NULL, OPT_SPEED },
 	{ "loops", required_argument, NULL, OPT_LOOPS },
 	{ "wait-ms", required_argument, NULL, OPT_WAIT_MS },
 	{ "trim", required_argument, NULL, OPT_TRIM },
-	{ "pin", required_argument, NULL, OPT_PIN },
-	{ "spin", required_argument, NULL, OPT_SPIN },
-	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "domain", required_argument, NULL, OPT_DOMAIN },
-	{ "json", required_argument, NULL, OPT_JSON },
-	{ "csv", required_argument, NULL, OPT_CSV },
-	{ "lockstat", no_argument, NULL, OPT_LOCKSTAT },
-	{ "quiet", no_argument, NULL, OPT_QUIET },
-	{ "repeat", required_argument, NULL, OPT_REPEAT },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -113,50 +97,24 @@ struct ropts {
 	uint64_t *threads;
 	size_t nthreads;
 	double speed;
-	uint64_t loops, wait_ms, prefill, domain, repeat;
+	uint64_t loops, wait_ms, prefill, domain;
 	bool trim;
 	const char *trace;
 };
 
-static int bad_arg(const char *opt, const char *arg, const char *why)
-{
-	fprintf(stderr, "iova-trace replay: %s %s: %s\n", opt, arg, why);
-	return 2;
-}
-
-static int on_off_list(const char *s, struct options *o)
-{
-	if (!strcmp(s, "on") || !strcmp(s, "off")) {
-		o->rcache[0] = !strcmp(s, "on");
-		o->nrcache = 1;
-		return 0;
-	}
-	if (!strcmp(s, "on,off") || !strcmp(s, "off,on")) {
-		o->rcache[0] = s[1] == 'n';
-		o->rcache[1] = !o->rcache[0];
-		o->nrcache = 2;
-		return 0;
-	}
-	return -EINVAL;
-}
-
 static int parse(struct ropts *r, int argc, char **argv)
 {
 	struct options *o = &r->o;
-	const char *bad = NULL, *threads = NULL;
-	long n;
-	int c;
+	const char *threads = NULL;
+	int c, ret;
 
 	memset(r, 0, sizeof(*r));
+	lab_cli_tool("iova-trace replay");
 	o->argc = argc;
 	o->argv = argv;
-	o->spin = LAB_SPIN_YIELD;
-	o->pin = PIN_COMPACT;
-	o->seed = 1;
-	o->rcache[0] = true;
-	o->nrcache = 1;
+	if (options_shared_defaults(o))
+		return 2;
 	r->loops = 1;
-	r->repeat = 1;
 	r->wait_ms = 1000;
 	r->trim = true;
 	optind = 1;
@@ -165,164 +123,65 @@ static int parse(struct ropts *r, int argc, char **argv)
 		const char *a = optarg;
 
 		switch (c) {
-		case OPT_ALG:
-			free(o->algs);
-			n = lab_parse_name_list(a, iova_alg_names, &o->algs,
-						&bad);
-			if (n < 0)
-				return bad_arg("--alg", a, "unknown or empty");
-			o->nalgs = (size_t)n;
-			break;
-		case OPT_LOCK:
-			free(o->locks);
-			n = lab_parse_name_list(a, lab_lock_names, &o->locks,
-						&bad);
-			if (n < 0)
-				return bad_arg("--lock", a, "unknown or empty");
-			o->nlocks = (size_t)n;
-			break;
-		case OPT_RCACHE:
-			if (on_off_list(a, o))
-				return bad_arg("--rcache", a,
-					       "on, off or on,off");
+		case OPT_SHARED_ALG ... OPT_SHARED_END - 1:
+			ret = options_shared(o, c, a);
 			break;
 		case OPT_THREADS:
 			threads = a;
+			ret = 0;
 			break;
 		case OPT_PREFILL:
-			if (lab_parse_u64(a, &r->prefill) ||
-			    (r->prefill && r->prefill < 64) ||
-			    r->prefill > (1u << 24))
-				return bad_arg("--prefill", a, "0 or 64..2^24");
+			ret = lab_cli_u64("prefill", a, 0, IOVA_SCEN_MAX_LIVE,
+					  &r->prefill);
+			if (!ret && r->prefill &&
+			    r->prefill < IOVA_SCEN_MIN_LIVE)
+				ret = lab_cli_bad("--prefill: %s is neither 0 "
+						  "nor in %lu..%lu",
+						  a, IOVA_SCEN_MIN_LIVE,
+						  IOVA_SCEN_MAX_LIVE);
 			break;
 		case OPT_SPEED:
+			ret = 0;
 			if (lab_parse_seconds(a, &r->speed) ||
-			    r->speed > MAX_SPEED)
-				return bad_arg("--speed", a, "0..1e6");
+			    !isfinite(r->speed) || r->speed > MAX_SPEED)
+				ret = lab_cli_bad("--speed: '%s' is not 0..1e6",
+						  a);
 			break;
 		case OPT_LOOPS:
-			if (lab_parse_u64(a, &r->loops) || !r->loops ||
-			    r->loops > MAX_LOOPS)
-				return bad_arg("--loops", a, "1..1000000");
+			ret = lab_cli_u64("loops", a, 1, MAX_LOOPS, &r->loops);
 			break;
 		case OPT_WAIT_MS:
-			if (lab_parse_u64(a, &r->wait_ms) || !r->wait_ms ||
-			    r->wait_ms > MAX_WAIT_MS)
-				return bad_arg("--wait-ms", a, "1..600000");
+			ret = lab_cli_u64("wait-ms", a, 1, MAX_WAIT_MS,
+					  &r->wait_ms);
 			break;
 		case OPT_TRIM:
-			if (strcmp(a, "on") && strcmp(a, "off"))
-				return bad_arg("--trim", a, "on or off");
-			r->trim = !strcmp(a, "on");
-			break;
-		case OPT_PIN:
-			for (n = 0; pin_mode_names[n]; n++)
-				if (!strcmp(a, pin_mode_names[n]))
-					break;
-			if (!pin_mode_names[n])
-				return bad_arg("--pin", a,
-					       "compact, scatter or none");
-			o->pin = (enum pin_mode)n;
-			break;
-		case OPT_SPIN:
-			if (strcmp(a, "pure") && strcmp(a, "yield"))
-				return bad_arg("--spin", a, "pure or yield");
-			o->spin = strcmp(a, "pure") ? LAB_SPIN_YIELD :
-						      LAB_SPIN_PURE;
-			break;
-		case OPT_SEED:
-			if (lab_parse_u64(a, &o->seed))
-				return bad_arg("--seed", a, "not a number");
+			ret = lab_cli_on_off("trim", a, &r->trim);
 			break;
 		case OPT_DOMAIN:
-			if (lab_parse_u64(a, &r->domain) || !r->domain)
-				return bad_arg("--domain", a,
-					       "not a non-zero number");
-			break;
-		case OPT_JSON:
-			o->json_path = a;
-			break;
-		case OPT_CSV:
-			o->csv_path = a;
-			break;
-		case OPT_LOCKSTAT:
-			o->lockstat = true;
-			break;
-		case OPT_QUIET:
-			o->quiet = true;
-			break;
-		case OPT_REPEAT:
-			if (lab_parse_u64(a, &r->repeat) || !r->repeat ||
-			    r->repeat > STRESS_MAX_REPEAT)
-				return bad_arg("--repeat", a, "1..1000");
+			ret = lab_cli_u64("domain", a, 1, UINT64_MAX,
+					  &r->domain);
 			break;
 		case OPT_HELP:
 			usage(stdout);
 			return 1;
 		default:
-			fprintf(stderr,
-				"iova-trace replay: bad option or missing "
-				"value: %s (see --help)\n",
-				argv[optind - 1]);
-			return 2;
+			return lab_cli_bad("bad option or missing value: %s",
+					   argv[optind - 1]);
 		}
+		if (ret)
+			return ret;
 	}
-	if (optind + 1 != argc) {
-		fprintf(stderr, "iova-trace replay: %s\n",
-			optind == argc ? "no TRACE given" :
-					 "more than one TRACE");
-		return 2;
-	}
+	if (optind + 1 != argc)
+		return lab_cli_bad("%s", optind == argc ?
+						 "no TRACE given" :
+						 "more than one TRACE");
 	r->trace = argv[optind];
-	if (o->json_path && o->csv_path && !strcmp(o->json_path, "-") &&
-	    !strcmp(o->csv_path, "-")) {
-		fprintf(stderr, "iova-trace replay: --json and --csv both on "
-				"stdout\n");
+	/* checked against the trace's CPU count once it is read */
+	if (threads &&
+	    lab_cli_u64_list("threads", threads, 1, TRACE_MAX_CPU + 1, 4096,
+			     &r->threads, &r->nthreads))
 		return 2;
-	}
-	if (!o->nalgs) {
-		o->algs = malloc(sizeof(*o->algs));
-		if (!o->algs)
-			return 2;
-		o->algs[0] = IOVA_ALG_ANYLIMIT;
-		o->nalgs = 1;
-	}
-	if (!o->nlocks) {
-		o->locks = malloc(sizeof(*o->locks));
-		if (!o->locks)
-			return 2;
-		for (o->locks[0] = 0;
-		     lab_lock_names[o->locks[0]] &&
-		     strcmp(lab_lock_names[o->locks[0]], "mutex");
-		     o->locks[0]++)
-			;
-		o->nlocks = 1;
-	}
-	if (threads) {
-		/* checked against the trace's CPU count once it is read */
-		n = lab_parse_u64_list(threads, 1, TRACE_MAX_CPU + 1, 4096,
-				       &r->threads);
-		if (n < 0)
-			return bad_arg("--threads", threads,
-				       "a list of 1..8192");
-		r->nthreads = (size_t)n;
-	}
-	return 0;
-}
-
-static FILE *open_out(const char *path)
-{
-	FILE *f;
-
-	if (!path)
-		return NULL;
-	if (!strcmp(path, "-"))
-		return stdout;
-	f = fopen(path, "w");
-	if (!f)
-		fprintf(stderr, "iova-trace replay: cannot open %s: %s\n", path,
-			strerror(errno));
-	return f;
+	return options_open_outputs(o, "iova-trace replay");
 }
 
 static void trace_json(struct lab_json *j, const struct ropts *r,
@@ -349,21 +208,13 @@ static void trace_json(struct lab_json *j, const struct ropts *r,
 	lab_json_object_end(j);
 }
 
-static double hit_rate(const struct iovad_rcache_stats *s)
-{
-	uint64_t h = 0, m = 0;
-
-	for (int c = 0; c < IOVAD_NR_CLASSES; c++) {
-		h += s->hits[c];
-		m += s->misses[c];
-	}
-	return h + m ? (double)h / (double)(h + m) : 0.0;
-}
-
 static void summary(const struct run_result *res,
 		    const struct replay_counters *c)
 {
 	const struct lab_hist *all = &res->lat[OP_NR];
+	struct iovad_rcache_totals tot;
+
+	iovad_rcache_stats_sum(&res->rc, &tot);
 
 	fprintf(stderr,
 		"iova-trace replay: %s/%s rcache=%s threads=%u%s: %.4g ops/s "
@@ -376,16 +227,35 @@ static void summary(const struct run_result *res,
 		res->oversubscribed ? " (oversubscribed)" : "",
 		res->ops_per_sec, lab_hist_quantile(all, 0.5),
 		lab_hist_quantile(all, 0.99), all->count ? all->max : 0,
-		c->cross_frees, c->cross_waits, c->wait_timeouts,
-		hit_rate(&res->rc), res->nodes_mean, res->alloc_failures,
-		res->check);
+		c->cross_frees, c->cross_waits, c->wait_timeouts, tot.hit_rate,
+		res->nodes_mean, res->alloc_failures, res->check);
+}
+
+/* The meta object (iovalab/harness/meta.h, stress/SCHEMA.md). */
+static void write_meta(struct lab_json *j, const struct ropts *r,
+		       const struct lab_topo *topo)
+{
+	static const struct lab_build_info build = LAB_BUILD_INFO;
+	struct lab_meta m = { .tool = "iova-trace replay",
+			      .argc = r->o.argc,
+			      .argv = r->o.argv,
+			      .build = &build,
+			      .topo = topo,
+			      .pin = r->o.pin,
+			      .timer_overhead_ns =
+				      lab_clock_overhead_ns(100000) };
+
+	for (size_t i = 0; i < r->nthreads; i++)
+		if (r->threads[i] > m.threads)
+			m.threads = (unsigned int)r->threads[i];
+	lab_meta_write(j, &m);
 }
 
 int replay_main(int argc, char **argv)
 {
 	struct ropts r;
 	struct trace tr;
-	struct topo *topo = NULL;
+	struct lab_topo *topo = NULL;
 	struct run_result *res = NULL;
 	struct replay_counters cnt;
 	struct workload wl = { .population = IOVA_SCEN_CHURN };
@@ -431,17 +301,11 @@ int replay_main(int argc, char **argv)
 		 tmp ? basename(tmp) : "?");
 	free(tmp);
 	wl.name = wl_name;
-	topo = topo_load();
+	topo = lab_topo_load("iova-trace replay");
 	res = malloc(sizeof(*res));
 	if (!topo || !res) {
 		ret = 1;
 		goto out_trace;
-	}
-	r.o.json = open_out(r.o.json_path);
-	r.o.csv = open_out(r.o.csv_path);
-	if ((r.o.json_path && !r.o.json) || (r.o.csv_path && !r.o.csv)) {
-		ret = 2;
-		goto out_files;
 	}
 	lab_lock_thread_online();
 	if (r.o.json) {
@@ -449,20 +313,20 @@ int replay_main(int argc, char **argv)
 		lab_json_object_begin(&j, NULL);
 		lab_json_u64(&j, "schema", 1);
 		lab_json_str(&j, "tool", "iova-trace replay");
-		meta_write(&j, &r.o, topo, lab_clock_overhead_ns(100000));
+		write_meta(&j, &r, topo);
 		lab_json_array_begin(&j, "runs");
 	}
 	if (r.o.csv)
 		report_csv_header(r.o.csv);
 	total = r.o.nalgs * r.o.nlocks * r.o.nrcache * r.nthreads;
-	if (r.repeat > 1 && r.o.json &&
-	    !(rep = repeat_create(total, (unsigned int)r.repeat))) {
+	if (r.o.repeat > 1 && r.o.json &&
+	    !(rep = repeat_create(total, r.o.repeat))) {
 		fprintf(stderr, "iova-trace replay: out of memory\n");
 		status = 1;
 		total = 0;
 	}
 	/* repetitions outermost, as iova-stress does */
-	for (size_t it = 0; it < total * r.repeat; it++) {
+	for (size_t it = 0; it < total * r.o.repeat; it++) {
 		size_t i = it % total;
 		struct replay_cfg rc = { .tr = &tr,
 					 .speed = r.speed,
@@ -487,7 +351,7 @@ int replay_main(int argc, char **argv)
 		cfg.index = (unsigned int)i + 1;
 		cfg.total = (unsigned int)total;
 		cfg.rep = (unsigned int)(it / total);
-		cfg.repeat = (unsigned int)r.repeat;
+		cfg.repeat = r.o.repeat;
 		rc.threads = cfg.threads;
 		if (replay_execute(&rc, &cfg, &r.o, topo, res, &cnt)) {
 			run_result_free(res);
@@ -523,18 +387,14 @@ int replay_main(int argc, char **argv)
 			status = 1;
 	}
 	lab_lock_thread_offline();
-	ret = status;
-out_files:
-	if (r.o.json && r.o.json != stdout && fclose(r.o.json))
-		ret = 1;
-	if (r.o.csv && r.o.csv != stdout && fclose(r.o.csv))
-		ret = 1;
+	ret = options_commit_outputs(&r.o, "iova-trace replay", status);
 out_trace:
 	repeat_free(rep);
 	free(res);
-	topo_free(topo);
+	lab_topo_free(topo);
 	trace_free(&tr);
 out_opts:
+	options_abort_outputs(&r.o);
 	free(r.o.algs);
 	free(r.o.locks);
 	free(r.threads);
