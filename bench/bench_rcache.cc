@@ -7,9 +7,11 @@
 //      first pair every alloc pops the pfn the free just pushed onto this
 //      CPU's loaded magazine. The kernel's hot path; the per-CPU lock is
 //      the strategy named (all of lab_lock_names[]).
-//  nocache/<alg>/size:S
+//  nocache/<alg>/bg:B/size:S
 //      the same pair with the cache off: alloc_iova + free_iova in the
-//      tree under the tree lock ("mutex"), tree otherwise empty.
+//      tree under the tree lock ("mutex"), with B other ranges live in
+//      the tree (1-8 pages each, packed below the limit) so the search
+//      has real depth; bg:0 is an otherwise empty tree.
 //  depot/batch:B
 //      B allocations then B frees per iteration, B in magazines (M pfns
 //      each, the kernel's 127). 2M fits in the loaded+prev pair; each
@@ -50,9 +52,12 @@ namespace
 
 // 48-bit device: the limit never binds on an otherwise empty domain.
 constexpr unsigned long kLimit = (1UL << 36) - 1;
+// Ranges live in the tree for nocache/.../bg:kBackground (rcache-bench's
+// --background default before it was folded in here).
+constexpr int64_t kBackground = 1000;
 
 struct iovad *make_iovad(enum iova_alg alg, bool cache, const char *cpu_lock,
-			 std::string &err)
+			 unsigned long background, std::string &err)
 {
 	struct iovad_attr attr;
 
@@ -62,8 +67,17 @@ struct iovad *make_iovad(enum iova_alg alg, bool cache, const char *cpu_lock,
 	attr.cpu_lock = cpu_lock;
 	attr.trim_period_ns = 0;
 	struct iovad *d = iovad_create(&attr);
-	if (!d)
+	if (!d) {
 		err = std::string("iovad_create: ") + strerror(errno);
+		return nullptr;
+	}
+	for (unsigned long i = 0; i < background; i++) {
+		if (!iovad_alloc_iova(d, 1 + i % 8, kLimit, true)) {
+			err = "background fill failed";
+			iovad_destroy(d);
+			return nullptr;
+		}
+	}
 	return d;
 }
 
@@ -79,11 +93,13 @@ uint64_t sum(const uint64_t *v)
 void bm_pair(benchmark::State &state, enum iova_alg alg, bool cache,
 	     const char *cpu_lock)
 {
-	const unsigned long size = state.range(0);
+	// hit/: (size); nocache/: (bg, size)
+	const unsigned long size = state.range(cache ? 0 : 1);
+	const unsigned long background = cache ? 0 : state.range(0);
 	std::string err;
 
 	bench::lock_thread_online();
-	struct iovad *d = make_iovad(alg, cache, cpu_lock, err);
+	struct iovad *d = make_iovad(alg, cache, cpu_lock, background, err);
 	if (!d) {
 		state.SkipWithError(err.c_str());
 		return;
@@ -123,7 +139,7 @@ void bm_depot(benchmark::State &state)
 	std::string err;
 
 	bench::lock_thread_online();
-	struct iovad *d = make_iovad(IOVA_ALG_CLASSIC, true, "mutex", err);
+	struct iovad *d = make_iovad(IOVA_ALG_CLASSIC, true, "mutex", 0, err);
 	if (!d) {
 		state.SkipWithError(err.c_str());
 		return;
@@ -192,9 +208,8 @@ void iovalab_bench_register(const bench::Options &opt)
 		benchmark::RegisterBenchmark(
 			("nocache/" + std::string(iova_alg_name(alg))).c_str(),
 			bm_pair, alg, false, "mutex")
-			->ArgName("size")
-			->Arg(1)
-			->Arg(32);
+			->ArgNames({ "bg", "size" })
+			->ArgsProduct({ { 0, kBackground }, { 1, 32 } });
 	}
 	benchmark::RegisterBenchmark("depot", bm_depot)
 		->ArgName("batch")

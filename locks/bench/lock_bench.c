@@ -9,8 +9,9 @@
  *                max/min of per-thread counts) at each thread count, with
  *                a short and a long critical section; thread counts above
  *                the online CPUs are labelled oversubscribed
- *   indirection  direct static inline calls (iovalab/locks/spin_*.h)
- *                against the same lock through lab_lock()
+ *   indirection  direct calls (the static inline iovalab/locks/spin_*.h,
+ *                glibc's pthread_mutex for mutex) against the same lock
+ *                through lab_lock()
  *   stats        statistics never enabled, enabled then disabled, and on
  *   readers      read-mostly mix (--read-pct) of read sections and
  *                copy-update writes: do readers scale?
@@ -46,7 +47,7 @@
 static struct {
 	uint64_t uncontended_iters;
 	double duration;
-	uint64_t cs_short, cs_long, think, read_pct;
+	uint64_t cs_short, cs_long, think_ns, read_pct;
 	uint64_t hold_ns; /* busy ns added inside every throughput section */
 	enum lab_spin_policy spin;
 	unsigned int ncpu;
@@ -59,7 +60,7 @@ static struct {
 	.duration = 0.2,
 	.cs_short = 1,
 	.cs_long = 100,
-	.think = 50,
+	.think_ns = 50,
 	.read_pct = 90,
 	.spin = LAB_SPIN_YIELD,
 };
@@ -74,14 +75,6 @@ static inline void critical_section(uint64_t n)
 	for (uint64_t k = 0; k < n; k++)
 		shared[k & 3].v++;
 	__asm__ volatile("" ::: "memory");
-}
-
-static inline void think(uint64_t n, uint64_t *x)
-{
-	for (uint64_t k = 0; k < n; k++) {
-		*x = *x * 6364136223846793005ull + 1442695040888963407ull;
-		__asm__ volatile("" : "+r"(*x));
-	}
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -173,7 +166,7 @@ static atomic_bool stop;
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	uint64_t x = w->idx + 1, ops = 0;
+	uint64_t ops = 0;
 
 	pin(w->idx);
 	lab_lock_thread_online();
@@ -183,7 +176,7 @@ static void *worker_main(void *arg)
 		critical_section(w->cs);
 		lab_busy_ns(cfg.hold_ns);
 		lab_unlock(w->l);
-		think(cfg.think, &x);
+		lab_busy_ns(cfg.think_ns);
 		ops++;
 	}
 	w->ops = ops;
@@ -331,6 +324,7 @@ static int indirection(void)
 	static struct spin_ticket tk;
 	static struct spin_mcs mcs;
 	static struct spin_qspin qs;
+	static pthread_mutex_t mx = PTHREAD_MUTEX_INITIALIZER;
 	struct lab_lock_attr a = { .spin = cfg.spin };
 	struct pair_cost d, i, bd, bi;
 	struct lab_lock *l;
@@ -358,6 +352,9 @@ static int indirection(void)
 	INDIRECTION("ticket", spin_ticket_lock(&tk), spin_ticket_unlock(&tk));
 	INDIRECTION("mcs", spin_mcs_lock(&mcs), spin_mcs_unlock(&mcs));
 	INDIRECTION("qspinlock", spin_qspin_lock(&qs), spin_qspin_unlock(&qs));
+	/* glibc's mutex called directly: what "mutex" costs without us */
+	INDIRECTION("mutex", pthread_mutex_lock(&mx),
+		    pthread_mutex_unlock(&mx));
 #undef INDIRECTION
 	return 0;
 }
@@ -420,7 +417,7 @@ static void *rworker_main(void *arg)
 			lab_lock_defer_free(w->l, free, old);
 			w->writes++;
 		}
-		think(cfg.think, &x);
+		lab_busy_ns(cfg.think_ns);
 	}
 	lab_lock_thread_offline();
 	return NULL;
@@ -563,8 +560,9 @@ static void usage(FILE *f)
 		"  --hold-ns N       busy ns added inside every throughput "
 		"critical section\n"
 		"                    (delay injection, default 0, max 1000000)\n"
-		"  --think N         work between acquisitions, LCG steps "
-		"(default 50)\n"
+		"  --think NS        think time: busy ns between a thread's "
+		"acquisitions\n"
+		"                    (default 50, max 1000000)\n"
 		"  --iters N         uncontended pairs per repetition "
 		"(default 2000000)\n"
 		"  --spin pure|yield spin policy (default yield)\n"
@@ -647,8 +645,15 @@ int main(int argc, char **argv)
 				return 2;
 			}
 		} else if (!strcmp(a, "--think")) {
-			if (parse_u64_opt(a, v, &cfg.think, 0))
+			if (parse_u64_opt(a, v, &cfg.think_ns, 0))
 				return 2;
+			if (cfg.think_ns > 1000000) {
+				fprintf(stderr,
+					"lock-bench: bad --think '%s' "
+					"(0..1000000 ns)\n",
+					v);
+				return 2;
+			}
 		} else if (!strcmp(a, "--read-pct")) {
 			if (parse_u64_opt(a, v, &cfg.read_pct, 0))
 				return 2;
@@ -749,16 +754,17 @@ int main(int argc, char **argv)
 		lab_json_double(&j, "duration_s", cfg.duration);
 		lab_json_u64(&j, "cs_short", cfg.cs_short);
 		lab_json_u64(&j, "cs_long", cfg.cs_long);
-		lab_json_u64(&j, "think", cfg.think);
+		lab_json_u64(&j, "think_ns", cfg.think_ns);
 		lab_json_u64(&j, "hold_ns", cfg.hold_ns);
 		lab_json_u64(&j, "uncontended_iters", cfg.uncontended_iters);
 		lab_json_object_end(&j);
 	}
 	printf("# lock-bench: %u CPUs usable, TSC %.3f/ns, spin=%s, "
-	       "cs short=%llu long=%llu, think=%llu, hold-ns=%llu\n",
+	       "cs short=%llu long=%llu, think-ns=%llu, hold-ns=%llu\n",
 	       cfg.ncpu, cfg.tpn, lab_spin_policy_name(cfg.spin),
 	       (unsigned long long)cfg.cs_short,
-	       (unsigned long long)cfg.cs_long, (unsigned long long)cfg.think,
+	       (unsigned long long)cfg.cs_long,
+	       (unsigned long long)cfg.think_ns,
 	       (unsigned long long)cfg.hold_ns);
 	lab_lock_thread_online();
 	pin(0);
