@@ -30,35 +30,6 @@ double lab_lock_ticks_per_ns(void)
 	return ticks_per_ns;
 }
 
-void lab_fairness_compute(const uint64_t *v, unsigned int n,
-			  struct lab_fairness *out)
-{
-	double sum = 0.0, sq = 0.0;
-
-	memset(out, 0, sizeof(*out));
-	out->n = n;
-	out->jain = 1.0;
-	out->max_over_min = 1.0;
-	if (!n)
-		return;
-	out->min = UINT64_MAX;
-	for (unsigned int i = 0; i < n; i++) {
-		double x = (double)v[i];
-
-		if (v[i] < out->min)
-			out->min = v[i];
-		if (v[i] > out->max)
-			out->max = v[i];
-		sum += x;
-		sq += x * x;
-	}
-	if (out->max == 0)
-		return;
-	out->jain = sum * sum / ((double)n * sq);
-	out->max_over_min = out->min ? (double)out->max / (double)out->min :
-				       INFINITY;
-}
-
 int lab_lock_stats_enable(struct lab_lock *l, bool on)
 {
 	if (on && !atomic_load_explicit(&l->stats, memory_order_acquire)) {

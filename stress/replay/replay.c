@@ -5,33 +5,28 @@
  * algorithm. The contract (flags, ops, output) is in README.md here; later
  * layers extend it, never change it.
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "iovalab/arch.h"
 #include "iovalab/fault.h"
+#include "iovalab/harness/topo.h"
 #include "iovalab/iova.h"
 #include "iovalab/outfile.h"
 #include "iovalab/parse.h"
-#include "trace_parse.h"
-#ifdef IOVALAB_REPLAY_RCACHE
 #include "iovalab/rcache.h"
-#endif
 #include "handout.h"
 #include "pfnmap.h"
+#include "trace_parse.h"
 
 struct replay {
-	struct iova_domain *d;
-#ifdef IOVALAB_REPLAY_RCACHE
 	struct iovad *rd;
 	/* ranges freed with ff that a magazine may still hold */
 	struct pfnmap cached;
 	uint64_t flushes; /* iovad_rcache_stats().flushes last seen */
-#endif
 	/* what a/af handed out and the trace has not freed */
 	struct handout held;
 	bool no_ff_check; /* test-only: skip the ff rules of handout.h */
@@ -74,12 +69,10 @@ static void usage(FILE *f)
 		"  f PFN                  free_iova -> ok | missing\n"
 		"  q PFN                  find_iova -> LO HI | none\n"
 		"  r LO HI                reserve_iova -> ok | fail\n"
-#ifdef IOVALAB_REPLAY_RCACHE
 		"  af SIZE LIMIT_PFN [F]  alloc_iova_fast (F: flush the "
 		"caches and retry\n"
 		"                         on failure) -> pfn_lo | fail\n"
 		"  ff PFN SIZE            free_iova_fast -> ok\n"
-#endif
 		"exit: 0 done, 1 invariant violation or internal error, "
 		"2 usage error or\nmalformed trace line.\n");
 }
@@ -118,21 +111,12 @@ static bool parse_ulong(const char *s, unsigned long *out)
 	return true;
 }
 
-static void tree_stats(struct replay *rp, struct iova_stats *st)
-{
-#ifdef IOVALAB_REPLAY_RCACHE
-	iovad_tree_stats(rp->rd, st);
-#else
-	iova_domain_stats(rp->d, st);
-#endif
-}
-
 /* Cache lines read by alloc searches, tree node churn, slab bytes. */
 static void print_tree_counters(struct replay *rp)
 {
 	struct iova_stats st;
 
-	tree_stats(rp, &st);
+	iovad_tree_stats(rp->rd, &st);
 	fprintf(stderr,
 		"iova-replay: lines_mean %.2f node_allocs %llu node_frees "
 		"%llu live %llu slab_bytes %llu bytes_per_range %.1f\n",
@@ -148,11 +132,7 @@ static int run_check(struct replay *rp, const char *op)
 	char msg[256];
 	int ret;
 
-#ifdef IOVALAB_REPLAY_RCACHE
 	ret = iovad_check(rp->rd, msg, sizeof(msg));
-#else
-	ret = iova_domain_check(rp->d, msg, sizeof(msg));
-#endif
 	if (!ret)
 		return 0;
 	fflush(stdout);
@@ -168,7 +148,7 @@ static void account_alloc(struct replay *rp, uint64_t before, bool ok)
 	struct iova_stats st;
 	uint64_t visited;
 
-	tree_stats(rp, &st);
+	iovad_tree_stats(rp->rd, &st);
 	visited = st.visited_total - before;
 	rp->allocs++;
 	if (!ok)
@@ -178,22 +158,6 @@ static void account_alloc(struct replay *rp, uint64_t before, bool ok)
 		rp->visited_max = visited;
 	if (rp->stats)
 		printf(" visited=%llu", (unsigned long long)visited);
-}
-
-static bool find_range(struct replay *rp, unsigned long pfn, unsigned long *lo,
-		       unsigned long *hi)
-{
-#ifdef IOVALAB_REPLAY_RCACHE
-	return iovad_find_iova(rp->rd, pfn, lo, hi);
-#else
-	struct iova *v = find_iova(rp->d, pfn);
-
-	if (v) {
-		*lo = v->pfn_lo;
-		*hi = v->pfn_hi;
-	}
-	return v != NULL;
-#endif
 }
 
 static int out_of_memory(void)
@@ -231,19 +195,10 @@ static int op_alloc(struct replay *rp, const struct trace_op *op)
 	bool aligned = op->flag;
 	struct iova_stats st;
 
-	tree_stats(rp, &st);
-#ifdef IOVALAB_REPLAY_RCACHE
+	iovad_tree_stats(rp->rd, &st);
 	pfn = iovad_alloc_iova(rp->rd, size, limit, aligned);
 	if (pfn)
 		pfnmap_del(&rp->cached, pfn);
-#else
-	{
-		struct iova *v = alloc_iova(rp->d, size, limit, aligned);
-
-		if (v)
-			pfn = v->pfn_lo;
-	}
-#endif
 	if (pfn) {
 		int ret = hand_out(rp, pfn, pfn + size - 1, 0);
 
@@ -258,20 +213,17 @@ static int op_alloc(struct replay *rp, const struct trace_op *op)
 	return 0;
 }
 
-#ifdef IOVALAB_REPLAY_RCACHE
 static bool held_by_cache(struct replay *rp, unsigned long pfn)
 {
 	return pfnmap_get(&rp->cached, pfn, NULL);
 }
-#endif
 
 static int op_free(struct replay *rp, const struct trace_op *op)
 {
 	unsigned long pfn = op->arg0, lo, hi;
-	bool found = find_range(rp, pfn, &lo, &hi);
+	bool found = iovad_find_iova(rp->rd, pfn, &lo, &hi);
 	int ret;
 
-#ifdef IOVALAB_REPLAY_RCACHE
 	/* freeing under a magazine would corrupt it */
 	if (found && held_by_cache(rp, lo))
 		return line_error(rp,
@@ -279,9 +231,6 @@ static int op_free(struct replay *rp, const struct trace_op *op)
 				  "(freed with ff)",
 				  pfn);
 	ret = iovad_free_iova(rp->rd, pfn);
-#else
-	ret = free_iova(rp->d, pfn);
-#endif
 	if (found && !ret)
 		handout_tree_freed(&rp->held, lo, hi);
 	puts(ret ? "missing" : "ok");
@@ -291,29 +240,14 @@ static int op_free(struct replay *rp, const struct trace_op *op)
 static int op_find(struct replay *rp, const struct trace_op *op)
 {
 	unsigned long pfn = op->arg0, lo = 0, hi = 0;
-	bool found;
 
-#ifdef IOVALAB_REPLAY_RCACHE
-	found = iovad_find_iova(rp->rd, pfn, &lo, &hi);
-#else
-	{
-		struct iova *v = find_iova(rp->d, pfn);
-
-		found = v != NULL;
-		if (v) {
-			lo = v->pfn_lo;
-			hi = v->pfn_hi;
-		}
-	}
-#endif
-	if (found)
+	if (iovad_find_iova(rp->rd, pfn, &lo, &hi))
 		printf("%lu %lu\n", lo, hi);
 	else
 		puts("none");
 	return 0;
 }
 
-#ifdef IOVALAB_REPLAY_RCACHE
 struct span {
 	unsigned long lo, hi;
 	struct replay *rp;
@@ -329,14 +263,12 @@ static bool overlaps_cached(unsigned long pfn, unsigned long val, void *arg)
 		return false;
 	return lo <= sp->hi && sp->lo <= hi;
 }
-#endif
 
 static int op_reserve(struct replay *rp, const struct trace_op *op)
 {
 	unsigned long lo = op->arg0, hi = op->arg1;
 	bool ok;
 
-#ifdef IOVALAB_REPLAY_RCACHE
 	{
 		struct span sp = { .lo = lo, .hi = hi, .rp = rp };
 
@@ -348,16 +280,13 @@ static int op_reserve(struct replay *rp, const struct trace_op *op)
 					  NO_PFN);
 		ok = iovad_reserve_iova(rp->rd, lo, hi) == 0;
 	}
-#else
-	ok = reserve_iova(rp->d, lo, hi) != NULL;
-#endif
 	/*
 	 * Every range overlapping [lo, hi] may have been widened down: walk
 	 * them (the reservation covers [lo, hi] now, so each step finds the
 	 * next one) and tell the record their new shape.
 	 */
 	for (unsigned long p = lo, rlo, rhi; ok && p <= hi; p = rhi + 1) {
-		if (!find_range(rp, p, &rlo, &rhi))
+		if (!iovad_find_iova(rp->rd, p, &rlo, &rhi))
 			break; /* cannot happen: covered */
 		handout_tree_range(&rp->held, rlo, rhi);
 		if (rhi >= hi)
@@ -367,7 +296,6 @@ static int op_reserve(struct replay *rp, const struct trace_op *op)
 	return 0;
 }
 
-#ifdef IOVALAB_REPLAY_RCACHE
 /* After a flush every magazine is empty: nothing is cached any more. */
 static void note_flushes(struct replay *rp)
 {
@@ -383,13 +311,8 @@ static void note_flushes(struct replay *rp)
 /* The pfns an af of @size really holds (rounded up to a cached class). */
 static unsigned long fast_span(unsigned long size)
 {
-	unsigned long r = 1;
-
-	if (size > IOVAD_MAX_CACHED_SIZE)
-		return size;
-	while (r < size)
-		r <<= 1;
-	return r;
+	return size > IOVAD_MAX_CACHED_SIZE ? size :
+					      lab_roundup_pow_of_two(size);
 }
 
 static int op_alloc_fast(struct replay *rp, const struct trace_op *op)
@@ -398,7 +321,7 @@ static int op_alloc_fast(struct replay *rp, const struct trace_op *op)
 	bool flush = op->flag;
 	struct iova_stats st;
 
-	tree_stats(rp, &st);
+	iovad_tree_stats(rp->rd, &st);
 	pfn = alloc_iova_fast(rp->rd, size, limit, flush);
 	note_flushes(rp);
 	if (pfn) {
@@ -454,7 +377,6 @@ static int op_free_fast(struct replay *rp, const struct trace_op *op)
 	puts("ok");
 	return 0;
 }
-#endif
 
 static const char *const op_names[] = {
 	[TRACE_EMPTY] = "",	  [TRACE_ALLOC] = "a",
@@ -495,14 +417,12 @@ static int replay_line(struct replay *rp, const char *line, size_t len)
 	case TRACE_RESERVE:
 		ret = op_reserve(rp, &op);
 		break;
-#ifdef IOVALAB_REPLAY_RCACHE
 	case TRACE_ALLOC_FAST:
 		ret = op_alloc_fast(rp, &op);
 		break;
 	case TRACE_FREE_FAST:
 		ret = op_free_fast(rp, &op);
 		break;
-#endif
 	default:
 		fflush(stdout);
 		fprintf(stderr,
@@ -542,35 +462,22 @@ static long read_line(FILE *in, char *buf)
 	return len ? (long)len : -1;
 }
 
-#ifdef IOVALAB_REPLAY_RCACHE
-/*
- * Magazines are per CPU: a replay that migrated between CPUs would see
- * different cache hits from run to run. Stay on the CPU we start on.
- */
-static void pin_to_current_cpu(void)
-{
-	int cpu = sched_getcpu();
-	cpu_set_t set;
-
-	if (cpu < 0)
-		goto warn;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set) == 0)
-		return;
-warn:
-	fprintf(stderr,
-		"iova-replay: cannot pin to one CPU (%s); af/ff "
-		"magazine hits may differ between runs\n",
-		strerror(errno));
-}
-
 static int open_domain(struct replay *rp, enum iova_alg alg,
 		       unsigned long granule, unsigned long start_pfn)
 {
 	struct iovad_attr attr;
+	int ret;
 
-	pin_to_current_cpu();
+	/*
+	 * Magazines are per CPU: a replay that migrated between CPUs would
+	 * see different cache hits from run to run. Stay on this CPU.
+	 */
+	ret = lab_pin_self_here();
+	if (ret)
+		fprintf(stderr,
+			"iova-replay: cannot pin to one CPU (%s); af/ff "
+			"magazine hits may differ between runs\n",
+			strerror(-ret));
 	lab_lock_thread_online();
 	iovad_attr_init(&attr);
 	attr.alg = alg;
@@ -589,20 +496,6 @@ static void close_domain(struct replay *rp)
 	pfnmap_free(&rp->cached);
 	lab_lock_thread_offline();
 }
-#else
-static int open_domain(struct replay *rp, enum iova_alg alg,
-		       unsigned long granule, unsigned long start_pfn)
-{
-	rp->d = iova_domain_create(alg, granule, start_pfn);
-	return rp->d ? 0 : -errno;
-}
-
-static void close_domain(struct replay *rp)
-{
-	iova_domain_put(rp->d);
-	handout_free(&rp->held);
-}
-#endif
 
 int main(int argc, char **argv)
 {

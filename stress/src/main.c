@@ -10,15 +10,16 @@
 
 #include "iovalab/clock.h"
 #include "iovalab/fault.h"
+#include "iovalab/harness/meta.h"
+#include "iovalab/harness/topo.h"
 #include "iovalab/json.h"
 #include "iovalab/lock.h"
-#include "meta.h"
 #include "options.h"
 #include "repeat.h"
 #include "report.h"
 #include "run.h"
-#include "topo.h"
 #include "workload.h"
+#include "iovalab_build.h" /* generated: commit, flags, build type */
 
 #define SCHEMA_VERSION 1
 
@@ -66,11 +67,30 @@ static void matrix_cfg(const struct options *o, unsigned int i,
 	cfg->total = matrix_size(o);
 }
 
+/* The meta object (iovalab/harness/meta.h, SCHEMA.md). */
+static void write_meta(struct lab_json *j, const struct options *o,
+		       const struct lab_topo *topo, double timer_ns)
+{
+	static const struct lab_build_info build = LAB_BUILD_INFO;
+	struct lab_meta m = { .tool = "iova-stress",
+			      .argc = o->argc,
+			      .argv = o->argv,
+			      .build = &build,
+			      .topo = topo,
+			      .pin = o->pin,
+			      .timer_overhead_ns = timer_ns };
+
+	for (size_t i = 0; i < o->nthreads; i++)
+		if (o->threads[i] > m.threads)
+			m.threads = (unsigned int)o->threads[i];
+	lab_meta_write(j, &m);
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
 	struct lab_json j;
-	struct topo *topo = topo_load();
+	struct lab_topo *topo = lab_topo_load("iova-stress");
 	struct run_result *res = malloc(sizeof(*res));
 	struct repeat *rep = NULL;
 	unsigned int total;
@@ -84,10 +104,10 @@ int main(int argc, char **argv)
 				"memory)\n");
 		return 1;
 	}
-	ret = options_parse(&o, argc, argv, topo_pus(topo));
+	ret = options_parse(&o, argc, argv, lab_topo_pus(topo));
 	if (ret) {
 		options_free(&o);
-		topo_free(topo);
+		lab_topo_free(topo);
 		free(res);
 		return ret == 1 ? 0 : 2;
 	}
@@ -96,7 +116,7 @@ int main(int argc, char **argv)
 		fprintf(stderr,
 			"iova-stress: cannot install signal handlers\n");
 		options_free(&o);
-		topo_free(topo);
+		lab_topo_free(topo);
 		free(res);
 		return 1;
 	}
@@ -111,7 +131,7 @@ int main(int argc, char **argv)
 		lab_json_object_begin(&j, NULL);
 		lab_json_u64(&j, "schema", SCHEMA_VERSION);
 		lab_json_str(&j, "tool", "iova-stress");
-		meta_write(&j, &o, topo, timer_ns);
+		write_meta(&j, &o, topo, timer_ns);
 		lab_json_array_begin(&j, "runs");
 	}
 	if (o.csv)
@@ -120,7 +140,8 @@ int main(int argc, char **argv)
 		fprintf(stderr,
 			"iova-stress: %u run(s); %u PUs, %u cores; "
 			"timer overhead %.1f ns\n",
-			total, topo_pus(topo), topo_cores(topo), timer_ns);
+			total, lab_topo_pus(topo), lab_topo_cores(topo),
+			timer_ns);
 
 	/*
 	 * Repetitions outermost: every configuration once, then again, so
@@ -215,7 +236,7 @@ int main(int argc, char **argv)
 	o.csv = NULL;
 	lab_lock_thread_offline();
 	options_free(&o);
-	topo_free(topo);
+	lab_topo_free(topo);
 	repeat_free(rep);
 	free(res);
 	return status;

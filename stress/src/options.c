@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "iovalab/harness/cli.h"
 #include "iovalab/iova.h"
 #include "iovalab/parse.h"
 #include "iovalab/scenario.h"
@@ -208,82 +209,12 @@ static void usage(FILE *f, unsigned int pus)
 		STRESS_IOTLB_FLUSH_NS_DEFAULT);
 }
 
-static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int bad(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("iova-stress: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs(" (see --help)\n", stderr);
-	return 2;
-}
-
-static int names(const char *opt, const char *arg, const char *const *known,
-		 size_t **out, size_t *n)
-{
-	const char *badname = NULL;
-	long ret;
-
-	free(*out);
-	*out = NULL;
-	ret = lab_parse_name_list(arg, known, out, &badname);
-	if (ret == -ENOENT) {
-		size_t len = strcspn(badname, ",");
-
-		return bad("--%s: unknown name '%.*s'", opt, (int)len, badname);
-	}
-	if (ret == -ENOMEM)
-		return bad("--%s: out of memory", opt);
-	if (ret <= 0)
-		return bad("--%s: empty list or empty item in '%s'", opt, arg);
-	*n = (size_t)ret;
-	return 0;
-}
-
-static int one_name(const char *opt, const char *arg, const char *const *known,
-		    size_t *out)
-{
-	for (size_t i = 0; known[i]; i++)
-		if (!strcmp(arg, known[i])) {
-			*out = i;
-			return 0;
-		}
-	return bad("--%s: unknown value '%s'", opt, arg);
-}
+/* Usage errors: one line, exit 2 (iovalab/harness/cli.h). */
+#define bad lab_cli_bad
 
 static int seconds(const char *opt, const char *arg, bool zero_ok, double *out)
 {
-	if (lab_parse_seconds(arg, out) || !isfinite(*out))
-		return bad("--%s: '%s' is not a number of seconds", opt, arg);
-	if (*out == 0 && !zero_ok)
-		return bad("--%s: must be greater than 0", opt);
-	if (*out > STRESS_MAX_SECONDS)
-		return bad("--%s: %s s is more than %.0f s", opt, arg,
-			   STRESS_MAX_SECONDS);
-	return 0;
-}
-
-static int rcache_list(struct options *o, const char *arg)
-{
-	static const char *const onoff[] = { "off", "on", NULL };
-	size_t *v = NULL, n = 0;
-	int ret = names("rcache", arg, onoff, &v, &n);
-
-	if (ret)
-		return ret;
-	if (n > 2 || (n == 2 && v[0] == v[1])) {
-		free(v);
-		return bad("--rcache: use on, off, on,off or off,on");
-	}
-	for (size_t i = 0; i < n; i++)
-		o->rcache[i] = v[i] == 1;
-	o->nrcache = n;
-	free(v);
-	return 0;
+	return lab_cli_seconds(opt, arg, zero_ok, STRESS_MAX_SECONDS, out);
 }
 
 static int lock_name(const char *opt, const char *arg, const char **out)
@@ -294,7 +225,7 @@ static int lock_name(const char *opt, const char *arg, const char **out)
 		*out = NULL;
 		return 0;
 	}
-	if (one_name(opt, arg, lab_lock_names, &idx))
+	if (lab_cli_name(opt, arg, lab_lock_names, &idx))
 		return 2;
 	*out = lab_lock_names[idx];
 	return 0;
@@ -354,7 +285,7 @@ static int set_defaults(struct options *o)
 	o->nthreads = 1;
 	o->algs[0] = alg_default;
 	o->nalgs = 1;
-	if (one_name("lock", "mutex", lab_lock_names, &o->locks[0]))
+	if (lab_cli_name("lock", "mutex", lab_lock_names, &o->locks[0]))
 		return 2;
 	o->nlocks = 1;
 	o->workloads[0] = 0; /* nic */
@@ -366,7 +297,7 @@ static int set_defaults(struct options *o)
 	o->spin = LAB_SPIN_YIELD;
 	o->duration_s = 1.0;
 	o->warmup_s = 0.2;
-	o->pin = PIN_COMPACT;
+	o->pin = LAB_PIN_COMPACT;
 	o->seed = 1;
 	o->pci32 = PCI32_ALWAYS;
 	o->ntree_hold = 1;
@@ -394,10 +325,12 @@ int options_parse(struct options *o, int argc, char **argv, unsigned int pus)
 {
 	uint64_t max_threads = (uint64_t)pus * STRESS_MAX_THREADS_PER_PU;
 	const char *json = NULL, *csv = NULL;
-	int c, ret = set_defaults(o);
 	size_t idx = 0;
+	int c, ret;
 	long n;
 
+	lab_cli_tool("iova-stress");
+	ret = set_defaults(o);
 	if (ret)
 		return ret;
 	o->argc = argc;
@@ -436,12 +369,12 @@ int options_parse(struct options *o, int argc, char **argv, unsigned int pus)
 			ret = seconds("warmup", arg, true, &o->warmup_s);
 			break;
 		case OPT_ALG:
-			ret = names("alg", arg, iova_alg_names, &o->algs,
-				    &o->nalgs);
+			ret = lab_cli_names("alg", arg, iova_alg_names,
+					    &o->algs, &o->nalgs);
 			break;
 		case OPT_LOCK:
-			ret = names("lock", arg, lab_lock_names, &o->locks,
-				    &o->nlocks);
+			ret = lab_cli_names("lock", arg, lab_lock_names,
+					    &o->locks, &o->nlocks);
 			break;
 		case OPT_CPU_LOCK:
 			ret = lock_name("cpu-lock", arg, &o->cpu_lock);
@@ -454,11 +387,12 @@ int options_parse(struct options *o, int argc, char **argv, unsigned int pus)
 				ret = bad("--spin: unknown policy '%s'", arg);
 			break;
 		case OPT_WORKLOAD:
-			ret = names("workload", arg, workload_names,
-				    &o->workloads, &o->nworkloads);
+			ret = lab_cli_names("workload", arg, workload_names,
+					    &o->workloads, &o->nworkloads);
 			break;
 		case OPT_RCACHE:
-			ret = rcache_list(o, arg);
+			ret = lab_cli_on_off_list("rcache", arg, o->rcache,
+						  &o->nrcache);
 			break;
 		case OPT_PREFILL:
 			free(o->prefill);
@@ -477,8 +411,7 @@ int options_parse(struct options *o, int argc, char **argv, unsigned int pus)
 			o->nprefill = (size_t)n;
 			break;
 		case OPT_PIN:
-			ret = one_name("pin", arg, pin_mode_names, &idx);
-			o->pin = (enum pin_mode)idx;
+			ret = lab_cli_pin("pin", arg, &o->pin);
 			break;
 		case OPT_RATE:
 			if (lab_parse_seconds(arg, &o->rate) ||
@@ -487,79 +420,55 @@ int options_parse(struct options *o, int argc, char **argv, unsigned int pus)
 					  "0..1e10 ops/s",
 					  arg);
 			break;
-		case OPT_THINK: {
-			uint64_t v;
-
-			if (lab_parse_u64(arg, &v) || v > STRESS_MAX_THINK_NS)
-				ret = bad("--think: '%s' is not 0..%u ns", arg,
-					  STRESS_MAX_THINK_NS);
-			o->think_ns = v;
+		case OPT_THINK:
+			ret = lab_cli_u64("think", arg, 0, STRESS_MAX_THINK_NS,
+					  &o->think_ns);
 			break;
-		}
 		case OPT_TREE_HOLD:
-			free(o->tree_hold);
-			o->tree_hold = NULL;
-			n = lab_parse_u64_list(arg, 0, STRESS_MAX_HOLD_NS, 64,
-					       &o->tree_hold);
-			if (n < 0)
-				return bad("--tree-hold-ns: '%s' is not a list "
-					   "of 0..%u ns",
-					   arg, STRESS_MAX_HOLD_NS);
-			o->ntree_hold = (size_t)n;
+			ret = lab_cli_u64_list("tree-hold-ns", arg, 0,
+					       STRESS_MAX_HOLD_NS, 64,
+					       &o->tree_hold, &o->ntree_hold);
 			break;
 		case OPT_UNMAP:
-			ret = one_name("unmap", arg, unmap_mode_names, &idx);
+			ret = lab_cli_name("unmap", arg, unmap_mode_names,
+					   &idx);
 			o->unmap = (enum unmap_mode)idx;
 			break;
 		case OPT_IOTLB_FLUSH:
-			if (lab_parse_u64(arg, &o->iotlb_flush_ns) ||
-			    o->iotlb_flush_ns > STRESS_MAX_HOLD_NS)
-				ret = bad("--iotlb-flush-ns: '%s' is not 0..%u "
-					  "ns",
-					  arg, STRESS_MAX_HOLD_NS);
+			ret = lab_cli_u64("iotlb-flush-ns", arg, 0,
+					  STRESS_MAX_HOLD_NS,
+					  &o->iotlb_flush_ns);
 			break;
 		case OPT_IRQ_THREADS: {
-			uint64_t v;
+			uint64_t v = 0;
 
-			if (lab_parse_u64(arg, &v) || v < 1 ||
-			    v > STRESS_MAX_THREADS)
-				ret = bad("--irq-threads: '%s' is not 1..%u",
-					  arg, STRESS_MAX_THREADS);
+			ret = lab_cli_u64("irq-threads", arg, 1,
+					  STRESS_MAX_THREADS, &v);
 			o->irq_threads = (unsigned int)v;
 			break;
 		}
 		case OPT_SAMPLE_MS:
-			if (lab_parse_u64(arg, &o->sample_ms) ||
-			    o->sample_ms > STRESS_MAX_PERIOD_MS)
-				ret = bad("--sample-ms: '%s' is not 0..%u ms",
-					  arg, STRESS_MAX_PERIOD_MS);
+			ret = lab_cli_u64("sample-ms", arg, 0,
+					  STRESS_MAX_PERIOD_MS, &o->sample_ms);
 			break;
 		case OPT_TRIM_MS:
-			if (lab_parse_u64(arg, &o->trim_ms) ||
-			    o->trim_ms > STRESS_MAX_PERIOD_MS)
-				ret = bad("--trim-ms: '%s' is not 0..%u ms",
-					  arg, STRESS_MAX_PERIOD_MS);
+			ret = lab_cli_u64("trim-ms", arg, 0,
+					  STRESS_MAX_PERIOD_MS, &o->trim_ms);
 			break;
 		case OPT_PCI32: {
 			static const char *const modes[] = { "always", "once",
 							     NULL };
 
-			ret = one_name("pci32", arg, modes, &idx);
+			ret = lab_cli_name("pci32", arg, modes, &idx);
 			o->pci32 = (enum pci32_mode)idx;
 			break;
 		}
 		case OPT_LOW_WINDOW:
-			if (lab_parse_u64(arg, &o->low_window) ||
-			    o->low_window > STRESS_LIMIT32)
-				ret = bad("--low-window: '%s' is not 0..%lu "
-					  "pfns",
-					  arg, STRESS_LIMIT32);
+			ret = lab_cli_u64("low-window", arg, 0, STRESS_LIMIT32,
+					  &o->low_window);
 			break;
 		case OPT_SEED:
-			if (lab_parse_u64(arg, &o->seed))
-				ret = bad("--seed: '%s' is not an unsigned "
-					  "64-bit number",
-					  arg);
+			ret = lab_cli_u64("seed", arg, 0, UINT64_MAX, &o->seed);
 			break;
 		case OPT_JSON:
 			json = arg;
@@ -576,10 +485,8 @@ int options_parse(struct options *o, int argc, char **argv, unsigned int pus)
 		case OPT_REPEAT: {
 			uint64_t v = 0;
 
-			if (lab_parse_u64(arg, &v) || !v ||
-			    v > STRESS_MAX_REPEAT)
-				ret = bad("--repeat: '%s' is not 1..%u", arg,
-					  STRESS_MAX_REPEAT);
+			ret = lab_cli_u64("repeat", arg, 1, STRESS_MAX_REPEAT,
+					  &v);
 			o->repeat = (unsigned int)v;
 			break;
 		}

@@ -13,7 +13,8 @@
 
 #include "iovalab/lock.h"
 #include "iovalab/outfile.h"
-#include "topo.h"
+#include "iovalab/harness/think.h"
+#include "iovalab/harness/topo.h"
 
 /* Hard ceiling on --threads, and per usable PU (see README). */
 #define STRESS_MAX_THREADS 4096u
@@ -22,8 +23,8 @@
 #define STRESS_MAX_SECONDS 604800.0
 /* Most runs one invocation may ask for. */
 #define STRESS_MAX_RUNS 100000u
-/* Largest --think, ns (1 ms: beyond that it is not a stress test). */
-#define STRESS_MAX_THINK_NS 1000000u
+/* Largest --think, ns: the harness's bound (iovalab/harness/think.h). */
+#define STRESS_MAX_THINK_NS LAB_THINK_MAX_NS
 
 /* Largest --tree-hold-ns and --iotlb-flush-ns, ns (1 ms). */
 #define STRESS_MAX_HOLD_NS 1000000u
@@ -65,10 +66,10 @@ struct options {
 	enum lab_spin_policy spin;
 	double duration_s;
 	double warmup_s;
-	enum pin_mode pin;
+	enum lab_pin_mode pin;
 	double rate; /* ops/s over all threads; 0: closed loop */
 	uint64_t seed;
-	uint64_t think_ns;
+	uint64_t think_ns; /* think time (iovalab/harness/think.h) */
 	enum pci32_mode pci32;
 	uint64_t *tree_hold; /* --tree-hold-ns values, a matrix dimension */
 	size_t ntree_hold;

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "report.h"
-#include "topo.h"
+#include "iovalab/harness/topo.h"
 #include "workload.h"
 
 static void lat_json(struct lab_json *j, const char *key,
@@ -99,7 +99,7 @@ void report_json_run_fields(struct lab_json *j, const struct run_result *r,
 	lab_json_str(j, "spin", lab_spin_policy_name(o->spin));
 	lab_json_str(j, "workload", c->wl->name);
 	lab_json_bool(j, "rcache", c->rcache);
-	lab_json_str(j, "pin", pin_mode_names[o->pin]);
+	lab_json_str(j, "pin", lab_pin_mode_names[o->pin]);
 	lab_json_u64(j, "threads", c->threads);
 	lab_json_bool(j, "oversubscribed", r->oversubscribed);
 	lab_json_bool(j, "smt_shared", r->smt_shared);
@@ -257,7 +257,7 @@ void report_csv_row(FILE *f, const struct run_result *r,
 		",%s,%.1f,%s,%s,%lu,%" PRIu64 ",%" PRIu64 ",%" PRIu64
 		",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
 		",%s\n",
-		pin_mode_names[o->pin], r->rate, c->cpu_lock, c->depot_lock,
+		lab_pin_mode_names[o->pin], r->rate, c->cpu_lock, c->depot_lock,
 		r->prefill_ranges, lab_hist_quantile(&r->lat[OP_ALLOC], 0.99),
 		lab_hist_quantile(&r->lat[OP_ALLOC], 0.999),
 		lab_hist_quantile(&r->lat[OP_FREE], 0.99),

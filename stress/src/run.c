@@ -3,7 +3,8 @@
  * One run of the matrix: build the domain, prefill it, start the threads
  * together, warm up, measure, stop, check, drain, check again.
  *
- * Timeline (main thread M, workers W):
+ * Timeline (main thread M, workers W; the phases are lab_phaser_run's,
+ * iovalab/harness/phase.h):
  *   M: create domain, prefill, init workers     W: bind, thread_init
  *   ----------------------- barrier "ready" -----------------------
  *   M: warmup, snapshot counters, phase=MEASURE  W: step, step, ...
@@ -27,6 +28,7 @@
 #include <time.h>
 
 #include "iovalab/fault.h"
+#include "iovalab/harness/think.h"
 #include "iovalab/lock.h"
 #include "iovalab/outfile.h"
 #include "iovalab/scenario.h"
@@ -36,66 +38,12 @@
 
 const char *const unmap_mode_names[] = { "none", "strict", "lazy", NULL };
 
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ volatile("yield");
-#endif
-}
-
-static void sleep_until_ns(uint64_t t)
-{
-	struct timespec ts = { .tv_sec = (time_t)(t / 1000000000ull),
-			       .tv_nsec = (long)(t % 1000000000ull) };
-
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
-	       EINTR)
-		;
-}
-
-static int load_phase(struct run *r)
-{
-	return atomic_load_explicit(&r->phase, memory_order_acquire);
-}
-
 /*
- * Open loop: wait for the operation's scheduled start. Sleeps in slices
- * of at most 10 ms (to notice STOP) until 200 us before it, then spins, so
- * the sleep's wake-up latency (timer slack is set to 1 ns too) is not
- * charged to the operation. When the schedule is already behind, the op
- * starts at once and its latency includes the lateness: that is the point.
+ * Until STOP: one step after another, counted once MEASURE is seen.
+ * Closed loop: think time between steps. Open loop (--rate): each step
+ * waits for its slot in the thread's schedule (lab_wait_until_ns), and
+ * its latency counts from that slot, so a stall shows in the tail.
  */
-static bool wait_for_slot(struct run *r, uint64_t t)
-{
-	for (;;) {
-		uint64_t now = lab_now_ns();
-
-		if (now >= t)
-			return true;
-		if (load_phase(r) == PHASE_STOP)
-			return false;
-		if (t - now > 300000) {
-			uint64_t until = t - 200000;
-
-			if (until - now > 10000000)
-				until = now + 10000000;
-			sleep_until_ns(until);
-		} else {
-			cpu_relax();
-		}
-	}
-}
-
-static void think(uint64_t ns)
-{
-	uint64_t until = lab_now_ns() + ns;
-
-	while (lab_now_ns() < until)
-		cpu_relax();
-}
-
 static void worker_loop(struct worker *w)
 {
 	struct run *r = w->run;
@@ -103,25 +51,25 @@ static void worker_loop(struct worker *w)
 	uint64_t think_ns = r->opt->think_ns;
 	/* stagger the schedules so threads do not start ops in lockstep */
 	uint64_t next = lab_now_ns() + r->interval_ns * w->id / r->n;
-	int seen = PHASE_WARMUP;
+	enum lab_phase seen = LAB_PHASE_WARMUP;
 
 	for (;;) {
-		int ph = load_phase(r);
+		enum lab_phase ph = lab_phaser_phase(&r->phaser);
 
 		if (ph != seen) {
-			if (ph == PHASE_STOP)
+			if (ph == LAB_PHASE_STOP)
 				break;
 			w->measuring = true;
 			seen = ph;
 		}
 		if (r->interval_ns) {
-			if (!wait_for_slot(r, next))
+			if (!lab_wait_until_ns(next, &r->phaser))
 				break;
 			w->intended = next;
 			if (wl->step(w))
 				next += r->interval_ns;
-		} else if (wl->step(w) && think_ns) {
-			think(think_ns);
+		} else if (wl->step(w)) {
+			lab_think_ns(think_ns);
 		}
 	}
 	w->measuring = false;
@@ -141,12 +89,10 @@ static void *worker_main(void *arg)
 	/* open loop: sleeps must end on time, not up to 50 us late */
 	if (r->interval_ns)
 		prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
-	if (w->pinned) {
-		w->pin_err = topo_bind_self(r->topo, w->pu_logical);
-		if (w->pin_err)
-			w_error(w, "thread %u: cannot bind to PU L#%u: %s",
-				w->id, w->pu_logical, strerror(-w->pin_err));
-	}
+	w->pin_err = lab_pin_apply(r->topo, &w->pin);
+	if (w->pin_err)
+		w_error(w, "thread %u: cannot bind to PU L#%u: %s", w->id,
+			w->pin.logical, strerror(-w->pin_err));
 	if (!w->error[0]) {
 		ret = wl->thread_init(w);
 		if (ret)
@@ -155,11 +101,11 @@ static void *worker_main(void *arg)
 		else
 			inited = true;
 	}
-	stress_barrier_wait(&r->ready);
+	lab_phaser_arrive(&r->phaser);
 	if (inited)
 		worker_loop(w);
-	stress_barrier_wait(&r->stopped);
-	stress_barrier_wait(&r->checked);
+	lab_barrier_wait(&r->stopped);
+	lab_barrier_wait(&r->checked);
 	if (inited) {
 		wl->drain(w);
 		wl->thread_fini(w);
@@ -534,60 +480,66 @@ void rcache_delta(struct iovad_rcache_stats *d,
 	d->trim_runs = b->trim_runs - a->trim_runs;
 }
 
-static void progress(const struct run *r, const char *what, double done,
-		     double total, uint64_t ops_delta, double secs)
+/* ---- the timed phases' hooks (iovalab/harness/phase.h) ---- */
+
+struct phase_ctx {
+	struct run *r;
+	struct run_result *res;
+	struct lock_set *locks;
+	struct iovad_rcache_stats *rs0;
+	struct iova_stats *ts0;
+	uint64_t last_ops; /* progress: measured ops at the previous tick */
+};
+
+/* The threads are released: measure only if every one set up. */
+static bool phase_released(void *arg)
 {
-	const struct run_cfg *c = r->cfg;
+	struct phase_ctx *c = arg;
+
+	for (unsigned int i = 0; i < c->r->n; i++)
+		if (c->r->w[i].error[0])
+			return false;
+	return true;
+}
+
+/* Counters and lock statistics start with the measured phase. */
+static void phase_measure_begin(void *arg)
+{
+	struct phase_ctx *c = arg;
+
+	iovad_tree_stats(c->r->d, c->ts0);
+	iovad_rcache_stats(c->r->d, c->rs0);
+	if (c->r->opt->lockstat)
+		lock_set_enable(c->locks, true);
+}
+
+static void phase_measure_end(void *arg)
+{
+	struct phase_ctx *c = arg;
+
+	if (c->r->opt->lockstat)
+		lock_set_enable(c->locks, false);
+}
+
+/* A progress line per second (not with --quiet). */
+static void phase_tick(void *arg, const char *what, double done, double total,
+		       double since)
+{
+	struct phase_ctx *c = arg;
+	const struct run_cfg *g = c->r->cfg;
+	uint64_t ops = lab_counter_sum_strided(&c->r->w[0].pub_ops, c->r->n,
+					       sizeof(c->r->w[0]));
 
 	fprintf(stderr,
 		"iova-stress: [%u/%u] %s/%s/%s rcache=%s threads=%u: %s "
 		"%.0f/%.0f s",
-		c->index, c->total, iova_alg_name(c->alg), c->lock, c->wl->name,
-		c->rcache ? "on" : "off", c->threads, what, done, total);
-	if (secs > 0)
-		fprintf(stderr, ", %.3g ops/s", (double)ops_delta / secs);
+		g->index, g->total, iova_alg_name(g->alg), g->lock, g->wl->name,
+		g->rcache ? "on" : "off", g->threads, what, done, total);
+	if (since > 0)
+		fprintf(stderr, ", %.3g ops/s",
+			(double)(ops - c->last_ops) / since);
 	fputc('\n', stderr);
-}
-
-static uint64_t sum_pub_ops(const struct run *r)
-{
-	uint64_t n = 0;
-
-	for (unsigned int i = 0; i < r->n; i++)
-		n += atomic_load_explicit(&r->w[i].pub_ops,
-					  memory_order_relaxed);
-	return n;
-}
-
-/* Sleep through a phase of @secs, printing a progress line per second. */
-static void phase_wait(struct run *r, const char *what, uint64_t start,
-		       double secs)
-{
-	uint64_t end = start + (uint64_t)(secs * 1e9);
-	uint64_t last = start, last_ops = sum_pub_ops(r);
-
-	for (;;) {
-		uint64_t now = lab_now_ns(), tick = last + 1000000000ull;
-		uint64_t wake = tick < end ? tick : end;
-
-		/* SIGINT/SIGTERM: cut the phase short (main drops the run) */
-		if (now >= end || lab_stop_requested())
-			break;
-		/* wake often enough to see a stop request within 0.1 s */
-		sleep_until_ns(wake - now > 100000000ull ? now + 100000000ull :
-							   wake);
-		now = lab_now_ns();
-		if (now >= tick && now < end && !r->opt->quiet) {
-			uint64_t ops = sum_pub_ops(r);
-
-			progress(r, what, (double)(now - start) / 1e9, secs,
-				 ops - last_ops, (double)(now - last) / 1e9);
-			last_ops = ops;
-			last = now;
-		} else if (now >= tick) {
-			last = now;
-		}
-	}
+	c->last_ops = ops;
 }
 
 static int create_domain(const struct run_cfg *cfg, const struct options *o,
@@ -661,7 +613,7 @@ static int setup_workers(struct run *r, struct run_result *res)
 		w->run = r;
 		w->d = r->d;
 		w->id = i;
-		atomic_init(&w->pub_ops, 0);
+		atomic_init(&w->pub_ops.v, 0);
 		/* stream i + 1: the prefill uses the seed itself */
 		lab_prng_seed(&w->rng, o->seed ^ (0x9e3779b97f4a7c15ull *
 						  (uint64_t)(i + 1)));
@@ -670,9 +622,8 @@ static int setup_workers(struct run *r, struct run_result *res)
 			return -ENOMEM;
 		for (int t = 0; t < OP_NR; t++)
 			lab_hist_init(&w->hist[t]);
-		w->pinned = topo_place(r->topo, o->pin, i, &w->pu_logical,
-				       &w->pu_os);
-		res->per_thread_pu[i] = w->pinned ? (int)w->pu_os : -1;
+		lab_pin_plan(r->topo, o->pin, i, &w->pin);
+		res->per_thread_pu[i] = lab_pin_os_cpu(&w->pin);
 	}
 	return 0;
 }
@@ -702,28 +653,35 @@ static void collect(struct run *r, struct run_result *res)
 }
 
 int run_execute(const struct run_cfg *cfg, const struct options *o,
-		struct topo *topo, struct run_result *res)
+		struct lab_topo *topo, struct run_result *res)
 {
 	struct run r = { .cfg = cfg, .opt = o, .topo = topo, .n = cfg->threads };
 	struct iovad_rcache_stats rs0 = { 0 }, rs1 = { 0 };
 	struct iova_stats ts0 = { 0 }, ts1 = { 0 };
 	struct lock_set locks = { 0 };
+	struct phase_ctx pc = {
+		.r = &r, .res = res, .locks = &locks, .rs0 = &rs0, .ts0 = &ts0
+	};
+	struct lab_phase_hooks hooks = { .released = phase_released,
+					 .measure_begin = phase_measure_begin,
+					 .measure_end = phase_measure_end,
+					 .tick = o->quiet ? NULL : phase_tick,
+					 .arg = &pc };
 	unsigned long base_live;
 	unsigned int created = 0;
-	uint64_t t0, tm0, tm1;
-	bool failed = false;
+	uint64_t tm0, tm1;
+	bool failed;
 	int ret;
 
 	memset(res, 0, sizeof(*res));
 	res->cfg = *cfg;
 	snprintf(res->check, sizeof(res->check), "ok");
-	res->oversubscribed = cfg->threads > topo_pus(topo);
-	res->smt_shared = cfg->threads > topo_cores(topo);
+	res->oversubscribed = lab_topo_oversubscribed(topo, cfg->threads);
+	res->smt_shared = lab_topo_smt_shared(topo, cfg->threads);
 	res->warmup_s = o->warmup_s;
 	res->rate = o->rate;
 	res->bytes_per_node = iova_node_bytes(cfg->alg);
 	res->slab_bytes_per_node = iova_slab_bytes(cfg->alg);
-	atomic_init(&r.phase, PHASE_WARMUP);
 
 	ret = create_domain(cfg, o, &r.d);
 	if (ret)
@@ -770,9 +728,9 @@ int run_execute(const struct run_cfg *cfg, const struct options *o,
 		r.interval_ns = (uint64_t)(1e9 * cfg->threads / o->rate);
 	if (r.interval_ns == 0 && o->rate > 0)
 		r.interval_ns = 1;
-	stress_barrier_init(&r.ready, r.n + 1);
-	stress_barrier_init(&r.stopped, r.n + 1);
-	stress_barrier_init(&r.checked, r.n + 1);
+	lab_phaser_init(&r.phaser, r.n);
+	lab_barrier_init(&r.stopped, r.n + 1);
+	lab_barrier_init(&r.checked, r.n + 1);
 	for (; created < r.n; created++) {
 		ret = lab_fault_pthread_create(&r.w[created].tid, NULL,
 					       worker_main, &r.w[created]);
@@ -787,10 +745,9 @@ int run_execute(const struct run_cfg *cfg, const struct options *o,
 	}
 	if (created < r.n) {
 		/* let the threads that exist through without the others */
-		atomic_store(&r.phase, PHASE_STOP);
-		stress_barrier_set_parties(&r.ready, created + 1);
-		stress_barrier_set_parties(&r.stopped, created + 1);
-		stress_barrier_set_parties(&r.checked, created + 1);
+		lab_phaser_set_workers(&r.phaser, created);
+		lab_barrier_set_parties(&r.stopped, created + 1);
+		lab_barrier_set_parties(&r.checked, created + 1);
 		snprintf(r.w[created].error, sizeof(r.w[created].error),
 			 "could not create thread %u of %u", created, r.n);
 	}
@@ -799,31 +756,12 @@ int run_execute(const struct run_cfg *cfg, const struct options *o,
 	if (ret)
 		check_fail(res, "time series: cannot start its thread: %s",
 			   strerror(-ret));
-	t0 = lab_now_ns();
-	stress_barrier_wait(&r.ready);
-	for (unsigned int i = 0; i < r.n; i++)
-		if (r.w[i].error[0])
-			failed = true;
-	tm0 = tm1 = lab_now_ns();
-	if (!failed) {
-		if (o->warmup_s > 0)
-			phase_wait(&r, "warmup", t0, o->warmup_s);
-		iovad_tree_stats(r.d, &ts0);
-		iovad_rcache_stats(r.d, &rs0);
-		if (o->lockstat)
-			lock_set_enable(&locks, true);
-		tm0 = lab_now_ns();
-		atomic_store_explicit(&r.phase, PHASE_MEASURE,
-				      memory_order_release);
-		phase_wait(&r, "measure", tm0, o->duration_s);
-		atomic_store_explicit(&r.phase, PHASE_STOP,
-				      memory_order_release);
-		tm1 = lab_now_ns();
-		if (o->lockstat)
-			lock_set_enable(&locks, false);
-	}
-	atomic_store_explicit(&r.phase, PHASE_STOP, memory_order_release);
-	stress_barrier_wait(&r.stopped);
+	/* a SIGINT/SIGTERM cuts a phase short: main drops the run */
+	failed = lab_phaser_run(&r.phaser, o->warmup_s, o->duration_s,
+				&hooks) == -ECANCELED;
+	tm1 = r.phaser.t_stop;
+	tm0 = failed ? tm1 : r.phaser.t_measure;
+	lab_barrier_wait(&r.stopped);
 	sampler_stop(&res->series);
 	if (res->series.t0 && tm0 > res->series.t0)
 		res->measure_start_s = (double)(tm0 - res->series.t0) / 1e9;
@@ -836,7 +774,7 @@ int run_execute(const struct run_cfg *cfg, const struct options *o,
 		res->fq_pending_at_stop = fs.pending;
 	}
 	check_held(&r, res);
-	stress_barrier_wait(&r.checked);
+	lab_barrier_wait(&r.checked);
 	for (unsigned int i = 0; i < created; i++)
 		pthread_join(r.w[i].tid, NULL);
 	/*
@@ -864,9 +802,9 @@ int run_execute(const struct run_cfg *cfg, const struct options *o,
 		check_fq(&r, res);
 	check_final(&r, res, base_live);
 	ret = 0;
-	stress_barrier_destroy(&r.ready);
-	stress_barrier_destroy(&r.stopped);
-	stress_barrier_destroy(&r.checked);
+	lab_phaser_destroy(&r.phaser);
+	lab_barrier_destroy(&r.stopped);
+	lab_barrier_destroy(&r.checked);
 out_workers:
 	if (cfg->wl->fini)
 		cfg->wl->fini(&r);

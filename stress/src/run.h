@@ -16,10 +16,11 @@
 #include "iovalab/iova.h"
 #include "iovalab/lock_stat.h"
 #include "iovalab/rcache.h"
-#include "barrier.h"
+#include "iovalab/harness/barrier.h"
+#include "iovalab/harness/phase.h"
+#include "iovalab/harness/topo.h"
 #include "options.h"
 #include "sampler.h"
-#include "topo.h"
 #include "worker.h"
 
 struct workload;
@@ -37,8 +38,6 @@ struct run_cfg {
 	unsigned int index, total; /* position in the matrix, for progress */
 	unsigned int rep, repeat; /* --repeat: this is repetition rep of N */
 };
-
-enum run_phase { PHASE_WARMUP, PHASE_MEASURE, PHASE_STOP };
 
 /* Lock statistics merged per role. */
 enum lock_role { LOCK_TREE, LOCK_DEPOT, LOCK_CPU, LOCK_ROLES };
@@ -86,22 +85,22 @@ struct run_result {
  * (message printed).
  */
 int run_execute(const struct run_cfg *cfg, const struct options *opt,
-		struct topo *topo, struct run_result *res);
+		struct lab_topo *topo, struct run_result *res);
 void run_result_free(struct run_result *res);
 
 /* State shared by a run's threads. */
 struct run {
 	const struct run_cfg *cfg;
 	const struct options *opt;
-	struct topo *topo;
+	struct lab_topo *topo;
 	struct iovad *d;
 	struct iovad_fq *fq; /* --unmap lazy, else NULL */
 	struct worker *w;
 	unsigned int n;
-	_Atomic int phase;
-	struct stress_barrier ready; /* threads initialised: start together */
-	struct stress_barrier stopped; /* threads stopped: main checks */
-	struct stress_barrier checked; /* main done: threads drain and exit */
+	/* start together, warm up, measure, stop (iovalab/harness/phase.h) */
+	struct lab_phaser phaser;
+	struct lab_barrier stopped; /* threads stopped: main checks */
+	struct lab_barrier checked; /* main done: threads drain and exit */
 	uint64_t interval_ns; /* open loop: per-thread gap between starts */
 	void *wl_shared; /* the workload's shared state */
 };

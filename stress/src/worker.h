@@ -23,6 +23,8 @@
 #include <stdint.h>
 
 #include "iovalab/clock.h"
+#include "iovalab/harness/counter.h"
+#include "iovalab/harness/topo.h"
 #include "iovalab/hist.h"
 #include "iovalab/prng.h"
 #include "iovalab/rcache.h"
@@ -33,9 +35,10 @@ struct run;
 #define WL_COUNTERS 2
 
 struct worker {
-	_Atomic uint64_t pub_ops; /* measured ops, for the progress line */
+	/* measured ops, for the progress line: alone on its line */
+	struct lab_counter pub_ops;
 
-	struct run *run __lab_cacheline_aligned;
+	struct run *run;
 	struct iovad *d;
 	unsigned int id;
 	struct lab_prng rng;
@@ -59,9 +62,8 @@ struct worker {
 	char error[160];
 
 	void *wl; /* the workload's per-thread state */
-	int pin_err; /* topo_bind_self() result */
-	bool pinned;
-	unsigned int pu_logical, pu_os;
+	int pin_err; /* lab_pin_apply() result */
+	struct lab_pin pin; /* planned by the main thread */
 	pthread_t tid;
 } __lab_cacheline_aligned;
 
@@ -80,7 +82,7 @@ static inline void w_end(struct worker *w, enum op_type t, uint64_t t0)
 	lab_hist_record(&w->hist[t], t1 > t0 ? t1 - t0 : 0);
 	w->n[t]++;
 	w->ops++;
-	atomic_store_explicit(&w->pub_ops, w->ops, memory_order_relaxed);
+	lab_counter_set(&w->pub_ops, w->ops);
 }
 
 /* Record the first error of this thread; later ones are dropped. */

@@ -50,7 +50,7 @@ struct replay_counters {
  * whether its checks passed) or a negative errno (message printed).
  */
 int replay_execute(const struct replay_cfg *rc, const struct run_cfg *cfg,
-		   const struct options *o, struct topo *topo,
+		   const struct options *o, struct lab_topo *topo,
 		   struct run_result *res, struct replay_counters *cnt);
 
 /* `iova-trace replay ...`: returns the process exit status. */

@@ -14,14 +14,18 @@
 #include <string.h>
 
 #include "iovalab/clock.h"
+#include "iovalab/harness/cli.h"
+#include "iovalab/harness/meta.h"
+#include "iovalab/harness/topo.h"
 #include "iovalab/json.h"
 #include "iovalab/lock.h"
 #include "iovalab/parse.h"
-#include "meta.h"
+#include "iovalab/scenario.h"
 #include "repeat.h"
 #include "replay.h"
 #include "report.h"
 #include "workload.h"
+#include "iovalab_build.h" /* generated: commit, flags, build type */
 
 #define MAX_LOOPS 1000000u
 #define MAX_WAIT_MS 600000u
@@ -118,40 +122,19 @@ struct ropts {
 	const char *trace;
 };
 
-static int bad_arg(const char *opt, const char *arg, const char *why)
-{
-	fprintf(stderr, "iova-trace replay: %s %s: %s\n", opt, arg, why);
-	return 2;
-}
-
-static int on_off_list(const char *s, struct options *o)
-{
-	if (!strcmp(s, "on") || !strcmp(s, "off")) {
-		o->rcache[0] = !strcmp(s, "on");
-		o->nrcache = 1;
-		return 0;
-	}
-	if (!strcmp(s, "on,off") || !strcmp(s, "off,on")) {
-		o->rcache[0] = s[1] == 'n';
-		o->rcache[1] = !o->rcache[0];
-		o->nrcache = 2;
-		return 0;
-	}
-	return -EINVAL;
-}
-
 static int parse(struct ropts *r, int argc, char **argv)
 {
 	struct options *o = &r->o;
-	const char *bad = NULL, *threads = NULL;
-	long n;
-	int c;
+	const char *threads = NULL;
+	size_t lock = 0;
+	int c, ret;
 
 	memset(r, 0, sizeof(*r));
+	lab_cli_tool("iova-trace replay");
 	o->argc = argc;
 	o->argv = argv;
 	o->spin = LAB_SPIN_YIELD;
-	o->pin = PIN_COMPACT;
+	o->pin = LAB_PIN_COMPACT;
 	o->seed = 1;
 	o->rcache[0] = true;
 	o->nrcache = 1;
@@ -166,120 +149,102 @@ static int parse(struct ropts *r, int argc, char **argv)
 
 		switch (c) {
 		case OPT_ALG:
-			free(o->algs);
-			n = lab_parse_name_list(a, iova_alg_names, &o->algs,
-						&bad);
-			if (n < 0)
-				return bad_arg("--alg", a, "unknown or empty");
-			o->nalgs = (size_t)n;
+			ret = lab_cli_names("alg", a, iova_alg_names, &o->algs,
+					    &o->nalgs);
 			break;
 		case OPT_LOCK:
-			free(o->locks);
-			n = lab_parse_name_list(a, lab_lock_names, &o->locks,
-						&bad);
-			if (n < 0)
-				return bad_arg("--lock", a, "unknown or empty");
-			o->nlocks = (size_t)n;
+			ret = lab_cli_names("lock", a, lab_lock_names,
+					    &o->locks, &o->nlocks);
 			break;
 		case OPT_RCACHE:
-			if (on_off_list(a, o))
-				return bad_arg("--rcache", a,
-					       "on, off or on,off");
+			ret = lab_cli_on_off_list("rcache", a, o->rcache,
+						  &o->nrcache);
 			break;
 		case OPT_THREADS:
 			threads = a;
+			ret = 0;
 			break;
 		case OPT_PREFILL:
-			if (lab_parse_u64(a, &r->prefill) ||
-			    (r->prefill && r->prefill < 64) ||
-			    r->prefill > (1u << 24))
-				return bad_arg("--prefill", a, "0 or 64..2^24");
+			ret = lab_cli_u64("prefill", a, 0, IOVA_SCEN_MAX_LIVE,
+					  &r->prefill);
+			if (!ret && r->prefill &&
+			    r->prefill < IOVA_SCEN_MIN_LIVE)
+				ret = lab_cli_bad("--prefill: %s is neither 0 "
+						  "nor in %lu..%lu",
+						  a, IOVA_SCEN_MIN_LIVE,
+						  IOVA_SCEN_MAX_LIVE);
 			break;
 		case OPT_SPEED:
+			ret = 0;
 			if (lab_parse_seconds(a, &r->speed) ||
-			    r->speed > MAX_SPEED)
-				return bad_arg("--speed", a, "0..1e6");
+			    !isfinite(r->speed) || r->speed > MAX_SPEED)
+				ret = lab_cli_bad("--speed: '%s' is not 0..1e6",
+						  a);
 			break;
 		case OPT_LOOPS:
-			if (lab_parse_u64(a, &r->loops) || !r->loops ||
-			    r->loops > MAX_LOOPS)
-				return bad_arg("--loops", a, "1..1000000");
+			ret = lab_cli_u64("loops", a, 1, MAX_LOOPS, &r->loops);
 			break;
 		case OPT_WAIT_MS:
-			if (lab_parse_u64(a, &r->wait_ms) || !r->wait_ms ||
-			    r->wait_ms > MAX_WAIT_MS)
-				return bad_arg("--wait-ms", a, "1..600000");
+			ret = lab_cli_u64("wait-ms", a, 1, MAX_WAIT_MS,
+					  &r->wait_ms);
 			break;
 		case OPT_TRIM:
-			if (strcmp(a, "on") && strcmp(a, "off"))
-				return bad_arg("--trim", a, "on or off");
-			r->trim = !strcmp(a, "on");
+			ret = lab_cli_on_off("trim", a, &r->trim);
 			break;
 		case OPT_PIN:
-			for (n = 0; pin_mode_names[n]; n++)
-				if (!strcmp(a, pin_mode_names[n]))
-					break;
-			if (!pin_mode_names[n])
-				return bad_arg("--pin", a,
-					       "compact, scatter or none");
-			o->pin = (enum pin_mode)n;
+			ret = lab_cli_pin("pin", a, &o->pin);
 			break;
 		case OPT_SPIN:
-			if (strcmp(a, "pure") && strcmp(a, "yield"))
-				return bad_arg("--spin", a, "pure or yield");
-			o->spin = strcmp(a, "pure") ? LAB_SPIN_YIELD :
-						      LAB_SPIN_PURE;
+			ret = 0;
+			if (lab_spin_policy_parse(a, &o->spin))
+				ret = lab_cli_bad("--spin: unknown policy '%s'",
+						  a);
 			break;
 		case OPT_SEED:
-			if (lab_parse_u64(a, &o->seed))
-				return bad_arg("--seed", a, "not a number");
+			ret = lab_cli_u64("seed", a, 0, UINT64_MAX, &o->seed);
 			break;
 		case OPT_DOMAIN:
-			if (lab_parse_u64(a, &r->domain) || !r->domain)
-				return bad_arg("--domain", a,
-					       "not a non-zero number");
+			ret = lab_cli_u64("domain", a, 1, UINT64_MAX,
+					  &r->domain);
 			break;
 		case OPT_JSON:
 			o->json_path = a;
+			ret = 0;
 			break;
 		case OPT_CSV:
 			o->csv_path = a;
+			ret = 0;
 			break;
 		case OPT_LOCKSTAT:
 			o->lockstat = true;
+			ret = 0;
 			break;
 		case OPT_QUIET:
 			o->quiet = true;
+			ret = 0;
 			break;
 		case OPT_REPEAT:
-			if (lab_parse_u64(a, &r->repeat) || !r->repeat ||
-			    r->repeat > STRESS_MAX_REPEAT)
-				return bad_arg("--repeat", a, "1..1000");
+			ret = lab_cli_u64("repeat", a, 1, STRESS_MAX_REPEAT,
+					  &r->repeat);
 			break;
 		case OPT_HELP:
 			usage(stdout);
 			return 1;
 		default:
-			fprintf(stderr,
-				"iova-trace replay: bad option or missing "
-				"value: %s (see --help)\n",
-				argv[optind - 1]);
-			return 2;
+			return lab_cli_bad("bad option or missing value: %s",
+					   argv[optind - 1]);
 		}
+		if (ret)
+			return ret;
 	}
-	if (optind + 1 != argc) {
-		fprintf(stderr, "iova-trace replay: %s\n",
-			optind == argc ? "no TRACE given" :
-					 "more than one TRACE");
-		return 2;
-	}
+	if (optind + 1 != argc)
+		return lab_cli_bad("%s", optind == argc ?
+						 "no TRACE given" :
+						 "more than one TRACE");
 	r->trace = argv[optind];
 	if (o->json_path && o->csv_path && !strcmp(o->json_path, "-") &&
-	    !strcmp(o->csv_path, "-")) {
-		fprintf(stderr, "iova-trace replay: --json and --csv both on "
-				"stdout\n");
-		return 2;
-	}
+	    !strcmp(o->csv_path, "-"))
+		return lab_cli_bad("--json and --csv both on stdout");
 	if (!o->nalgs) {
 		o->algs = malloc(sizeof(*o->algs));
 		if (!o->algs)
@@ -289,24 +254,17 @@ static int parse(struct ropts *r, int argc, char **argv)
 	}
 	if (!o->nlocks) {
 		o->locks = malloc(sizeof(*o->locks));
-		if (!o->locks)
+		if (!o->locks ||
+		    lab_cli_name("lock", "mutex", lab_lock_names, &lock))
 			return 2;
-		for (o->locks[0] = 0;
-		     lab_lock_names[o->locks[0]] &&
-		     strcmp(lab_lock_names[o->locks[0]], "mutex");
-		     o->locks[0]++)
-			;
+		o->locks[0] = lock;
 		o->nlocks = 1;
 	}
-	if (threads) {
-		/* checked against the trace's CPU count once it is read */
-		n = lab_parse_u64_list(threads, 1, TRACE_MAX_CPU + 1, 4096,
-				       &r->threads);
-		if (n < 0)
-			return bad_arg("--threads", threads,
-				       "a list of 1..8192");
-		r->nthreads = (size_t)n;
-	}
+	/* checked against the trace's CPU count once it is read */
+	if (threads)
+		return lab_cli_u64_list("threads", threads, 1,
+					TRACE_MAX_CPU + 1, 4096, &r->threads,
+					&r->nthreads);
 	return 0;
 }
 
@@ -381,11 +339,31 @@ static void summary(const struct run_result *res,
 		res->check);
 }
 
+/* The meta object (iovalab/harness/meta.h, stress/SCHEMA.md). */
+static void write_meta(struct lab_json *j, const struct ropts *r,
+		       const struct lab_topo *topo)
+{
+	static const struct lab_build_info build = LAB_BUILD_INFO;
+	struct lab_meta m = { .tool = "iova-trace replay",
+			      .argc = r->o.argc,
+			      .argv = r->o.argv,
+			      .build = &build,
+			      .topo = topo,
+			      .pin = r->o.pin,
+			      .timer_overhead_ns =
+				      lab_clock_overhead_ns(100000) };
+
+	for (size_t i = 0; i < r->nthreads; i++)
+		if (r->threads[i] > m.threads)
+			m.threads = (unsigned int)r->threads[i];
+	lab_meta_write(j, &m);
+}
+
 int replay_main(int argc, char **argv)
 {
 	struct ropts r;
 	struct trace tr;
-	struct topo *topo = NULL;
+	struct lab_topo *topo = NULL;
 	struct run_result *res = NULL;
 	struct replay_counters cnt;
 	struct workload wl = { .population = IOVA_SCEN_CHURN };
@@ -431,7 +409,7 @@ int replay_main(int argc, char **argv)
 		 tmp ? basename(tmp) : "?");
 	free(tmp);
 	wl.name = wl_name;
-	topo = topo_load();
+	topo = lab_topo_load("iova-trace replay");
 	res = malloc(sizeof(*res));
 	if (!topo || !res) {
 		ret = 1;
@@ -449,7 +427,7 @@ int replay_main(int argc, char **argv)
 		lab_json_object_begin(&j, NULL);
 		lab_json_u64(&j, "schema", 1);
 		lab_json_str(&j, "tool", "iova-trace replay");
-		meta_write(&j, &r.o, topo, lab_clock_overhead_ns(100000));
+		write_meta(&j, &r, topo);
 		lab_json_array_begin(&j, "runs");
 	}
 	if (r.o.csv)
@@ -532,7 +510,7 @@ out_files:
 out_trace:
 	repeat_free(rep);
 	free(res);
-	topo_free(topo);
+	lab_topo_free(topo);
 	trace_free(&tr);
 out_opts:
 	free(r.o.algs);

@@ -30,6 +30,9 @@
 
 #include "iovalab/clock.h"
 #include "iovalab/fault.h"
+#include "iovalab/harness/barrier.h"
+#include "iovalab/harness/phase.h"
+#include "iovalab/harness/topo.h"
 #include "iovalab/hist.h"
 #include "iovalab/lock.h"
 #include "iovalab/scenario.h"
@@ -62,8 +65,7 @@ struct rthread {
 	struct replay_counters c;
 	uint64_t end_ns; /* this pass */
 	int pin_err;
-	bool pinned;
-	unsigned int pu_logical, pu_os;
+	struct lab_pin pin; /* planned by the main thread */
 	pthread_t tid;
 } __lab_cacheline_aligned;
 
@@ -71,50 +73,15 @@ struct rrun {
 	const struct replay_cfg *rc;
 	const struct trace *tr;
 	struct iovad *d;
-	struct topo *topo;
+	struct lab_topo *topo;
 	_Atomic uint64_t *slot; /* per trace event; allocs only */
 	unsigned int *rank; /* trace CPU -> its rank among the trace's CPUs */
 	struct rthread *t;
 	unsigned int n;
 	unsigned int passes_left;
 	uint64_t t_start; /* this pass: written before "go" */
-	struct stress_barrier go, done;
+	struct lab_barrier go, done;
 };
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ volatile("yield");
-#endif
-}
-
-/*
- * Open loop: wait for @t. Sleep until 200 us before it (timer slack is
- * 1 ns), then spin, so the wake-up latency is not charged to the event.
- */
-static void wait_until(uint64_t t)
-{
-	for (;;) {
-		uint64_t now = lab_now_ns();
-
-		if (now >= t)
-			return;
-		if (t - now > 300000) {
-			uint64_t until = t - 200000;
-			struct timespec ts = {
-				.tv_sec = (time_t)(until / 1000000000ull),
-				.tv_nsec = (long)(until % 1000000000ull)
-			};
-
-			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts,
-					NULL);
-		} else {
-			cpu_relax();
-		}
-	}
-}
 
 /*
  * The allocation's slot once replayed, or 0 after wait_ns without. @owner
@@ -132,14 +99,14 @@ static uint64_t wait_slot(struct rthread *t, size_t a,
 	t->c.cross_waits++;
 	now = lab_now_ns();
 	spin_until = now + WAIT_SPIN_NS;
-	if (t->pinned && owner->pinned && t->pu_os == owner->pu_os)
+	if (t->pin.pinned && owner->pin.pinned && t->pin.os == owner->pin.os)
 		spin_until = now;
 	deadline = now + t->run->rc->wait_ns;
 	for (unsigned int spin = 1;; spin++) {
 		v = atomic_load_explicit(s, memory_order_acquire);
 		if (v)
 			return v;
-		cpu_relax();
+		lab_cpu_relax();
 		if (spin % 64)
 			continue;
 		now = lab_now_ns();
@@ -209,7 +176,7 @@ static void replay_pass(struct rthread *t)
 
 			sched = r->t_start +
 				(uint64_t)((double)r->tr->ev[i].t / speed);
-			wait_until(sched);
+			lab_wait_until_ns(sched, NULL);
 			now = lab_now_ns();
 			if (now - sched > t->c.late_ns_max)
 				t->c.late_ns_max = now - sched;
@@ -228,14 +195,13 @@ static void *thread_main(void *arg)
 	lab_lock_thread_online();
 	if (r->rc->speed > 0)
 		prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
-	if (t->pinned)
-		t->pin_err = topo_bind_self(r->topo, t->pu_logical);
+	t->pin_err = lab_pin_apply(r->topo, &t->pin);
 	for (;;) {
-		stress_barrier_wait(&r->go);
+		lab_barrier_wait(&r->go);
 		if (!r->passes_left)
 			break;
 		replay_pass(t);
-		stress_barrier_wait(&r->done);
+		lab_barrier_wait(&r->done);
 	}
 	lab_lock_thread_offline();
 	return NULL;
@@ -355,7 +321,7 @@ static void check_final(struct rrun *r, struct run_result *res,
 	for (unsigned int i = 0; i < r->n; i++)
 		if (r->t[i].pin_err)
 			check_fail(res, "thread %u: cannot bind to PU L#%u: %s",
-				   i, r->t[i].pu_logical,
+				   i, r->t[i].pin.logical,
 				   strerror(-r->t[i].pin_err));
 	if (iovad_check(r->d, msg, sizeof(msg)))
 		check_fail(res, "domain check: %s", msg);
@@ -434,7 +400,7 @@ static void collect(struct rrun *r, struct run_result *res,
 		const struct replay_counters *c = &t->c;
 
 		res->per_thread_ops[i] = t->ops;
-		res->per_thread_pu[i] = t->pinned ? (int)t->pu_os : -1;
+		res->per_thread_pu[i] = lab_pin_os_cpu(&t->pin);
 		res->ops += t->ops;
 		res->alloc_failures += t->alloc_failures;
 		for (int k = 0; k < OP_NR; k++) {
@@ -476,14 +442,13 @@ static int setup_threads(struct rrun *r, const struct options *o,
 			return -ENOMEM;
 		for (int k = 0; k < OP_NR; k++)
 			lab_hist_init(&t->hist[k]);
-		t->pinned = topo_place(r->topo, o->pin, i, &t->pu_logical,
-				       &t->pu_os);
+		lab_pin_plan(r->topo, o->pin, i, &t->pin);
 	}
 	return build_streams(r);
 }
 
 int replay_execute(const struct replay_cfg *rc, const struct run_cfg *cfg,
-		   const struct options *o, struct topo *topo,
+		   const struct options *o, struct lab_topo *topo,
 		   struct run_result *res, struct replay_counters *cnt)
 {
 	struct rrun r = {
@@ -500,8 +465,8 @@ int replay_execute(const struct replay_cfg *rc, const struct run_cfg *cfg,
 	memset(cnt, 0, sizeof(*cnt));
 	res->cfg = *cfg;
 	snprintf(res->check, sizeof(res->check), "ok");
-	res->oversubscribed = cfg->threads > topo_pus(topo);
-	res->smt_shared = cfg->threads > topo_cores(topo);
+	res->oversubscribed = lab_topo_oversubscribed(topo, cfg->threads);
+	res->smt_shared = lab_topo_smt_shared(topo, cfg->threads);
 	res->bytes_per_node = iova_node_bytes(cfg->alg);
 	res->slab_bytes_per_node = iova_slab_bytes(cfg->alg);
 	res->rate = 0;
@@ -527,8 +492,8 @@ int replay_execute(const struct replay_cfg *rc, const struct run_cfg *cfg,
 	}
 	iovad_tree_stats(r.d, &ts0);
 	res->prefill_ranges = ts0.live;
-	stress_barrier_init(&r.go, r.n + 1);
-	stress_barrier_init(&r.done, r.n + 1);
+	lab_barrier_init(&r.go, r.n + 1);
+	lab_barrier_init(&r.done, r.n + 1);
 	r.passes_left = rc->loops;
 	for (; created < r.n; created++) {
 		ret = lab_fault_pthread_create(&r.t[created].tid, NULL,
@@ -544,8 +509,8 @@ int replay_execute(const struct replay_cfg *rc, const struct run_cfg *cfg,
 	if (created < r.n) {
 		/* release the threads that exist: no pass runs */
 		r.passes_left = 0;
-		stress_barrier_set_parties(&r.go, created + 1);
-		stress_barrier_wait(&r.go);
+		lab_barrier_set_parties(&r.go, created + 1);
+		lab_barrier_wait(&r.go);
 		for (unsigned int i = 0; i < created; i++)
 			pthread_join(r.t[i].tid, NULL);
 		goto out_barriers;
@@ -558,8 +523,8 @@ int replay_execute(const struct replay_cfg *rc, const struct run_cfg *cfg,
 		if (rc->lockstat)
 			lock_set_enable(&locks, true);
 		r.t_start = lab_now_ns();
-		stress_barrier_wait(&r.go);
-		stress_barrier_wait(&r.done);
+		lab_barrier_wait(&r.go);
+		lab_barrier_wait(&r.done);
 		for (unsigned int i = 0; i < r.n; i++)
 			if (r.t[i].end_ns > end)
 				end = r.t[i].end_ns;
@@ -576,7 +541,7 @@ int replay_execute(const struct replay_cfg *rc, const struct run_cfg *cfg,
 			fprintf(stderr, "iova-trace: pass %u/%u\n", p + 1,
 				rc->loops);
 	}
-	stress_barrier_wait(&r.go); /* passes_left == 0: threads exit */
+	lab_barrier_wait(&r.go); /* passes_left == 0: threads exit */
 	for (unsigned int i = 0; i < r.n; i++)
 		pthread_join(r.t[i].tid, NULL);
 	res->duration_s = (double)busy_ns / 1e9;
@@ -594,8 +559,8 @@ int replay_execute(const struct replay_cfg *rc, const struct run_cfg *cfg,
 	check_final(&r, res, (unsigned long)res->prefill_ranges);
 	ret = 0;
 out_barriers:
-	stress_barrier_destroy(&r.go);
-	stress_barrier_destroy(&r.done);
+	lab_barrier_destroy(&r.go);
+	lab_barrier_destroy(&r.done);
 out_threads:
 	for (unsigned int i = 0; r.t && i < r.n; i++) {
 		free(r.t[i].hist);

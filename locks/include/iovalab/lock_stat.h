@@ -23,28 +23,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "iovalab/harness/stats.h" /* struct lab_fairness */
 #include "iovalab/hist.h"
 #include "iovalab/lock.h"
 
 #define LAB_LOCK_MAX_THREADS 256
 
 struct lab_json;
-
-/* Spread of per-thread counts. */
-struct lab_fairness {
-	unsigned int n; /* threads counted */
-	uint64_t min;
-	uint64_t max;
-	double max_over_min; /* INFINITY when min is 0 and max is not */
-	double jain; /* (sum x)^2 / (n * sum x^2): 1 = fair, 1/n = one winner */
-};
-
-/*
- * Fairness of @n counts. n == 0 gives n=0, jain=1, max_over_min=1 (nothing
- * to be unfair about); all-zero counts likewise.
- */
-void lab_fairness_compute(const uint64_t *v, unsigned int n,
-			  struct lab_fairness *out);
 
 struct lab_lock_stats {
 	char label[32];

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-#include "barrier.h"
+#include "iovalab/harness/barrier.h"
 
-void stress_barrier_init(struct stress_barrier *b, unsigned int parties)
+void lab_barrier_init(struct lab_barrier *b, unsigned int parties)
 {
 	pthread_mutex_init(&b->lock, NULL);
 	pthread_cond_init(&b->cond, NULL);
@@ -10,20 +10,20 @@ void stress_barrier_init(struct stress_barrier *b, unsigned int parties)
 	b->generation = 0;
 }
 
-void stress_barrier_destroy(struct stress_barrier *b)
+void lab_barrier_destroy(struct lab_barrier *b)
 {
 	pthread_cond_destroy(&b->cond);
 	pthread_mutex_destroy(&b->lock);
 }
 
-static void release(struct stress_barrier *b)
+static void release(struct lab_barrier *b)
 {
 	b->waiting = 0;
 	b->generation++;
 	pthread_cond_broadcast(&b->cond);
 }
 
-void stress_barrier_wait(struct stress_barrier *b)
+void lab_barrier_wait(struct lab_barrier *b)
 {
 	unsigned long gen;
 
@@ -37,7 +37,7 @@ void stress_barrier_wait(struct stress_barrier *b)
 	pthread_mutex_unlock(&b->lock);
 }
 
-void stress_barrier_set_parties(struct stress_barrier *b, unsigned int parties)
+void lab_barrier_set_parties(struct lab_barrier *b, unsigned int parties)
 {
 	pthread_mutex_lock(&b->lock);
 	b->parties = parties;

@@ -1,5 +1,6 @@
-# Run at build time (cmake -P): write the commit into OUT_COMMIT only when
-# it changed, so a new commit relinks iova-stress and nothing else does.
+# Run at build time (cmake -P): write the commit into OUT only when
+# it changed, so a new commit rebuilds only the files that include it
+# (iovalab_build.h) and relinks only their tools.
 #   -DSRC=<source dir> -DOUT=<header>
 execute_process(COMMAND git describe --always --dirty
 	WORKING_DIRECTORY ${SRC}
@@ -8,7 +9,7 @@ execute_process(COMMAND git describe --always --dirty
 if(NOT rc EQUAL 0 OR commit STREQUAL "")
 	set(commit "unknown")
 endif()
-set(text "#define STRESS_COMMIT \"${commit}\"\n")
+set(text "#define LAB_BUILD_COMMIT \"${commit}\"\n")
 if(EXISTS ${OUT})
 	file(READ ${OUT} old)
 else()

@@ -1,16 +1,29 @@
 // SPDX-License-Identifier: MIT
+#define _GNU_SOURCE /* sched_getcpu, CPU_SET */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <hwloc.h>
 
-#include "topo.h"
+#include "iovalab/fault.h"
+#include "iovalab/harness/topo.h"
 
-const char *const pin_mode_names[] = { "compact", "scatter", "none", NULL };
+const char *const lab_pin_mode_names[] = { "compact", "scatter", "none", NULL };
 
-struct topo {
+int lab_pin_mode_parse(const char *s, enum lab_pin_mode *out)
+{
+	for (int i = 0; lab_pin_mode_names[i]; i++)
+		if (!strcmp(s, lab_pin_mode_names[i])) {
+			*out = (enum lab_pin_mode)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+struct lab_topo {
 	hwloc_topology_t h;
 	unsigned int npus, ncores, nnuma, npkg;
 	/* hwloc logical PU indexes in compact and scatter order */
@@ -134,8 +147,8 @@ static hwloc_obj_t pu_of(hwloc_topology_t h, hwloc_obj_t core,
 						   HWLOC_OBJ_PU, rank);
 }
 
-static void fill_order(struct topo *t, struct core_pos *c, unsigned int *out,
-		       unsigned int max_smt)
+static void fill_order(struct lab_topo *t, struct core_pos *c,
+		       unsigned int *out, unsigned int max_smt)
 {
 	unsigned int n = 0;
 
@@ -148,7 +161,7 @@ static void fill_order(struct topo *t, struct core_pos *c, unsigned int *out,
 		}
 }
 
-static void read_cpu_model(struct topo *t)
+static void read_cpu_model(struct lab_topo *t)
 {
 	hwloc_obj_t pkg = hwloc_get_obj_by_type(t->h, HWLOC_OBJ_PACKAGE, 0);
 	const char *m = pkg ? hwloc_obj_get_info_by_name(pkg, "CPUModel") :
@@ -178,18 +191,21 @@ static void read_cpu_model(struct topo *t)
 	fclose(f);
 }
 
-struct topo *topo_load(void)
+struct lab_topo *lab_topo_load(const char *tool)
 {
-	struct topo *t = calloc(1, sizeof(*t));
+	struct lab_topo *t =
+		lab_fault_fail(LAB_FAULT_OTHER) ? NULL : calloc(1, sizeof(*t));
 	struct core_pos *c = NULL;
 	hwloc_obj_type_t ctype = HWLOC_OBJ_CORE;
 	unsigned int max_smt = 1;
 
-	if (!t)
+	if (!t) {
+		fprintf(stderr, "%s: out of memory loading the topology\n",
+			tool);
 		return NULL;
+	}
 	if (hwloc_topology_init(&t->h) || hwloc_topology_load(t->h)) {
-		fprintf(stderr,
-			"iova-stress: hwloc cannot load the topology\n");
+		fprintf(stderr, "%s: hwloc cannot load the topology\n", tool);
 		free(t);
 		return NULL;
 	}
@@ -208,10 +224,9 @@ struct topo *topo_load(void)
 	t->order[0] = calloc(t->npus, sizeof(unsigned int));
 	t->order[1] = calloc(t->npus, sizeof(unsigned int));
 	if (!c || !t->order[0] || !t->order[1] || t->npus == 0) {
-		fprintf(stderr,
-			"iova-stress: no usable PUs or out of memory\n");
+		fprintf(stderr, "%s: no usable PUs or out of memory\n", tool);
 		free(c);
-		topo_free(t);
+		lab_topo_free(t);
 		return NULL;
 	}
 	for (unsigned int i = 0; i < t->ncores; i++) {
@@ -230,19 +245,19 @@ struct topo *topo_load(void)
 		if (smt > max_smt)
 			max_smt = smt;
 	}
-	fill_order(t, c, t->order[PIN_COMPACT], max_smt);
+	fill_order(t, c, t->order[LAB_PIN_COMPACT], max_smt);
 	for (unsigned int i = 0; i < t->ncores; i++) {
 		c[i].r_core = distinct_before(c, i, same_l3, f_core);
 		c[i].r_l3 = distinct_before(c, i, same_numa, f_l3);
 		c[i].r_numa = distinct_before(c, i, same_pkg, f_numa);
 	}
 	qsort(c, t->ncores, sizeof(*c), scatter_cmp);
-	fill_order(t, c, t->order[PIN_SCATTER], max_smt);
+	fill_order(t, c, t->order[LAB_PIN_SCATTER], max_smt);
 	free(c);
 	return t;
 }
 
-void topo_free(struct topo *t)
+void lab_topo_free(struct lab_topo *t)
 {
 	if (!t)
 		return;
@@ -252,37 +267,37 @@ void topo_free(struct topo *t)
 	free(t);
 }
 
-unsigned int topo_pus(const struct topo *t)
+unsigned int lab_topo_pus(const struct lab_topo *t)
 {
 	return t->npus;
 }
 
-unsigned int topo_cores(const struct topo *t)
+unsigned int lab_topo_cores(const struct lab_topo *t)
 {
 	return t->ncores;
 }
 
-unsigned int topo_numa_nodes(const struct topo *t)
+unsigned int lab_topo_numa_nodes(const struct lab_topo *t)
 {
 	return t->nnuma ? t->nnuma : 1;
 }
 
-unsigned int topo_packages(const struct topo *t)
+unsigned int lab_topo_packages(const struct lab_topo *t)
 {
 	return t->npkg ? t->npkg : 1;
 }
 
-const char *topo_cpu_model(const struct topo *t)
+const char *lab_topo_cpu_model(const struct lab_topo *t)
 {
 	return t->cpu_model;
 }
 
-bool topo_place(const struct topo *t, enum pin_mode mode, unsigned int i,
-		unsigned int *logical, unsigned int *os)
+bool lab_topo_place(const struct lab_topo *t, enum lab_pin_mode mode,
+		    unsigned int i, unsigned int *logical, unsigned int *os)
 {
 	hwloc_obj_t pu;
 
-	if (mode != PIN_COMPACT && mode != PIN_SCATTER)
+	if (mode != LAB_PIN_COMPACT && mode != LAB_PIN_SCATTER)
 		return false;
 	*logical = t->order[mode][i % t->npus];
 	pu = hwloc_get_obj_by_type(t->h, HWLOC_OBJ_PU, *logical);
@@ -290,13 +305,54 @@ bool topo_place(const struct topo *t, enum pin_mode mode, unsigned int i,
 	return true;
 }
 
-int topo_bind_self(struct topo *t, unsigned int logical)
+int lab_topo_bind_self(struct lab_topo *t, unsigned int logical)
 {
 	hwloc_obj_t pu = hwloc_get_obj_by_type(t->h, HWLOC_OBJ_PU, logical);
 
 	if (!pu)
 		return -EINVAL;
 	if (hwloc_set_cpubind(t->h, pu->cpuset, HWLOC_CPUBIND_THREAD))
+		return errno ? -errno : -EINVAL;
+	return 0;
+}
+
+bool lab_topo_oversubscribed(const struct lab_topo *t, unsigned int threads)
+{
+	return threads > t->npus;
+}
+
+bool lab_topo_smt_shared(const struct lab_topo *t, unsigned int threads)
+{
+	return threads > t->ncores;
+}
+
+void lab_pin_plan(const struct lab_topo *t, enum lab_pin_mode mode,
+		  unsigned int i, struct lab_pin *p)
+{
+	p->logical = p->os = 0;
+	p->pinned = lab_topo_place(t, mode, i, &p->logical, &p->os);
+}
+
+int lab_pin_os_cpu(const struct lab_pin *p)
+{
+	return p->pinned ? (int)p->os : -1;
+}
+
+int lab_pin_apply(struct lab_topo *t, const struct lab_pin *p)
+{
+	return p->pinned ? lab_topo_bind_self(t, p->logical) : 0;
+}
+
+int lab_pin_self_here(void)
+{
+	int cpu = sched_getcpu();
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return errno ? -errno : -EINVAL;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
 		return errno ? -errno : -EINVAL;
 	return 0;
 }
