@@ -928,10 +928,12 @@ class Renderer:
             self.md.append("*Not available: no lock-bench JSON.*\n")
             return
         for fname, doc in self.d.lockbench:
-            meta = doc.get("meta") or {}
+            # the tool's knobs; files from before core/harness kept them
+            # in "meta" (now the machine/build schema every tool shares)
+            cfg = doc.get("config") or doc.get("meta") or {}
             self.md.append("From `%s` (%s).\n" % (fname, ", ".join(
-                "%s %s" % (k, meta[k]) for k in sorted(meta)
-                if not isinstance(meta[k], (dict, list)))))
+                "%s %s" % (k, cfg[k]) for k in sorted(cfg)
+                if not isinstance(cfg[k], (dict, list)))))
             unc = [r for r in doc.get("uncontended") or []
                    if isinstance(r, dict) and num(r.get("ns")) is not None]
             if unc:
@@ -1012,7 +1014,7 @@ class Renderer:
                     continue
                 self.md.append("### %s\n" % title)
                 self.md.append(_generic_table(val) + "\n")
-            known = {"tool", "meta", "uncontended", "throughput",
+            known = {"tool", "meta", "config", "uncontended", "throughput",
                      "indirection", "stats_overhead"}
             for key, val in doc.items():
                 if key in known or not (isinstance(val, list) and val and
