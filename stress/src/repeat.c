@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "iovalab/harness/stats.h"
 #include "repeat.h"
 #include "stress.h"
 #include "workload.h"
@@ -90,52 +90,23 @@ void repeat_add(struct repeat *r, size_t config, const struct run_result *res,
 	}
 }
 
-/* P(Binomial(n, 1/2) <= j). */
-static double binom_cdf(unsigned int n, unsigned int j)
-{
-	double p = 0.0, term = pow(0.5, n);
-
-	for (unsigned int i = 0; i <= j; i++) {
-		p += term;
-		term = term * (double)(n - i) / (double)(i + 1);
-	}
-	return p;
-}
-
-unsigned int repeat_ci_rank(unsigned int n, double *level)
-{
-	unsigned int k = 1;
-
-	/* [x_(k), x_(n+1-k)] covers the median with 1 - 2 P(B <= k-1) */
-	while (k + 1 <= (n + 1) / 2 && 1.0 - 2.0 * binom_cdf(n, k) >= 0.95)
-		k++;
-	*level = n ? 1.0 - 2.0 * binom_cdf(n, k - 1) : 0.0;
-	return k;
-}
-
-static int cmp_double(const void *pa, const void *pb)
-{
-	double a = *(const double *)pa, b = *(const double *)pb;
-
-	return a < b ? -1 : a > b;
-}
-
+/* @v's median and interval (iovalab/harness/stats.h), as "key": {...}. */
 static void stat_json(struct lab_json *j, const char *key, const double *v,
 		      unsigned int n)
 {
-	double s[STRESS_MAX_REPEAT], level;
-	unsigned int k = repeat_ci_rank(n, &level);
+	double s[STRESS_MAX_REPEAT];
+	struct lab_median_ci ci;
 
 	memcpy(s, v, n * sizeof(double));
-	qsort(s, n, sizeof(double), cmp_double);
+	if (lab_median_ci(s, n, &ci))
+		return; /* n == 0: callers skip configurations that never ran */
 	lab_json_object_begin(j, key);
-	lab_json_double(j, "median",
-			n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2);
-	lab_json_double(j, "ci_lo", s[k - 1]);
-	lab_json_double(j, "ci_hi", s[n - k]);
-	lab_json_double(j, "ci_level", level);
-	lab_json_double(j, "min", s[0]);
-	lab_json_double(j, "max", s[n - 1]);
+	lab_json_double(j, "median", ci.median);
+	lab_json_double(j, "ci_lo", ci.lo);
+	lab_json_double(j, "ci_hi", ci.hi);
+	lab_json_double(j, "ci_level", ci.level);
+	lab_json_double(j, "min", ci.min);
+	lab_json_double(j, "max", ci.max);
 	lab_json_object_end(j);
 }
 

@@ -2,10 +2,10 @@
 /*
  * --repeat N: N runs of every configuration, and per configuration the
  * median of each figure with a distribution-free confidence interval
- * (order statistics of the N values: [x_(k), x_(N+1-k)] for the largest k
- * whose binomial coverage is at least 95%; below N = 6 no k reaches 95%,
- * so the interval is [min, max] and "ci_level" says what it covers, e.g.
- * 0.9375 for N = 5). Written as the "summaries" array (stress/SCHEMA.md).
+ * (lab_median_ci, iovalab/harness/stats.h: order statistics of the N
+ * values; below N = 6 the interval is [min, max] and "ci_level" says what
+ * it covers, e.g. 0.9375 for N = 5). Written as the "summaries" array
+ * (stress/SCHEMA.md).
  */
 #ifndef STRESS_REPEAT_H
 #define STRESS_REPEAT_H
@@ -30,11 +30,5 @@ void repeat_add(struct repeat *r, size_t config, const struct run_result *res,
 
 /* The "summaries" array: one object per configuration that ran. */
 void repeat_write_json(const struct repeat *r, struct lab_json *j);
-
-/*
- * The interval's ranks for @n values: 1-based k so that the interval is
- * [x_(k), x_(n+1-k)], and its coverage in *level.
- */
-unsigned int repeat_ci_rank(unsigned int n, double *level);
 
 #endif /* STRESS_REPEAT_H */

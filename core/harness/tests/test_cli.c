@@ -8,18 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h" /* core/tests: CHECK, failures */
 #include "iovalab/harness/cli.h"
 
-static int fails;
 static FILE *err; /* stderr, captured */
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			fails++;                                               \
-		}                                                              \
-	} while (0)
 
 /* What the last calls printed on stderr; empties the capture. */
 static const char *captured(void)
@@ -46,7 +38,7 @@ static void expect_bad(int ret, const char *opt, int line)
 	if (ret != 2 || strncmp(s, "cli-test: ", 10) || !strstr(s, opt) ||
 	    !nl || nl[1] || !strstr(s, "(see --help)")) {
 		printf("FAIL line %d: ret %d, stderr '%s'\n", line, ret, s);
-		fails++;
+		failures++;
 	}
 }
 
@@ -56,7 +48,7 @@ static void expect_ok(int ret, int line)
 
 	if (ret || s[0]) {
 		printf("FAIL line %d: ret %d, stderr '%s'\n", line, ret, s);
-		fails++;
+		failures++;
 	}
 }
 
@@ -171,7 +163,7 @@ int main(void)
 	lists();
 	names();
 	numbers();
-	if (!fails)
+	if (!failures)
 		printf("cli: lists, names, numbers and their errors ok\n");
-	return fails ? 1 : 0;
+	return failures ? 1 : 0;
 }

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 
 #include "iovalab/clock.h"
+#include "check.h" /* core/tests: CHECK, failures */
 #include "iovalab/harness/counter.h"
 #include "iovalab/harness/phase.h"
 #include "iovalab/harness/think.h"
@@ -22,16 +23,6 @@
 
 #define NTHREADS 4
 #define ROUNDS 500
-
-static int fails;
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			fails++;                                               \
-		}                                                              \
-	} while (0)
 
 /* ---- barrier: generations ---- */
 
@@ -279,7 +270,7 @@ int main(void)
 	phases();
 	waits();
 	interrupted();
-	if (!fails)
+	if (!failures)
 		printf("phase: barrier, phases, hooks, waits ok\n");
-	return fails ? 1 : 0;
+	return failures ? 1 : 0;
 }

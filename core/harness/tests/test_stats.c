@@ -10,18 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "check.h" /* core/tests: CHECK, failures */
 #include "iovalab/harness/counter.h"
 #include "iovalab/harness/stats.h"
-
-static int fails;
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			fails++;                                               \
-		}                                                              \
-	} while (0)
 
 static bool near(double a, double b)
 {
@@ -132,7 +123,7 @@ int main(void)
 	fairness();
 	medians();
 	counters();
-	if (!fails)
+	if (!failures)
 		printf("stats: fairness, medians, intervals, counters ok\n");
-	return fails ? 1 : 0;
+	return failures ? 1 : 0;
 }

@@ -37,8 +37,10 @@ static inline uint64_t lab_cycles(void)
 }
 
 /*
- * Busy work for @ns ns (delay injection: a longer critical section).
- * Granularity is one clock read (tens of ns); 0 returns at once.
+ * Busy work for @ns ns: delay injection (a longer critical section) and
+ * think time (iovalab/harness/think.h) both spin here, on the clock with
+ * the pause hint. Granularity is one clock read (tens of ns); 0 returns
+ * at once.
  */
 static inline void lab_busy_ns(uint64_t ns)
 {
@@ -48,7 +50,7 @@ static inline void lab_busy_ns(uint64_t ns)
 		return;
 	until = lab_now_ns() + ns;
 	while (lab_now_ns() < until)
-		__asm__ volatile("" ::: "memory");
+		lab_cpu_relax();
 }
 
 /* Median cost in ns of one lab_now_ns() call, over @samples pairs. */

@@ -20,22 +20,15 @@
 
 #include <stdint.h>
 
-#include "iovalab/arch.h"
 #include "iovalab/clock.h"
 
 /* Largest think time a tool accepts, ns (1 ms: beyond it, not a stress). */
 #define LAB_THINK_MAX_NS 1000000u
 
-/* Spend @ns ns of think time; 0 returns at once. */
+/* Spend @ns ns of think time (lab_busy_ns); 0 returns at once. */
 static inline void lab_think_ns(uint64_t ns)
 {
-	uint64_t until;
-
-	if (!ns)
-		return;
-	until = lab_now_ns() + ns;
-	while (lab_now_ns() < until)
-		lab_cpu_relax();
+	lab_busy_ns(ns);
 }
 
 #endif /* IOVALAB_HARNESS_THINK_H */
