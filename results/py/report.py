@@ -1005,7 +1005,7 @@ class Renderer:
                                "per-thread acquisitions (1 / 1 = even):\n")
                 self.md.append(table(["threads"] + locks, frows) + "\n")
             for key, title in (("indirection", "Interface indirection "
-                                "(direct inline call vs lab_lock())"),
+                                "(direct call vs lab_lock())"),
                                ("stats_overhead", "Statistics overhead "
                                 "(never enabled, disabled, enabled)")):
                 val = doc.get(key)
