@@ -151,24 +151,21 @@ Prepared *prepare(const char *lock, unsigned long n, std::string &err)
 		return nullptr;
 	}
 
-	struct lab_lock *tl = iovad_tree_lock(p->d);
-	struct iova_domain *dom;
-	struct iova_scen *scen;
+	int ret = iovad_prefill(p->d, IOVA_SCEN_CHURN, n, kSeed);
 
-	lab_lock(tl);
-	dom = iovad_domain(p->d);
-	scen = iova_scen_create(dom, IOVA_SCEN_CHURN, n, kSeed);
-	if (scen) {
-		for (struct iova *v = iova_first(dom); v; v = iova_next(dom, v))
-			p->pfns.push_back(v->pfn_lo +
-					  (v->pfn_hi - v->pfn_lo) / 2);
-		iova_scen_destroy(scen);
-	}
-	lab_unlock(tl);
-	if (!scen) {
-		err = std::string("iova_scen_create: ") + strerror(errno);
+	if (ret) {
+		err = std::string("iovad_prefill: ") + strerror(-ret);
 		return nullptr;
 	}
+	/* read-only walk: iovad_domain() with the tree lock held */
+	struct lab_lock *tl = iovad_tree_lock(p->d);
+	struct iova_domain *tree;
+
+	lab_lock(tl);
+	tree = iovad_domain(p->d);
+	for (struct iova *v = iova_first(tree); v; v = iova_next(tree, v))
+		p->pfns.push_back(v->pfn_lo + (v->pfn_hi - v->pfn_lo) / 2);
+	lab_unlock(tl);
 
 	struct lab_prng r;
 	lab_prng_seed(&r, kSeed);

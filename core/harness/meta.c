@@ -31,6 +31,13 @@ static void machine(struct lab_json *j, const struct lab_topo *t)
 
 void lab_meta_write(struct lab_json *j, const struct lab_meta *m)
 {
+	lab_json_object_begin(j, "meta");
+	lab_meta_fields(j, m);
+	lab_json_object_end(j);
+}
+
+void lab_meta_fields(struct lab_json *j, const struct lab_meta *m)
+{
 	static const struct lab_build_info none = { "unknown", "", "", "",
 						    false };
 	const struct lab_build_info *b = m->build ? m->build : &none;
@@ -47,7 +54,6 @@ void lab_meta_write(struct lab_json *j, const struct lab_meta *m)
 	if (gmtime_r(&now, &tm))
 		strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
 
-	lab_json_object_begin(j, "meta");
 	lab_json_str(j, "tool", m->tool);
 	lab_json_str(j, "commit", b->commit);
 	lab_json_str(j, "compiler", compiler());
@@ -80,5 +86,4 @@ void lab_meta_write(struct lab_json *j, const struct lab_meta *m)
 	lab_json_array_end(j);
 	if (m->timer_overhead_ns >= 0)
 		lab_json_double(j, "timer_overhead_ns", m->timer_overhead_ns);
-	lab_json_object_end(j);
 }

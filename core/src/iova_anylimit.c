@@ -88,44 +88,6 @@ static const struct iova_gap_desc anylimit_desc = {
 	.order = true,
 };
 
-/*
- * What a subtree must offer before the search enters it: a maximum gap of
- * at least @gap and an aligned-block order code of at least @code. Exact
- * for unaligned requests (code 0) and for size-aligned powers of two (code
- * k + 1 for 2^k pfns: such a block is the slot); for other aligned sizes
- * a necessary condition only (header comment).
- */
-struct al_need {
-	unsigned long gap;
-	unsigned int code;
-};
-
-static inline bool al_ok(unsigned long packed, const struct al_need *n)
-{
-	return gt_packed_gap(packed) >= n->gap &&
-	       gt_packed_order(packed) >= n->code;
-}
-
-static void al_need_init(struct al_need *n, unsigned long size,
-			 unsigned long align_mask)
-{
-	unsigned int k;
-
-	/* a saturated maximum may hide any size above it: admit it */
-	n->gap = size < GT_GAP_SAT ? size : GT_GAP_SAT;
-	n->code = 0;
-	if (align_mask == ~0UL)
-		return;
-	if (!align_mask) { /* 2^64 alignment: nothing can hold it */
-		n->code = 65;
-		return;
-	}
-	k = (unsigned int)__builtin_ctzl(align_mask);
-	/* a 2^k block is the slot itself; a larger non-power-of-two size
-	 * starts a 2^k-aligned slot that contains a 2^(k-1) block */
-	n->code = (size & (size - 1)) ? k : k + 1;
-}
-
 /* A node whose right subtree we entered, with what we read from it. */
 struct al_frame {
 	struct rb_node *node;
@@ -162,7 +124,7 @@ static inline void al_read(struct al_frame *f, struct rb_node *rb)
  */
 static struct rb_node *al_subtree(struct rb_node *top, unsigned long size,
 				  unsigned long mask,
-				  const struct al_need *need,
+				  const struct gt_need *need,
 				  unsigned long *pfn, unsigned long *v)
 {
 	struct al_frame stack[AL_MAX_DEPTH], cur;
@@ -175,7 +137,7 @@ static struct rb_node *al_subtree(struct rb_node *top, unsigned long size,
 		next = cur.node->rb_right;
 		if (next) {
 			(*v)++;
-			if (al_ok(to_gap(next)->subtree_max_gap, need)) {
+			if (gt_need_ok(to_gap(next)->subtree_max_gap, need)) {
 				stack[sp++] = cur;
 				al_read(&cur, next);
 				continue;
@@ -187,7 +149,8 @@ static struct rb_node *al_subtree(struct rb_node *top, unsigned long size,
 			next = cur.left;
 			if (next) {
 				(*v)++;
-				if (al_ok(to_gap(next)->subtree_max_gap, need))
+				if (gt_need_ok(to_gap(next)->subtree_max_gap,
+					       need))
 					break;
 			}
 			/* cur's subtree is exhausted: back to the last right
@@ -209,13 +172,13 @@ static int anylimit_alloc(struct iova_domain *iovad, struct iova *new,
 	struct rb_node *rb = iovad->rbroot.rb_node, *last = NULL, *gap_node;
 	const struct iova_gap_node *s = NULL;
 	unsigned long v = 0, lo, pfn;
-	struct al_need need;
+	struct gt_need need;
 	int depth = 0;
 
 	if (limit_pfn < iovad->start_pfn)
 		return -ENOSPC;
 	(*searches)++;
-	al_need_init(&need, size, align_mask);
+	gt_need_init(&need, size, align_mask);
 
 	/* Phase 1: toward L, stacking the right turns. */
 	while (rb) {
@@ -223,7 +186,7 @@ static int anylimit_alloc(struct iova_domain *iovad, struct iova *new,
 
 		v++;
 		last = rb;
-		if (s && !al_ok(g->subtree_max_gap, &need))
+		if (s && !gt_need_ok(g->subtree_max_gap, &need))
 			break;
 		if (g->iova.pfn_lo <= limit_pfn) {
 			al_read(&path[depth++], rb);
@@ -256,7 +219,7 @@ static int anylimit_alloc(struct iova_domain *iovad, struct iova *new,
 
 		/* nothing in f's whole subtree is big enough: skip it
 		 * without touching its left child */
-		if (!al_ok(f->packed, &need))
+		if (!gt_need_ok(f->packed, &need))
 			continue;
 		if (al_frame_fit(f, size, align_mask, &pfn)) {
 			gap_node = f->node;
@@ -265,7 +228,7 @@ static int anylimit_alloc(struct iova_domain *iovad, struct iova *new,
 		if (!f->left)
 			continue;
 		v++;
-		if (!al_ok(to_gap(f->left)->subtree_max_gap, &need))
+		if (!gt_need_ok(to_gap(f->left)->subtree_max_gap, &need))
 			continue;
 		gap_node =
 			al_subtree(f->left, size, align_mask, &need, &pfn, &v);

@@ -28,6 +28,15 @@
  * there is none); after every change the leaves whose contents or
  * predecessor changed are refreshed and their paths recomputed.
  *
+ * gap[i] also holds, in its top 7 bits, the order code of the largest
+ * naturally aligned block inside any one gap under child[i] (anylimit's
+ * field, packed the same way, iova_gaptree.h: gt_pack), so the node's
+ * layout and capacity do not change. A size-aligned power of two 2^k
+ * enters a child only when that child holds a 2^k block, which is exactly
+ * an aligned slot: no backtracking. Other aligned sizes need a block of
+ * half their alignment (necessary, not sufficient) and may still meet
+ * near misses, each costing at most one descent.
+ *
  * Highest fit below L (inclusive): descend by L to the leaf holding the
  * first range r with hi >= L. r's gap, clipped to L, is the straddling
  * candidate (or the space above the last range when there is no r); the
@@ -60,7 +69,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "iova_internal.h"
+#include "iova_gaptree.h"
 
 #ifndef IOVA_BTREE_NODE
 #define IOVA_BTREE_NODE 256
@@ -149,25 +158,35 @@ static inline unsigned long bt_gap_start(const struct iova_domain *iovad,
 	return i ? bt_bound(iovad, n->l.e[i - 1].hi) : n->l.lbound;
 }
 
+/* The largest gap in @n's subtree and its largest block order, packed. */
 static unsigned long bt_node_max(const struct iova_domain *iovad,
 				 const struct bt_node *n)
 {
 	unsigned long m = 0;
+	unsigned int c = 0;
 
 	if (n->level) {
-		for (unsigned int i = 0; i < n->count; i++)
-			if (n->in.gap[i] > m)
-				m = n->in.gap[i];
-		return m;
+		for (unsigned int i = 0; i < n->count; i++) {
+			unsigned long g = gt_packed_gap(n->in.gap[i]);
+			unsigned int o = gt_packed_order(n->in.gap[i]);
+
+			m = g > m ? g : m;
+			c = o > c ? o : c;
+		}
+		return gt_pack(m, c);
 	}
 	for (unsigned int i = 0; i < n->count; i++) {
-		unsigned long g =
-			bt_gap(bt_gap_start(iovad, n, i), n->l.e[i].lo);
+		unsigned long start = bt_gap_start(iovad, n, i);
+		unsigned long g = bt_gap(start, n->l.e[i].lo);
+		unsigned int o;
 
-		if (g > m)
-			m = g;
+		if (!g)
+			continue;
+		m = g > m ? g : m;
+		o = gt_order_code(start, n->l.e[i].lo);
+		c = o > c ? o : c;
 	}
-	return m;
+	return gt_pack(m, c);
 }
 
 /* ---- node memory ---- */
@@ -277,77 +296,12 @@ static unsigned int bt_descend(const struct iova_domain *iovad,
 	return d;
 }
 
-/* The last range before the leaf at path[d], or NULL. */
-static const struct bt_range *bt_pred_range(const struct bt_path *path,
-					    unsigned int d)
-{
-	const struct bt_node *n;
-	int l = (int)d - 1;
-
-	while (l >= 0 && path[l].idx == 0)
-		l--;
-	if (l < 0)
-		return NULL;
-	n = path[l].node->in.child[path[l].idx - 1];
-	while (n->level)
-		n = n->in.child[n->count - 1];
-	return n->count ? &n->l.e[n->count - 1] : NULL;
-}
-
 /*
- * Recompute the leaf reached by @key (its lbound from its predecessor)
- * and every gap on its path. Returns the key that reaches the next leaf
- * (*has_next false when it is the last).
- */
-static unsigned long bt_refresh(struct iova_domain *iovad, unsigned long key,
-				bool *has_next)
-{
-	struct bt_path path[BT_MAX_H];
-	unsigned int d = bt_descend(iovad, key, path);
-	const struct bt_range *p = bt_pred_range(path, d);
-	struct bt_node *leaf = path[d].node;
-	unsigned long next = 0;
-
-	leaf->l.lbound = p ? bt_bound(iovad, p->hi) : iovad->start_pfn;
-	*has_next = false;
-	for (int l = (int)d - 1; l >= 0; l--) {
-		struct bt_node *n = path[l].node;
-		unsigned int i = path[l].idx;
-
-		n->in.gap[i] = bt_node_max(iovad, path[l + 1].node);
-		if (!*has_next && i + 1 < n->count) {
-			*has_next = true;
-			next = n->in.pivot[i] + 1;
-		}
-	}
-	return next;
-}
-
-/*
- * Refresh the leaf reached by @key, the one before it and the one after
- * it: every leaf whose contents or predecessor an insert or erase there
- * can change (splits, borrows and merges involve adjacent leaves only).
- */
-static void bt_refresh_around(struct iova_domain *iovad, unsigned long key)
-{
-	struct bt_path path[BT_MAX_H];
-	unsigned int d = bt_descend(iovad, key, path);
-	const struct bt_range *p = bt_pred_range(path, d);
-	const struct bt_node *leaf = path[d].node;
-	unsigned long k;
-	bool more;
-
-	/* the predecessor leaf first: leaf's lbound reads its last range */
-	if (p)
-		bt_refresh(iovad, p->hi, &more);
-	k = bt_refresh(iovad, leaf->count ? leaf->l.e[0].hi : key, &more);
-	if (more)
-		bt_refresh(iovad, k, &more);
-}
-
-/*
- * The common case, no node split or merged: the leaf at path[d] changed
- * in place. Propagate its maximum up @path, stopping where nothing moves.
+ * The node at path[d] changed (its entries, or its children's gaps, are
+ * right): propagate its maximum up @path, stopping at the first ancestor
+ * whose stored gap does not move. Each step recomputes from the node's
+ * current entries, so several changes propagated one after the other
+ * (the leaf, then the next leaf's lbound) leave every gap right.
  */
 static void bt_fix_up(struct iova_domain *iovad, struct bt_path *path,
 		      unsigned int d)
@@ -395,10 +349,12 @@ static void bt_fix_next(struct iova_domain *iovad, struct bt_path *path,
 /* ---- insert ---- */
 
 /* Insert child @c (with separator @sep before it) at position @pos + 1 of
- * internal node path[d], splitting upward as needed. */
-static void bt_insert_child(struct iova_domain *iovad, struct bt_path *path,
-			    int d, unsigned int pos, unsigned long sep,
-			    struct bt_node *c);
+ * internal node path[d], splitting upward as needed. Returns the depth of
+ * the node that took the last new child without splitting (its entries
+ * are right, its ancestors' gaps not yet), or -1 after a root split. */
+static int bt_insert_child(struct iova_domain *iovad, struct bt_path *path,
+			   int d, unsigned int pos, unsigned long sep,
+			   struct bt_node *c);
 
 static void bt_leaf_put(struct bt_node *n, unsigned int i,
 			const struct bt_range *r, struct iova *v)
@@ -445,6 +401,7 @@ static void bt_insert(struct iova_domain *iovad, struct iova *iova)
 		struct iova *p[BT_LCAP + 1];
 		unsigned int n = BT_LCAP + 1, keep = n / 2;
 		struct bt_node *right = bt_node_new(iovad, 0);
+		int top;
 
 		for (unsigned int i = 0, j = 0; i < n; i++) {
 			if (i == pos) {
@@ -464,16 +421,27 @@ static void bt_insert(struct iova_domain *iovad, struct iova *iova)
 		for (unsigned int i = keep; i < n; i++)
 			bt_leaf_put(right, i - keep, &e[i], p[i]);
 		BT_ST(right->count, n - keep);
+		/* before the parent reads its gap; the left half's lbound
+		 * (its predecessor) does not change */
+		right->l.lbound = bt_bound(iovad, e[keep - 1].hi);
 		for (unsigned int i = 0; i < keep; i++)
 			bt_leaf_put(leaf, i, &e[i], p[i]);
 		BT_ST(leaf->count, keep);
 		for (unsigned int i = keep; i < BT_LCAP; i++)
 			bt_leaf_clear(leaf, i);
-		bt_insert_child(iovad, path, (int)d - 1,
-				d ? path[d - 1].idx : 0, e[keep - 1].hi, right);
+		top = bt_insert_child(iovad, path, (int)d - 1,
+				      d ? path[d - 1].idx : 0, e[keep - 1].hi,
+				      right);
+		/* path[0..top] is unchanged above the split */
+		if (top > 0)
+			bt_fix_up(iovad, path, (unsigned int)top);
+		if (pos + 1 == n) {
+			/* a new last range: the next leaf's lbound */
+			d = bt_descend(iovad, r.hi, path);
+			bt_fix_next(iovad, path, d);
+		}
 	}
 	(void)t;
-	bt_refresh_around(iovad, r.hi);
 }
 
 static void bt_in_put(struct bt_node *n, unsigned int i, struct bt_node *c,
@@ -483,9 +451,9 @@ static void bt_in_put(struct bt_node *n, unsigned int i, struct bt_node *c,
 	n->in.gap[i] = gap;
 }
 
-static void bt_insert_child(struct iova_domain *iovad, struct bt_path *path,
-			    int d, unsigned int pos, unsigned long sep,
-			    struct bt_node *c)
+static int bt_insert_child(struct iova_domain *iovad, struct bt_path *path,
+			   int d, unsigned int pos, unsigned long sep,
+			   struct bt_node *c)
 {
 	struct bt_tree *t = bt(iovad);
 	struct bt_node *n, *right;
@@ -504,7 +472,7 @@ static void bt_insert_child(struct iova_domain *iovad, struct bt_path *path,
 		BT_ST(root->count, 2);
 		BT_ST(t->root, root);
 		t->height++;
-		return;
+		return -1;
 	}
 	n = path[d].node;
 	cnt = n->count;
@@ -519,7 +487,7 @@ static void bt_insert_child(struct iova_domain *iovad, struct bt_path *path,
 		bt_in_put(n, pos + 1, c, bt_node_max(iovad, c));
 		BT_ST(n->in.pivot[pos], sep);
 		BT_ST(n->count, cnt + 1);
-		return;
+		return d;
 	}
 	/* full: the cnt + 1 children in order, then split in two */
 	for (unsigned int i = 0; i <= pos; i++) {
@@ -554,8 +522,8 @@ static void bt_insert_child(struct iova_domain *iovad, struct bt_path *path,
 	BT_ST(n->count, keep);
 	for (unsigned int i = keep; i < BT_ICAP; i++)
 		BT_ST(n->in.child[i], NULL);
-	bt_insert_child(iovad, path, d - 1, d ? path[d - 1].idx : 0,
-			piv[keep - 1], right);
+	return bt_insert_child(iovad, path, d - 1, d ? path[d - 1].idx : 0,
+			       piv[keep - 1], right);
 }
 
 /* ---- erase ---- */
@@ -586,7 +554,10 @@ static void bt_in_del(struct bt_node *n, unsigned int i)
 	BT_ST(n->in.child[cnt - 1], NULL);
 }
 
-/* Leaf path[d] is below its minimum: borrow from or merge with a sibling. */
+/*
+ * Leaf child @idx of @par is below its minimum: borrow from or merge with
+ * a sibling. Leaves the lbounds of both and @par's gaps for both right.
+ */
 static void bt_fix_leaf(struct iova_domain *iovad, struct bt_node *par,
 			unsigned int idx)
 {
@@ -600,6 +571,9 @@ static void bt_fix_leaf(struct iova_domain *iovad, struct bt_node *par,
 			BT_ST(n->count, n->count + 1);
 			BT_ST(par->in.pivot[idx], s->l.e[0].hi);
 			bt_leaf_del(s, 0);
+			s->l.lbound = bt_bound(iovad, n->l.e[n->count - 1].hi);
+			par->in.gap[idx] = bt_node_max(iovad, n);
+			par->in.gap[idx + 1] = bt_node_max(iovad, s);
 			return;
 		}
 		/* merge the right sibling into this leaf */
@@ -609,6 +583,7 @@ static void bt_fix_leaf(struct iova_domain *iovad, struct bt_node *par,
 		/* dropping pivot[idx] leaves the sibling's bound to us */
 		bt_in_del(par, idx + 1);
 		bt_node_free(iovad, s);
+		par->in.gap[idx] = bt_node_max(iovad, n);
 		return;
 	}
 	s = par->in.child[idx - 1];
@@ -622,6 +597,9 @@ static void bt_fix_leaf(struct iova_domain *iovad, struct bt_node *par,
 		BT_ST(n->count, n->count + 1);
 		BT_ST(par->in.pivot[idx - 1], s->l.e[last - 1].hi);
 		bt_leaf_del(s, last);
+		n->l.lbound = bt_bound(iovad, s->l.e[last - 1].hi);
+		par->in.gap[idx - 1] = bt_node_max(iovad, s);
+		par->in.gap[idx] = bt_node_max(iovad, n);
 		return;
 	}
 	/* merge this (last) leaf into its left sibling */
@@ -630,9 +608,11 @@ static void bt_fix_leaf(struct iova_domain *iovad, struct bt_node *par,
 	BT_ST(s->count, s->count + n->count);
 	bt_in_del(par, idx);
 	bt_node_free(iovad, n);
+	par->in.gap[idx - 1] = bt_node_max(iovad, s);
 }
 
-/* Internal node child @idx of @par is below its minimum. */
+/* Internal node child @idx of @par is below its minimum; as bt_fix_leaf,
+ * @par's gaps for both nodes are right afterwards. */
 static void bt_fix_internal(struct iova_domain *iovad, struct bt_node *par,
 			    unsigned int idx)
 {
@@ -648,6 +628,7 @@ static void bt_fix_internal(struct iova_domain *iovad, struct bt_node *par,
 			BT_ST(n->count, cnt + 1);
 			BT_ST(par->in.pivot[idx], s->in.pivot[0]);
 			bt_in_del(s, 0);
+			par->in.gap[idx] = bt_node_max(iovad, n);
 			par->in.gap[idx + 1] = bt_node_max(iovad, s);
 			return;
 		}
@@ -661,6 +642,7 @@ static void bt_fix_internal(struct iova_domain *iovad, struct bt_node *par,
 		BT_ST(n->count, cnt + s->count);
 		bt_in_del(par, idx + 1);
 		bt_node_free(iovad, s);
+		par->in.gap[idx] = bt_node_max(iovad, n);
 		return;
 	}
 	s = par->in.child[idx - 1];
@@ -679,6 +661,7 @@ static void bt_fix_internal(struct iova_domain *iovad, struct bt_node *par,
 		BT_ST(s->count, last);
 		BT_ST(s->in.child[last], NULL);
 		par->in.gap[idx - 1] = bt_node_max(iovad, s);
+		par->in.gap[idx] = bt_node_max(iovad, n);
 		return;
 	}
 	/* merge n into its left sibling */
@@ -692,6 +675,7 @@ static void bt_fix_internal(struct iova_domain *iovad, struct bt_node *par,
 	BT_ST(s->count, last + cnt);
 	bt_in_del(par, idx);
 	bt_node_free(iovad, n);
+	par->in.gap[idx - 1] = bt_node_max(iovad, s);
 }
 
 static void bt_remove(struct iova_domain *iovad, struct iova *iova)
@@ -702,6 +686,8 @@ static void bt_remove(struct iova_domain *iovad, struct iova *iova)
 	unsigned int d = bt_descend(iovad, key, path);
 	struct bt_node *leaf = path[d].node;
 	unsigned int i = path[d].idx;
+	bool last;
+	int l;
 
 	if (i >= leaf->count || leaf->l.ptr[i] != iova) {
 		fprintf(stderr, "iovalab: btree: [%lu, %lu] not in the tree\n",
@@ -715,12 +701,15 @@ static void bt_remove(struct iova_domain *iovad, struct iova *iova)
 		bt_fix_up(iovad, path, d);
 		return;
 	}
+	/* the range now last before the removed one (leaves hold >= 2) */
+	last = i == leaf->count;
+	key = leaf->l.e[i ? i - 1 : 0].hi;
 	bt_fix_leaf(iovad, path[d - 1].node, path[d - 1].idx);
-	for (int l = (int)d - 1; l > 0; l--) {
-		if (path[l].node->count >= BT_IMIN)
-			break;
+	l = (int)d - 1;
+	for (; l > 0 && path[l].node->count < BT_IMIN; l--)
 		bt_fix_internal(iovad, path[l - 1].node, path[l - 1].idx);
-	}
+	/* path[l] lost a child but stays; nothing above it moved */
+	bt_fix_up(iovad, path, (unsigned int)l);
 	/* a root with one child hands over to it */
 	while (t->root->level && t->root->count == 1) {
 		struct bt_node *old = t->root;
@@ -729,7 +718,12 @@ static void bt_remove(struct iova_domain *iovad, struct iova *iova)
 		t->height--;
 		bt_node_free(iovad, old);
 	}
-	bt_refresh_around(iovad, key);
+	if (last) {
+		/* the leaf now holding that range may end elsewhere: the
+		 * lbound of the leaf after it */
+		d = bt_descend(iovad, key, path);
+		bt_fix_next(iovad, path, d);
+	}
 }
 
 /* ---- search ---- */
@@ -780,7 +774,8 @@ static bool bt_leaf_scan(const struct iova_domain *iovad,
 /* The highest fitting gap in the subtree at @n (its gap fits). */
 static bool bt_subtree(const struct iova_domain *iovad, const struct bt_node *n,
 		       unsigned long size, unsigned long amask,
-		       unsigned long *pfn, struct bt_cost *c)
+		       const struct gt_need *need, unsigned long *pfn,
+		       struct bt_cost *c)
 {
 	unsigned int mask = BT_LINE(n, n->count);
 	bool found = false;
@@ -793,13 +788,13 @@ static bool bt_subtree(const struct iova_domain *iovad, const struct bt_node *n,
 	}
 	for (unsigned int i = n->count; i-- > 0;) {
 		mask |= BT_LINE(n, n->in.gap[i]);
-		if (n->in.gap[i] < size)
+		if (!gt_need_ok(n->in.gap[i], need))
 			continue;
 		mask |= BT_LINE(n, n->in.child[i]);
 		/* count this node before its children: a visit is a visit
 		 * even when the search comes back to it */
-		if (!found &&
-		    bt_subtree(iovad, n->in.child[i], size, amask, pfn, c)) {
+		if (!found && bt_subtree(iovad, n->in.child[i], size, amask,
+					 need, pfn, c)) {
 			found = true;
 			break;
 		}
@@ -819,11 +814,13 @@ static int bt_alloc(struct iova_domain *iovad, struct iova *new,
 	const struct bt_node *n = bt(iovad)->root, *leaf;
 	unsigned int d = 0, j, mask;
 	unsigned long pfn, start, end;
+	struct gt_need need;
 	bool found = false;
 
 	if (limit_pfn < iovad->start_pfn)
 		return -ENOSPC;
 	(*searches)++;
+	gt_need_init(&need, size, amask);
 	/* toward L: the leaf of the first range with hi >= L */
 	while (n->level) {
 		unsigned int i = 0;
@@ -878,14 +875,14 @@ static int bt_alloc(struct iova_domain *iovad, struct iova *new,
 			/* p was visited on the way down: only lines it did
 			 * not read then are new */
 			more |= BT_LINE(p, p->in.gap[i]);
-			if (p->in.gap[i] < size)
+			if (!gt_need_ok(p->in.gap[i], &need))
 				continue;
 			more |= BT_LINE(p, p->in.child[i]);
 			c.lines += bt_lines(more & ~masks[d]);
 			masks[d] |= more;
 			more = 0;
-			if (bt_subtree(iovad, p->in.child[i], size, amask, &pfn,
-				       &c)) {
+			if (bt_subtree(iovad, p->in.child[i], size, amask,
+				       &need, &pfn, &c)) {
 				found = true;
 				break;
 			}
@@ -1042,16 +1039,19 @@ struct bt_check {
 /*
  * Check the subtree at @n (at @level, the root when @root) whose ranges
  * must satisfy lo > @lo_excl (when @has_lo) and hi <= @hi_incl (when
- * @has_hi). Stores its largest gap, recomputed, in *@maxp; returns 0,
- * or -1 after a failure.
+ * @has_hi). Stores its largest gap and largest aligned-block order code,
+ * recomputed (gt_check_order, not the search's bit trick), in *@maxp and
+ * *@codep; returns 0, or -1 after a failure.
  */
 static int bt_check_node(struct bt_check *ck, const struct bt_node *n,
 			 unsigned int level, bool root, bool has_lo,
 			 unsigned long lo_excl, bool has_hi,
-			 unsigned long hi_incl, unsigned long *maxp)
+			 unsigned long hi_incl, unsigned long *maxp,
+			 unsigned int *codep)
 {
 	const struct iova_domain *iovad = ck->iovad;
 	unsigned long max = 0;
+	unsigned int code = 0;
 
 	ck->nodes++;
 	if (n->level != level)
@@ -1115,15 +1115,18 @@ static int bt_check_node(struct bt_check *ck, const struct bt_node *n,
 					       "disagrees",
 					       r->lo, r->hi),
 				       -1;
-			g = bt_gap(ck->prev ? bt_bound(iovad, ck->prev->hi) :
-					      iovad->start_pfn,
-				   r->lo);
+			bound = ck->prev ? bt_bound(iovad, ck->prev->hi) :
+					   iovad->start_pfn;
+			g = bt_gap(bound, r->lo);
 			if (g > max)
 				max = g;
+			if (g && gt_check_order(bound, r->lo - 1) > code)
+				code = gt_check_order(bound, r->lo - 1);
 			ck->prev = r;
 			ck->ranges++;
 		}
 		*maxp = max;
+		*codep = code;
 		return 0;
 	}
 	if (n->count > BT_ICAP || n->count < (root ? 2 : BT_IMIN))
@@ -1133,6 +1136,7 @@ static int bt_check_node(struct bt_check *ck, const struct bt_node *n,
 		       -1;
 	for (unsigned int i = 0; i < BT_ICAP; i++) {
 		unsigned long g;
+		unsigned int c;
 
 		if (i >= n->count) {
 			if (n->in.child[i])
@@ -1150,22 +1154,29 @@ static int bt_check_node(struct bt_check *ck, const struct bt_node *n,
 						       n->in.pivot[i]),
 				       -1;
 		}
-		if (bt_check_node(
-			    ck, n->in.child[i], level - 1, false,
-			    i ? true : has_lo, i ? n->in.pivot[i - 1] : lo_excl,
-			    i + 1 < n->count ? true : has_hi,
-			    i + 1 < n->count ? n->in.pivot[i] : hi_incl, &g))
+		if (bt_check_node(ck, n->in.child[i], level - 1, false,
+				  i ? true : has_lo,
+				  i ? n->in.pivot[i - 1] : lo_excl,
+				  i + 1 < n->count ? true : has_hi,
+				  i + 1 < n->count ? n->in.pivot[i] : hi_incl,
+				  &g, &c))
 			return -1;
-		if (g != n->in.gap[i])
-			return iova_check_fail(ck->msg, ck->msglen,
-					       "gap of child %u is %lu, "
-					       "recomputed %lu",
-					       i, n->in.gap[i], g),
+		if (gt_pack(g, c) != n->in.gap[i])
+			return iova_check_fail(
+				       ck->msg, ck->msglen,
+				       "gap of child %u is %lu order code %u, "
+				       "recomputed %lu and %u",
+				       i, gt_packed_gap(n->in.gap[i]),
+				       gt_packed_order(n->in.gap[i]),
+				       gt_packed_gap(gt_pack(g, c)), c),
 			       -1;
 		if (g > max)
 			max = g;
+		if (c > code)
+			code = c;
 	}
 	*maxp = max;
+	*codep = code;
 	return 0;
 }
 
@@ -1174,6 +1185,7 @@ static int bt_check(const struct iova_domain *iovad, char *msg, size_t msglen)
 	const struct bt_tree *t = bt(iovad);
 	struct bt_check ck = { .iovad = iovad, .msg = msg, .msglen = msglen };
 	unsigned long max;
+	unsigned int code;
 
 	if (msg && msglen)
 		msg[0] = '\0';
@@ -1181,7 +1193,7 @@ static int bt_check(const struct iova_domain *iovad, char *msg, size_t msglen)
 		return iova_check_fail(msg, msglen, "height %u, root level %u",
 				       t->height, t->root ? t->root->level : 0);
 	if (bt_check_node(&ck, t->root, t->root->level, true, false, 0, false,
-			  0, &max))
+			  0, &max, &code))
 		return -EUCLEAN;
 	if (ck.ranges != iovad->stats.live)
 		return iova_check_fail(msg, msglen,

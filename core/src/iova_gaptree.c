@@ -210,11 +210,8 @@ void gt_set_pfn_lo(struct iova_domain *iovad, const struct iova_gap_desc *d,
 	gt_refresh_gap(iovad, d, iova, rb_prev(&iova->node));
 }
 
-/*
- * The checker's own order code, by trying every order from the top: kept
- * apart from gt_order_code() so that a slip in the bit trick shows.
- */
-static unsigned int gt_check_order(unsigned long lo, unsigned long hi)
+/* iova_gaptree.h: the checkers' order code, not the bit trick. */
+unsigned int gt_check_order(unsigned long lo, unsigned long hi)
 {
 	for (int k = 63; k >= 0; k--) {
 		unsigned long blk = 1UL << k, p;

@@ -98,6 +98,53 @@ static inline unsigned int gt_order_code(unsigned long lo, unsigned long end)
 	return (unsigned int)(64 - __builtin_clzl(x));
 }
 
+/*
+ * What a subtree must offer before a search enters it: a maximum gap of at
+ * least @gap and an aligned-block order code of at least @code. Exact for
+ * unaligned requests (code 0) and for size-aligned powers of two (code
+ * k + 1 for 2^k pfns: such a block is the slot); for other aligned sizes a
+ * necessary condition only (anylimit's header comment). Shared by anylimit
+ * (subtree_max_gap) and btree (its per-child gap[]), whose placements must
+ * agree.
+ */
+struct gt_need {
+	unsigned long gap;
+	unsigned int code;
+};
+
+static inline bool gt_need_ok(unsigned long packed, const struct gt_need *n)
+{
+	return gt_packed_gap(packed) >= n->gap &&
+	       gt_packed_order(packed) >= n->code;
+}
+
+static inline void gt_need_init(struct gt_need *n, unsigned long size,
+				unsigned long align_mask)
+{
+	unsigned int k;
+
+	/* a saturated maximum may hide any size above it: admit it */
+	n->gap = size < GT_GAP_SAT ? size : GT_GAP_SAT;
+	n->code = 0;
+	if (align_mask == ~0UL)
+		return;
+	if (!align_mask) { /* 2^64 alignment: nothing can hold it */
+		n->code = 65;
+		return;
+	}
+	k = (unsigned int)__builtin_ctzl(align_mask);
+	/* a 2^k block is the slot itself; a larger non-power-of-two size
+	 * starts a 2^k-aligned slot that contains a 2^(k-1) block */
+	n->code = (size & (size - 1)) ? k : k + 1;
+}
+
+/*
+ * The checkers' own order code of the gap [lo, hi], by trying every order
+ * from the top: kept apart from gt_order_code() so that a slip in the bit
+ * trick shows.
+ */
+unsigned int gt_check_order(unsigned long lo, unsigned long hi);
+
 /* The order code of @g's own gap. */
 static inline unsigned int gt_gap_order(const struct iova_gap_node *g)
 {

@@ -86,8 +86,8 @@ static unsigned long real_size(unsigned long size, bool tree)
 static void check(struct fz *f)
 {
 	struct iovad_rcache_stats st;
+	struct iovad_rcache_totals tot;
 	struct iova_stats ts;
-	uint64_t cached = 0;
 	char msg[256];
 
 	if (iovad_check_quiescent(f->d, msg, sizeof(msg))) {
@@ -96,10 +96,10 @@ static void check(struct fz *f)
 	}
 	iovad_rcache_stats(f->d, &st);
 	iovad_tree_stats(f->d, &ts);
-	for (int c = 0; c < IOVAD_NR_CLASSES; c++)
-		cached += st.cached[c];
-	if (ts.live != f->n + cached)
-		die(f, "tree live != held + cached", ts.live, f->n + cached);
+	iovad_rcache_stats_sum(&st, &tot);
+	if (ts.live != f->n + tot.cached)
+		die(f, "tree live != held + cached", ts.live,
+		    f->n + tot.cached);
 }
 
 static void do_alloc(struct fz *f, bool tree)

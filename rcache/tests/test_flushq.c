@@ -27,20 +27,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "iovalab/flushq.h"
 #include "iovalab/lock.h"
 #include "iovalab/rcache.h"
-
-static int failures;
-
-#define CHECK(c)                                                               \
-	do {                                                                   \
-		if (!(c)) {                                                    \
-			fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, \
-				__LINE__, #c);                                 \
-			failures++;                                            \
-		}                                                              \
-	} while (0)
 
 #define LIMIT48 ((1UL << 36) - 1)
 /* Liveness guard for the timer wait, not a timing (tens of seconds). */
@@ -62,7 +52,7 @@ static void pin_to_one_cpu(void)
 	}
 }
 
-static struct iovad *domain(bool rcache, uint64_t trim_ns)
+static struct iovad *make_iovad(bool rcache, uint64_t trim_ns)
 {
 	struct iovad_attr a;
 
@@ -83,12 +73,11 @@ static uint64_t live(struct iovad *d)
 static uint64_t cached(struct iovad *d)
 {
 	struct iovad_rcache_stats st;
-	uint64_t n = 0;
+	struct iovad_rcache_totals tot;
 
 	iovad_rcache_stats(d, &st);
-	for (int c = 0; c < IOVAD_NR_CLASSES; c++)
-		n += st.cached[c];
-	return n;
+	iovad_rcache_stats_sum(&st, &tot);
+	return tot.cached;
 }
 
 static struct iovad_fq_stats fqst(struct iovad_fq *fq)
@@ -102,7 +91,7 @@ static struct iovad_fq_stats fqst(struct iovad_fq *fq)
 /* Queue full: 4 entries wait, the 5th flushes once and frees 4. */
 static void test_full(void)
 {
-	struct iovad *d = domain(false, 0);
+	struct iovad *d = make_iovad(false, 0);
 	struct iovad_fq_attr a;
 	struct iovad_fq *fq;
 	unsigned long pfn[9];
@@ -145,7 +134,7 @@ static void test_full(void)
  */
 static void test_refused(void)
 {
-	struct iovad *d = domain(false, 0);
+	struct iovad *d = make_iovad(false, 0);
 	struct iovad_rcache_stats rs;
 	struct iovad_fq_attr a;
 	struct iovad_fq *fq;
@@ -185,7 +174,7 @@ static void queue_during_flush(void *arg)
 /* An entry queued while a flush runs is not covered by it. */
 static void test_generation(void)
 {
-	struct iovad *d = domain(true, 0);
+	struct iovad *d = make_iovad(true, 0);
 	struct iovad_fq_attr a;
 	struct during x = { 0 };
 	unsigned long p0, p1;
@@ -219,7 +208,7 @@ static void test_generation(void)
 /* The timer frees a queue that never fills. */
 static void test_timer(void)
 {
-	struct iovad *d = domain(false, 0);
+	struct iovad *d = make_iovad(false, 0);
 	struct iovad_fq_attr a;
 	struct iovad_fq *fq;
 	unsigned long i;
@@ -297,7 +286,7 @@ static void test_concurrent(unsigned int threads, unsigned long iters)
 	pthread_t th[64];
 	char msg[256];
 
-	s.d = domain(true, 1000000); /* trim thread every 1 ms */
+	s.d = make_iovad(true, 1000000); /* trim thread every 1 ms */
 	iovad_fq_attr_init(&a);
 	a.entries = 16;
 	a.timeout_ns = 1000000;

@@ -22,30 +22,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "iovalab/lock.h"
 #include "iovalab/lock_stat.h"
 #include "iovalab/rcache.h"
 
-static int failures;
 static const char *lock_name = "mutex";
 
-#define EXPECT(cond)                                                          \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			fprintf(stderr, "%s:%d: %s: expected %s\n", __FILE__, \
-				__LINE__, __func__, #cond);                   \
-			failures++;                                           \
-		}                                                             \
-	} while (0)
-
-#define EXPECT_EQ(a, b)                                                       \
-	do {                                                                  \
-		unsigned long long _a = (a), _b = (b);                        \
-		if (_a != _b) {                                               \
-			fprintf(stderr, "%s:%d: %s: %s == %llu, want %llu\n", \
-				__FILE__, __LINE__, __func__, #a, _a, _b);    \
-			failures++;                                           \
-		}                                                             \
+/* check.h's CHECK, naming both sides of an equality when it fails. */
+#define EXPECT_EQ(a, b)                                               \
+	do {                                                          \
+		unsigned long long _a = (a), _b = (b);                \
+		CHECK(_a == _b, "%s == %llu, want %llu", #a, _a, _b); \
 	} while (0)
 
 static void pin_to_one_cpu(void)
@@ -127,7 +115,7 @@ static void test_defaults(void)
 	EXPECT_EQ(a.mag_size, 127);
 	EXPECT_EQ(a.trim_period_ns, 100000000ull);
 	EXPECT_EQ(a.depot_max, (unsigned long)online);
-	EXPECT(a.rcache);
+	CHECK(a.rcache);
 	EXPECT_EQ(a.start_pfn, 1);
 	EXPECT_EQ(a.granule, 4096);
 
@@ -135,18 +123,18 @@ static void test_defaults(void)
 	struct iovad *d = make(127, 1, 0, true);
 	cpu_set_t set;
 
-	EXPECT(iovad_nr_cpu_slots(d) >= (unsigned int)online);
-	EXPECT(sched_getaffinity(0, sizeof(set), &set) == 0);
+	CHECK(iovad_nr_cpu_slots(d) >= (unsigned int)online);
+	CHECK(sched_getaffinity(0, sizeof(set), &set) == 0);
 	for (unsigned int c = 0; c < CPU_SETSIZE; c++)
 		if (CPU_ISSET(c, &set))
-			EXPECT(c < iovad_nr_cpu_slots(d));
+			CHECK(c < iovad_nr_cpu_slots(d));
 	EXPECT_EQ(iovad_get_attr(d)->mag_size, 127);
-	EXPECT(!strcmp(iovad_get_attr(d)->cpu_lock, lock_name));
-	EXPECT(iovad_tree_lock(d) != NULL);
-	EXPECT(iovad_depot_lock(d, IOVAD_NR_CLASSES - 1) != NULL);
-	EXPECT(iovad_depot_lock(d, IOVAD_NR_CLASSES) == NULL);
-	EXPECT(iovad_cpu_lock(d, 0, 0) != NULL);
-	EXPECT(iovad_cpu_lock(d, iovad_nr_cpu_slots(d), 0) == NULL);
+	CHECK(!strcmp(iovad_get_attr(d)->cpu_lock, lock_name));
+	CHECK(iovad_tree_lock(d) != NULL);
+	CHECK(iovad_depot_lock(d, IOVAD_NR_CLASSES - 1) != NULL);
+	CHECK(iovad_depot_lock(d, IOVAD_NR_CLASSES) == NULL);
+	CHECK(iovad_cpu_lock(d, 0, 0) != NULL);
+	CHECK(iovad_cpu_lock(d, iovad_nr_cpu_slots(d), 0) == NULL);
 	/* 1 KiB magazines, two per slot and class, none in the depot. */
 	EXPECT_EQ(stats(d).mag_bytes,
 		  1024ull * 2 * IOVAD_NR_CLASSES * iovad_nr_cpu_slots(d));
@@ -172,12 +160,12 @@ static void test_rounding(void)
 
 		while (align < cases[i].want)
 			align <<= 1;
-		EXPECT(pfn != 0);
-		EXPECT(iovad_find_iova(d, pfn, &lo, &hi));
+		CHECK(pfn != 0);
+		CHECK(iovad_find_iova(d, pfn, &lo, &hi));
 		EXPECT_EQ(lo, pfn);
 		EXPECT_EQ(hi - lo + 1, cases[i].want);
 		EXPECT_EQ(pfn % align, 0);
-		EXPECT(hi <= 0xfffff);
+		CHECK(hi <= 0xfffff);
 	}
 	st = stats(d);
 	EXPECT_EQ(st.bypass_allocs, 2);
@@ -236,7 +224,7 @@ static void test_loaded_prev_depot(void)
 	EXPECT_EQ(st.depot_mags[0], 0);
 	/* Everything cached has been handed out: the next one misses. */
 	got = alloc_iova_fast(d, 1, 0xfffff, false);
-	EXPECT(got != 0);
+	CHECK(got != 0);
 	EXPECT_EQ(stats(d).misses[0], 13);
 	check_ok(d);
 	iovad_destroy(d);
@@ -264,7 +252,7 @@ static void test_limit_pop(void)
 	EXPECT_EQ(stats(d).hits[0], 1);
 	/* Nothing left below 500 in the cache: the tree serves it. */
 	got = alloc_iova_fast(d, 1, 500, false);
-	EXPECT(got != 0 && got <= 500 && got != 100);
+	CHECK(got != 0 && got <= 500 && got != 100);
 	st = stats(d);
 	EXPECT_EQ(st.misses[0], 4);
 	EXPECT_EQ(st.cached[0], 2);
@@ -289,14 +277,14 @@ static void test_limit_loaded_only(void)
 	unsigned long l = alloc_iova_fast(d, 1, 100, false);
 	unsigned long got;
 
-	EXPECT(h1 > 500 && h2 > 500 && l != 0 && l <= 100);
+	CHECK(h1 > 500 && h2 > 500 && l != 0 && l <= 100);
 
 	free_iova_fast(d, l, 1);
 	free_iova_fast(d, h1, 1); /* loaded = {l, h1}, full */
 	free_iova_fast(d, h2, 1); /* swap: prev = {l, h1}, loaded = {h2} */
 	got = alloc_iova_fast(d, 1, 500, false);
-	EXPECT(got != l);
-	EXPECT(got != 0 && got <= 500);
+	CHECK(got != l);
+	CHECK(got != 0 && got <= 500);
 	EXPECT_EQ(stats(d).hits[0], 0);
 	EXPECT_EQ(stats(d).cached[0], 3);
 	check_ok(d);
@@ -315,7 +303,7 @@ static void test_flush_retry(void)
 
 	for (int i = 0; i < 16; i++) {
 		pfn[i] = alloc_iova_fast(d, 1, 16, false);
-		EXPECT(pfn[i] != 0);
+		CHECK(pfn[i] != 0);
 	}
 	EXPECT_EQ(alloc_iova_fast(d, 1, 16, false), 0);
 	for (int i = 0; i < 16; i++)
@@ -421,7 +409,7 @@ static void test_bypass(void)
 	unsigned long p = alloc_iova_fast(d, 33, 0xfffff, false);
 	struct iovad_rcache_stats st;
 
-	EXPECT(p != 0);
+	CHECK(p != 0);
 	EXPECT_EQ(p % 64, 0);
 	EXPECT_EQ(tree_live(d), 1);
 	free_iova_fast(d, p, 33);
@@ -440,7 +428,7 @@ static void test_cache_off(void)
 	struct iovad_rcache_stats st;
 	unsigned long p = alloc_iova_fast(d, 3, 0xfffff, false);
 
-	EXPECT(p != 0);
+	CHECK(p != 0);
 	EXPECT_EQ(tree_live(d), 1);
 	free_iova_fast(d, p, 3);
 	EXPECT_EQ(tree_live(d), 0);
@@ -460,16 +448,123 @@ static void test_tree_ops(void)
 
 	EXPECT_EQ(iovad_reserve_iova(d, 10, 5), -EINVAL);
 	EXPECT_EQ(iovad_reserve_iova(d, 0x100, 0x1ff), 0);
-	EXPECT(iovad_find_iova(d, 0x150, &lo, &hi));
+	CHECK(iovad_find_iova(d, 0x150, &lo, &hi));
 	EXPECT_EQ(lo, 0x100);
 	EXPECT_EQ(hi, 0x1ff);
 	p = iovad_alloc_iova(d, 3, 0x1ff, false);
 	EXPECT_EQ(p, 0xfd);
 	EXPECT_EQ(iovad_free_iova(d, p + 2), 0);
 	EXPECT_EQ(iovad_free_iova(d, p), -ENOENT);
-	EXPECT(!iovad_find_iova(d, p, NULL, NULL));
+	CHECK(!iovad_find_iova(d, p, NULL, NULL));
 	EXPECT_EQ(iovad_alloc_iova(d, 0, 0x1ff, false), 0);
 	check_ok(d);
+	iovad_destroy(d);
+}
+
+/*
+ * iovad_prefill: the scenario's population under the tree lock, the same
+ * ranges iova_scen_create() places in a bare core domain of the same
+ * algorithm (make(): classic, granule 4096, start_pfn 1).
+ */
+static void test_prefill(void)
+{
+	struct iovad *d = make(4, 8, 0, true);
+	struct iova_domain *ref = iova_domain_create(IOVA_ALG_CLASSIC, 4096, 1);
+	struct iova_scen *s =
+		ref ? iova_scen_create(ref, IOVA_SCEN_CHURN, 100, 7) : NULL;
+	struct iovad_attr a;
+	struct iova_domain *tree;
+	struct iova *v, *w;
+
+	CHECK(s != NULL);
+	EXPECT_EQ(iovad_prefill(d, IOVA_SCEN_CHURN, 100, 7), 0);
+	EXPECT_EQ(tree_live(d), 100);
+	check_ok(d);
+	lab_lock(iovad_tree_lock(d));
+	tree = iovad_domain(d); /* read-only walk, tree lock held */
+	v = iova_first(tree);
+	w = ref ? iova_first(ref) : NULL;
+	for (; v && w; v = iova_next(tree, v), w = iova_next(ref, w))
+		CHECK(v->pfn_lo == w->pfn_lo && v->pfn_hi == w->pfn_hi,
+		      "[%#lx, %#lx] vs [%#lx, %#lx]", v->pfn_lo, v->pfn_hi,
+		      w->pfn_lo, w->pfn_hi);
+	CHECK(!v && !w);
+	lab_unlock(iovad_tree_lock(d));
+	iova_scen_destroy(s);
+	iova_domain_put(ref);
+	/* not empty any more; too few ranges; another geometry */
+	EXPECT_EQ(iovad_prefill(d, IOVA_SCEN_CHURN, 100, 7), -EINVAL);
+	EXPECT_EQ(tree_live(d), 100);
+	iovad_destroy(d);
+	d = make(4, 8, 0, true);
+	EXPECT_EQ(iovad_prefill(d, IOVA_SCEN_CHURN, IOVA_SCEN_MIN_LIVE - 1, 7),
+		  -EINVAL);
+	EXPECT_EQ(iovad_prefill(d, IOVA_SCEN_NR, 100, 7), -EINVAL);
+	EXPECT_EQ(tree_live(d), 0);
+	iovad_destroy(d);
+
+	iovad_attr_init(&a);
+	a.granule = 8192;
+	a.tree_lock = a.cpu_lock = a.depot_lock = lock_name;
+	d = iovad_create(&a);
+	CHECK(d != NULL);
+	if (d) {
+		EXPECT_EQ(iovad_prefill(d, IOVA_SCEN_CHURN, 100, 7), -EINVAL);
+		iovad_destroy(d);
+	}
+}
+
+/* iovad_rcache_stats_sum: totals over the classes, and on a live domain. */
+static void test_stats_sum(void)
+{
+	struct iovad_rcache_stats st = { 0 };
+	struct iovad_rcache_totals t;
+	struct iovad *d;
+	unsigned long p;
+
+	iovad_rcache_stats_sum(&st, &t);
+	EXPECT_EQ(t.hits + t.misses + t.cached + t.cached_pfns, 0);
+	CHECK(t.hit_rate == 0.0);
+	for (unsigned int k = 0; k < IOVAD_NR_CLASSES; k++) {
+		st.hits[k] = 3 * (k + 1);
+		st.misses[k] = k + 1;
+		st.frees_cached[k] = 10;
+		st.frees_uncached[k] = 1;
+		st.depot_pushes[k] = 2;
+		st.depot_pops[k] = k;
+		st.trims[k] = 1;
+		st.cached[k] = 1;
+		st.depot_mags[k] = k & 1;
+	}
+	iovad_rcache_stats_sum(&st, &t);
+	EXPECT_EQ(t.hits, 63);
+	EXPECT_EQ(t.misses, 21);
+	EXPECT_EQ(t.frees_cached, 60);
+	EXPECT_EQ(t.frees_uncached, 6);
+	EXPECT_EQ(t.depot_pushes, 12);
+	EXPECT_EQ(t.depot_pops, 15);
+	EXPECT_EQ(t.trims, 6);
+	EXPECT_EQ(t.cached, 6);
+	EXPECT_EQ(t.cached_pfns, 1 + 2 + 4 + 8 + 16 + 32);
+	EXPECT_EQ(t.depot_mags, 3);
+	CHECK(t.hit_rate == 0.75);
+
+	/* one miss, then a 3-pfn range (class 2) cached, then one hit */
+	d = make(4, 8, 0, true);
+	p = alloc_iova_fast(d, 3, 0xfffff, false);
+	EXPECT_EQ(free_iova_fast(d, p, 3), 0);
+	st = stats(d);
+	iovad_rcache_stats_sum(&st, &t);
+	EXPECT_EQ(t.misses, 1);
+	EXPECT_EQ(t.frees_cached, 1);
+	EXPECT_EQ(t.cached, 1);
+	EXPECT_EQ(t.cached_pfns, 4);
+	EXPECT_EQ(alloc_iova_fast(d, 4, 0xfffff, false), p);
+	st = stats(d);
+	iovad_rcache_stats_sum(&st, &t);
+	EXPECT_EQ(t.hits, 1);
+	EXPECT_EQ(t.cached, 0);
+	CHECK(t.hit_rate == 0.5);
 	iovad_destroy(d);
 }
 
@@ -480,35 +575,35 @@ static void test_attr_errors(void)
 	iovad_attr_init(&a);
 	a.mag_size = 0;
 	errno = 0;
-	EXPECT(!iovad_create(&a));
+	CHECK(!iovad_create(&a));
 	EXPECT_EQ(errno, EINVAL);
 
 	iovad_attr_init(&a);
 	a.mag_size = IOVAD_MAG_SIZE_MAX + 1;
 	errno = 0;
-	EXPECT(!iovad_create(&a));
+	CHECK(!iovad_create(&a));
 	EXPECT_EQ(errno, EINVAL);
 
 	iovad_attr_init(&a);
 	a.cpu_lock = "no-such-lock";
 	errno = 0;
-	EXPECT(!iovad_create(&a));
+	CHECK(!iovad_create(&a));
 	EXPECT_EQ(errno, EINVAL);
 
 	iovad_attr_init(&a);
 	a.alg = IOVA_ALG_NR;
 	errno = 0;
-	EXPECT(!iovad_create(&a));
+	CHECK(!iovad_create(&a));
 	EXPECT_EQ(errno, EINVAL);
 
 	iovad_attr_init(&a);
 	a.granule = 3000;
 	errno = 0;
-	EXPECT(!iovad_create(&a));
+	CHECK(!iovad_create(&a));
 	EXPECT_EQ(errno, EINVAL);
 
 	errno = 0;
-	EXPECT(!iovad_create(NULL));
+	CHECK(!iovad_create(NULL));
 	EXPECT_EQ(errno, EINVAL);
 	iovad_destroy(NULL);
 }
@@ -524,7 +619,7 @@ static void test_check_catches(void)
 	check_ok(d);
 	EXPECT_EQ(iovad_free_iova(d, p), 0); /* behind the cache's back */
 	EXPECT_EQ(iovad_check(d, msg, sizeof(msg)), -EUCLEAN);
-	EXPECT(strstr(msg, "not a live") != NULL);
+	CHECK(strstr(msg, "not a live") != NULL);
 	/* destroy frees magazines without touching the tree: safe */
 	iovad_destroy(d);
 
@@ -534,7 +629,7 @@ static void test_check_catches(void)
 	free_iova_fast(d, p, 1);
 	free_iova_fast(d, p, 1);
 	EXPECT_EQ(iovad_check(d, msg, sizeof(msg)), -EUCLEAN);
-	EXPECT(strstr(msg, "cached twice") != NULL);
+	CHECK(strstr(msg, "cached twice") != NULL);
 	iovad_destroy(d);
 }
 
@@ -553,7 +648,7 @@ static void test_lock_stats(void)
 	a.lock_stats = true;
 	a.trust_fast_free = true; /* the kernel's path: frees skip the tree */
 	d = iovad_create(&a);
-	EXPECT(d != NULL && ls != NULL && cpu >= 0);
+	CHECK(d != NULL && ls != NULL && cpu >= 0);
 	if (!d || !ls || cpu < 0)
 		goto out;
 	for (int i = 0; i < 10; i++) {
@@ -604,9 +699,9 @@ static void test_bad_free_refused(void)
 	iovad_rcache_stats(d, &rs);
 	EXPECT_EQ(rs.bad_frees, 6);
 	EXPECT_EQ(rs.frees_cached[0] + rs.frees_cached[1], 0);
-	EXPECT(iovad_find_iova(d, 100, &lo, &hi) && lo == 90 && hi == 100);
+	CHECK(iovad_find_iova(d, 100, &lo, &hi) && lo == 90 && hi == 100);
 	EXPECT_EQ(iovad_check(d, msg, sizeof(msg)), -EUCLEAN);
-	EXPECT(strstr(msg, "6 free_iova_fast calls refused") != NULL);
+	CHECK(strstr(msg, "6 free_iova_fast calls refused") != NULL);
 	/* a live range of the rounded size is accepted */
 	p = alloc_iova_fast(d, 3, 0xfffff, false);
 	EXPECT_EQ(free_iova_fast(d, p, 3), 0);
@@ -620,7 +715,7 @@ static void test_bad_free_refused(void)
 		a.trim_period_ns = 0;
 		a.trust_fast_free = true;
 		d = iovad_create(&a);
-		EXPECT(d != NULL);
+		CHECK(d != NULL);
 		if (!d)
 			return;
 	}
@@ -630,7 +725,7 @@ static void test_bad_free_refused(void)
 	iovad_rcache_stats(d, &rs);
 	EXPECT_EQ(rs.bad_frees, 0);
 	EXPECT_EQ(iovad_check(d, msg, sizeof(msg)), -EUCLEAN);
-	EXPECT(strstr(msg, "not a live") != NULL);
+	CHECK(strstr(msg, "not a live") != NULL);
 	iovad_destroy(d);
 }
 
@@ -656,6 +751,8 @@ int main(int argc, char **argv)
 	test_bypass();
 	test_cache_off();
 	test_tree_ops();
+	test_prefill();
+	test_stats_sum();
 	test_attr_errors();
 	test_check_catches();
 	test_lock_stats();

@@ -48,7 +48,7 @@ struct range {
 	bool tree; /* from iovad_alloc_iova: freed with iovad_free_iova */
 };
 
-static struct iovad *dom;
+static struct iovad *iovad;
 static _Atomic unsigned char *owner;
 static atomic_long errors;
 static unsigned long iterations = 20000;
@@ -153,8 +153,8 @@ static void do_free(struct range r)
 {
 	release(r.pfn, r.size, r.tree);
 	if (!r.tree) {
-		free_iova_fast(dom, r.pfn, r.size);
-	} else if (iovad_free_iova(dom, r.pfn)) {
+		free_iova_fast(iovad, r.pfn, r.size);
+	} else if (iovad_free_iova(iovad, r.pfn)) {
 		fprintf(stderr, "tree range %#lx vanished\n", r.pfn);
 		atomic_fetch_add(&errors, 1);
 	}
@@ -200,9 +200,9 @@ static void *worker_main(void *arg)
 			r.tree = dice == 0;
 			r.size = r.tree ? 5 + lab_prng_below(&rng, 60) :
 					  pick_size(&rng);
-			r.pfn = r.tree ? iovad_alloc_iova(dom, r.size, limit,
+			r.pfn = r.tree ? iovad_alloc_iova(iovad, r.size, limit,
 							  false) :
-					 alloc_iova_fast(dom, r.size, limit,
+					 alloc_iova_fast(iovad, r.size, limit,
 							 true);
 			if (!r.pfn) {
 				atomic_fetch_add(&n_fail, 1);
@@ -227,7 +227,7 @@ static void *worker_main(void *arg)
 			unsigned long lo, hi;
 
 			r = w->held[k];
-			if (!iovad_find_iova(dom, r.pfn, &lo, &hi) ||
+			if (!iovad_find_iova(iovad, r.pfn, &lo, &hi) ||
 			    lo != r.pfn ||
 			    hi - lo + 1 != real_size(r.size, r.tree)) {
 				fprintf(stderr, "find %#lx: wrong range\n",
@@ -238,11 +238,11 @@ static void *worker_main(void *arg)
 			w->held[k] = w->held[--w->nheld];
 		}
 		if (w->trim_calls && i % 512 == 0)
-			iovad_rcache_trim(dom);
+			iovad_rcache_trim(iovad);
 		if (w->id == 0 && i % 4096 == 4095) {
 			char msg[256];
 
-			if (iovad_check(dom, msg, sizeof(msg))) {
+			if (iovad_check(iovad, msg, sizeof(msg))) {
 				fprintf(stderr, "check: %s\n", msg);
 				atomic_fetch_add(&errors, 1);
 			}
@@ -271,10 +271,11 @@ int main(int argc, char **argv)
 	const char *lock = "mutex";
 	char locks[3][32];
 	struct iovad_rcache_stats st;
+	struct iovad_rcache_totals tot;
 	struct iova_stats ts;
 	struct iovad_attr a;
 	struct worker *w;
-	unsigned long live = 0, cached = 0;
+	unsigned long live = 0, cached;
 	char msg[256];
 	struct range r;
 
@@ -314,8 +315,8 @@ int main(int argc, char **argv)
 	a.mag_size = (unsigned int)mag;
 	a.depot_max = 1;
 	a.trim_period_ns = trim_ns;
-	dom = iovad_create(&a);
-	if (!dom) {
+	iovad = iovad_create(&a);
+	if (!iovad) {
 		fprintf(stderr, "iovad_create(lock %s): %s\n", lock,
 			strerror(errno));
 		return errno == EINVAL ? 2 : 1;
@@ -355,7 +356,7 @@ int main(int argc, char **argv)
 	for (int spin = 0; trim_ns && spin < 100000; spin++) {
 		bool over = false;
 
-		iovad_rcache_stats(dom, &st);
+		iovad_rcache_stats(iovad, &st);
 		for (int k = 0; k < IOVAD_NR_CLASSES; k++)
 			over |= st.depot_mags[k] > a.depot_max;
 		if (!over)
@@ -366,10 +367,10 @@ int main(int argc, char **argv)
 	for (unsigned int i = 0; i < nthreads; i++)
 		live += w[i].nheld;
 	live += handoff.count;
-	iovad_rcache_stats(dom, &st);
-	iovad_tree_stats(dom, &ts);
-	for (int k = 0; k < IOVAD_NR_CLASSES; k++)
-		cached += st.cached[k];
+	iovad_rcache_stats(iovad, &st);
+	iovad_tree_stats(iovad, &ts);
+	iovad_rcache_stats_sum(&st, &tot);
+	cached = tot.cached;
 
 	if (n_alloc != n_free + live) {
 		fprintf(stderr, "allocated %lu != freed %lu + live %lu\n",
@@ -381,7 +382,7 @@ int main(int argc, char **argv)
 			(unsigned long long)ts.live, live, cached);
 		errors++;
 	}
-	if (iovad_check_quiescent(dom, msg, sizeof(msg))) {
+	if (iovad_check_quiescent(iovad, msg, sizeof(msg))) {
 		fprintf(stderr, "final check: %s\n", msg);
 		errors++;
 	}
@@ -392,18 +393,17 @@ int main(int argc, char **argv)
 			do_free(w[i].held[--w[i].nheld]);
 	while (handoff_get(&r))
 		do_free(r);
-	iovad_rcache_stats(dom, &st);
-	iovad_tree_stats(dom, &ts);
-	cached = 0;
-	for (int k = 0; k < IOVAD_NR_CLASSES; k++)
-		cached += st.cached[k];
+	iovad_rcache_stats(iovad, &st);
+	iovad_tree_stats(iovad, &ts);
+	iovad_rcache_stats_sum(&st, &tot);
+	cached = tot.cached;
 	if (ts.live != cached) {
 		fprintf(stderr, "all freed: tree %llu != cached %lu\n",
 			(unsigned long long)ts.live, cached);
 		errors++;
 	}
-	iovad_rcache_flush(dom);
-	iovad_tree_stats(dom, &ts);
+	iovad_rcache_flush(iovad);
+	iovad_tree_stats(iovad, &ts);
 	if (ts.live != 0) {
 		fprintf(stderr, "after flush: tree holds %llu\n",
 			(unsigned long long)ts.live);
@@ -416,30 +416,22 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
-	if (iovad_check_quiescent(dom, msg, sizeof(msg))) {
+	if (iovad_check_quiescent(iovad, msg, sizeof(msg))) {
 		fprintf(stderr, "flushed check: %s\n", msg);
 		errors++;
 	}
 
-	uint64_t hits = 0, misses = 0, pushes = 0, pops = 0, trims = 0;
-
-	for (int k = 0; k < IOVAD_NR_CLASSES; k++) {
-		hits += st.hits[k];
-		misses += st.misses[k];
-		pushes += st.depot_pushes[k];
-		pops += st.depot_pops[k];
-		trims += st.trims[k];
-	}
 	printf("threads %llu iters %llu lock %s mag %llu trim_ns %llu: "
 	       "allocs %lu frees %lu fails %lu hits %llu misses %llu "
 	       "depot push %llu pop %llu trims %llu flushes %llu\n",
 	       (unsigned long long)nthreads, (unsigned long long)iters, lock,
 	       (unsigned long long)mag, (unsigned long long)trim_ns, n_alloc,
-	       n_free, n_fail, (unsigned long long)hits,
-	       (unsigned long long)misses, (unsigned long long)pushes,
-	       (unsigned long long)pops, (unsigned long long)trims,
-	       (unsigned long long)st.flushes);
-	iovad_destroy(dom);
+	       n_free, n_fail, (unsigned long long)tot.hits,
+	       (unsigned long long)tot.misses,
+	       (unsigned long long)tot.depot_pushes,
+	       (unsigned long long)tot.depot_pops,
+	       (unsigned long long)tot.trims, (unsigned long long)st.flushes);
+	iovad_destroy(iovad);
 	lab_lock_thread_offline();
 	free(owner);
 	free(w);

@@ -209,31 +209,9 @@ int main(int argc, char **argv)
 			status = 1;
 		}
 	}
-	if (o.csv && (fflush(o.csv) || ferror(o.csv))) {
-		fprintf(stderr, "iova-stress: writing %s failed\n", o.csv_path);
-		status = 1;
-	}
-	/*
-	 * Rename into place only what a run that did not fail wrote (an
-	 * interrupted one did not fail: it wrote what completed);
-	 * options_free drops the rest, leaving any old file as it was.
-	 */
-	if (!status) {
-		if (o.json && (ret = lab_outfile_commit(&o.json_out))) {
-			fprintf(stderr, "iova-stress: writing %s failed: %s\n",
-				o.json_path, strerror(-ret));
-			status = 1;
-		}
-		if (o.csv && (ret = lab_outfile_commit(&o.csv_out))) {
-			fprintf(stderr, "iova-stress: writing %s failed: %s\n",
-				o.csv_path, strerror(-ret));
-			status = 1;
-		}
-	}
+	status = options_commit_outputs(&o, "iova-stress", status);
 	if (!status && lab_stop_requested())
 		status = lab_stop_exit_status();
-	o.json = NULL;
-	o.csv = NULL;
 	lab_lock_thread_offline();
 	options_free(&o);
 	lab_topo_free(topo);

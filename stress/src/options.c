@@ -16,19 +16,15 @@
 #include "repeat.h"
 #include "workload.h"
 
+/* After the shared options (options.h). */
 enum {
-	OPT_THREADS = 256,
+	OPT_THREADS = OPT_SHARED_END,
 	OPT_DURATION,
 	OPT_WARMUP,
-	OPT_ALG,
-	OPT_LOCK,
 	OPT_CPU_LOCK,
 	OPT_DEPOT_LOCK,
-	OPT_SPIN,
 	OPT_WORKLOAD,
-	OPT_RCACHE,
 	OPT_PREFILL,
-	OPT_PIN,
 	OPT_RATE,
 	OPT_THINK,
 	OPT_PCI32,
@@ -39,28 +35,18 @@ enum {
 	OPT_SAMPLE_MS,
 	OPT_TRIM_MS,
 	OPT_LOW_WINDOW,
-	OPT_SEED,
-	OPT_JSON,
-	OPT_CSV,
-	OPT_LOCKSTAT,
-	OPT_QUIET,
-	OPT_REPEAT,
 	OPT_HELP,
 };
 
 static const struct option longopts[] = {
+	OPTIONS_SHARED_LONGOPTS,
 	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "warmup", required_argument, NULL, OPT_WARMUP },
-	{ "alg", required_argument, NULL, OPT_ALG },
-	{ "lock", required_argument, NULL, OPT_LOCK },
 	{ "cpu-lock", required_argument, NULL, OPT_CPU_LOCK },
 	{ "depot-lock", required_argument, NULL, OPT_DEPOT_LOCK },
-	{ "spin", required_argument, NULL, OPT_SPIN },
 	{ "workload", required_argument, NULL, OPT_WORKLOAD },
-	{ "rcache", required_argument, NULL, OPT_RCACHE },
 	{ "prefill", required_argument, NULL, OPT_PREFILL },
-	{ "pin", required_argument, NULL, OPT_PIN },
 	{ "rate", required_argument, NULL, OPT_RATE },
 	{ "think", required_argument, NULL, OPT_THINK },
 	{ "pci32", required_argument, NULL, OPT_PCI32 },
@@ -71,12 +57,6 @@ static const struct option longopts[] = {
 	{ "sample-ms", required_argument, NULL, OPT_SAMPLE_MS },
 	{ "trim-ms", required_argument, NULL, OPT_TRIM_MS },
 	{ "low-window", required_argument, NULL, OPT_LOW_WINDOW },
-	{ "seed", required_argument, NULL, OPT_SEED },
-	{ "json", required_argument, NULL, OPT_JSON },
-	{ "csv", required_argument, NULL, OPT_CSV },
-	{ "lockstat", no_argument, NULL, OPT_LOCKSTAT },
-	{ "quiet", no_argument, NULL, OPT_QUIET },
-	{ "repeat", required_argument, NULL, OPT_REPEAT },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -231,34 +211,6 @@ static int lock_name(const char *opt, const char *arg, const char **out)
 	return 0;
 }
 
-/*
- * Output files: checked together before any run (a bad path or two
- * options naming one file is a usage error), then written to temporary
- * files renamed into place by main() only when the document is complete.
- */
-static int open_outputs(struct options *o, const char *json, const char *csv)
-{
-	const char *const opts[] = { "--json", "--csv" };
-	const char *const paths[] = { json, csv };
-	int ret;
-
-	if (lab_outfile_check("iova-stress", opts, paths, 2))
-		return 2;
-	if (json && (ret = lab_outfile_open(&o->json_out, json)))
-		return bad("--json: cannot create a file beside '%s': %s", json,
-			   strerror(-ret));
-	if (csv && (ret = lab_outfile_open(&o->csv_out, csv))) {
-		lab_outfile_abort(&o->json_out);
-		return bad("--csv: cannot create a file beside '%s': %s", csv,
-			   strerror(-ret));
-	}
-	o->json = o->json_out.f;
-	o->csv = o->csv_out.f;
-	o->json_path = json;
-	o->csv_path = csv;
-	return 0;
-}
-
 static bool has_workload(const struct options *o, const char *name)
 {
 	for (size_t i = 0; i < o->nworkloads; i++)
@@ -269,36 +221,23 @@ static bool has_workload(const struct options *o, const char *name)
 
 static int set_defaults(struct options *o)
 {
-	static const size_t alg_default = IOVA_ALG_ANYLIMIT;
-
 	memset(o, 0, sizeof(*o));
+	if (options_shared_defaults(o))
+		return 2;
 	o->threads = malloc(sizeof(*o->threads));
-	o->algs = malloc(sizeof(*o->algs));
-	o->locks = malloc(sizeof(*o->locks));
 	o->workloads = malloc(sizeof(*o->workloads));
 	o->prefill = malloc(sizeof(*o->prefill));
 	o->tree_hold = calloc(1, sizeof(*o->tree_hold));
-	if (!o->threads || !o->algs || !o->locks || !o->workloads ||
-	    !o->prefill || !o->tree_hold)
+	if (!o->threads || !o->workloads || !o->prefill || !o->tree_hold)
 		return bad("out of memory");
 	o->threads[0] = 1;
 	o->nthreads = 1;
-	o->algs[0] = alg_default;
-	o->nalgs = 1;
-	if (lab_cli_name("lock", "mutex", lab_lock_names, &o->locks[0]))
-		return 2;
-	o->nlocks = 1;
 	o->workloads[0] = 0; /* nic */
 	o->nworkloads = 1;
-	o->rcache[0] = true;
-	o->nrcache = 1;
 	o->prefill[0] = 0;
 	o->nprefill = 1;
-	o->spin = LAB_SPIN_YIELD;
 	o->duration_s = 1.0;
 	o->warmup_s = 0.2;
-	o->pin = LAB_PIN_COMPACT;
-	o->seed = 1;
 	o->pci32 = PCI32_ALWAYS;
 	o->ntree_hold = 1;
 	o->iotlb_flush_ns = STRESS_IOTLB_FLUSH_NS_DEFAULT;
@@ -324,7 +263,6 @@ static int check_prefill(const struct options *o)
 int options_parse(struct options *o, int argc, char **argv, unsigned int pus)
 {
 	uint64_t max_threads = (uint64_t)pus * STRESS_MAX_THREADS_PER_PU;
-	const char *json = NULL, *csv = NULL;
 	size_t idx = 0;
 	int c, ret;
 	long n;
@@ -344,6 +282,9 @@ int options_parse(struct options *o, int argc, char **argv, unsigned int pus)
 
 		ret = 0;
 		switch (c) {
+		case OPT_SHARED_ALG ... OPT_SHARED_END - 1:
+			ret = options_shared(o, c, arg);
+			break;
 		case OPT_THREADS:
 			free(o->threads);
 			o->threads = NULL;
@@ -368,31 +309,15 @@ int options_parse(struct options *o, int argc, char **argv, unsigned int pus)
 		case OPT_WARMUP:
 			ret = seconds("warmup", arg, true, &o->warmup_s);
 			break;
-		case OPT_ALG:
-			ret = lab_cli_names("alg", arg, iova_alg_names,
-					    &o->algs, &o->nalgs);
-			break;
-		case OPT_LOCK:
-			ret = lab_cli_names("lock", arg, lab_lock_names,
-					    &o->locks, &o->nlocks);
-			break;
 		case OPT_CPU_LOCK:
 			ret = lock_name("cpu-lock", arg, &o->cpu_lock);
 			break;
 		case OPT_DEPOT_LOCK:
 			ret = lock_name("depot-lock", arg, &o->depot_lock);
 			break;
-		case OPT_SPIN:
-			if (lab_spin_policy_parse(arg, &o->spin))
-				ret = bad("--spin: unknown policy '%s'", arg);
-			break;
 		case OPT_WORKLOAD:
 			ret = lab_cli_names("workload", arg, workload_names,
 					    &o->workloads, &o->nworkloads);
-			break;
-		case OPT_RCACHE:
-			ret = lab_cli_on_off_list("rcache", arg, o->rcache,
-						  &o->nrcache);
 			break;
 		case OPT_PREFILL:
 			free(o->prefill);
@@ -409,9 +334,6 @@ int options_parse(struct options *o, int argc, char **argv, unsigned int pus)
 					   "counts",
 					   arg);
 			o->nprefill = (size_t)n;
-			break;
-		case OPT_PIN:
-			ret = lab_cli_pin("pin", arg, &o->pin);
 			break;
 		case OPT_RATE:
 			if (lab_parse_seconds(arg, &o->rate) ||
@@ -467,29 +389,6 @@ int options_parse(struct options *o, int argc, char **argv, unsigned int pus)
 			ret = lab_cli_u64("low-window", arg, 0, STRESS_LIMIT32,
 					  &o->low_window);
 			break;
-		case OPT_SEED:
-			ret = lab_cli_u64("seed", arg, 0, UINT64_MAX, &o->seed);
-			break;
-		case OPT_JSON:
-			json = arg;
-			break;
-		case OPT_CSV:
-			csv = arg;
-			break;
-		case OPT_LOCKSTAT:
-			o->lockstat = true;
-			break;
-		case OPT_QUIET:
-			o->quiet = true;
-			break;
-		case OPT_REPEAT: {
-			uint64_t v = 0;
-
-			ret = lab_cli_u64("repeat", arg, 1, STRESS_MAX_REPEAT,
-					  &v);
-			o->repeat = (unsigned int)v;
-			break;
-		}
 		case OPT_HELP:
 			usage(stdout, pus);
 			return 1;
@@ -507,8 +406,6 @@ int options_parse(struct options *o, int argc, char **argv, unsigned int pus)
 	ret = check_prefill(o);
 	if (ret)
 		return ret;
-	if (!o->repeat)
-		o->repeat = 1;
 	if ((double)o->nalgs * o->nlocks * o->nworkloads * o->nrcache *
 		    o->nprefill * o->nthreads * o->ntree_hold * o->repeat >
 	    STRESS_MAX_RUNS)
@@ -526,9 +423,7 @@ int options_parse(struct options *o, int argc, char **argv, unsigned int pus)
 				   (unsigned long long)o->threads[i]);
 	if (o->rate > 0 && o->rate < 1e-3)
 		return bad("--rate: %g ops/s is below 0.001", o->rate);
-	if (json && csv && !strcmp(json, "-") && !strcmp(csv, "-"))
-		return bad("--json and --csv cannot both go to stdout");
-	return open_outputs(o, json, csv);
+	return options_open_outputs(o, "iova-stress");
 }
 
 void options_free(struct options *o)
@@ -539,8 +434,6 @@ void options_free(struct options *o)
 	free(o->workloads);
 	free(o->prefill);
 	free(o->tree_hold);
-	/* a file not committed by now belongs to a failed run: drop it */
-	lab_outfile_abort(&o->json_out);
-	lab_outfile_abort(&o->csv_out);
+	options_abort_outputs(o);
 	memset(o, 0, sizeof(*o));
 }

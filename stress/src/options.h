@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <getopt.h>
 #include <stdio.h>
 
 #include "iovalab/lock.h"
@@ -90,6 +91,63 @@ struct options {
 	int argc;
 	char **argv;
 };
+
+/*
+ * The options iova-stress and iova-trace replay share (optshared.c): a
+ * tool's getopt table starts with OPTIONS_SHARED_LONGOPTS, its own codes
+ * start at OPT_SHARED_END, and it hands the shared codes to
+ * options_shared(). The meaning, range and error line of each is then
+ * the same in both tools.
+ */
+enum {
+	OPT_SHARED_ALG = 256,
+	OPT_SHARED_LOCK,
+	OPT_SHARED_RCACHE,
+	OPT_SHARED_PIN,
+	OPT_SHARED_SPIN,
+	OPT_SHARED_SEED,
+	OPT_SHARED_JSON,
+	OPT_SHARED_CSV,
+	OPT_SHARED_LOCKSTAT,
+	OPT_SHARED_QUIET,
+	OPT_SHARED_REPEAT,
+	OPT_SHARED_END
+};
+
+#define OPTIONS_SHARED_LONGOPTS                                           \
+	{ "alg", required_argument, NULL, OPT_SHARED_ALG },               \
+		{ "lock", required_argument, NULL, OPT_SHARED_LOCK },     \
+		{ "rcache", required_argument, NULL, OPT_SHARED_RCACHE }, \
+		{ "pin", required_argument, NULL, OPT_SHARED_PIN },       \
+		{ "spin", required_argument, NULL, OPT_SHARED_SPIN },     \
+		{ "seed", required_argument, NULL, OPT_SHARED_SEED },     \
+		{ "json", required_argument, NULL, OPT_SHARED_JSON },     \
+		{ "csv", required_argument, NULL, OPT_SHARED_CSV },       \
+		{ "lockstat", no_argument, NULL, OPT_SHARED_LOCKSTAT },   \
+		{ "quiet", no_argument, NULL, OPT_SHARED_QUIET },         \
+	{                                                                 \
+		"repeat", required_argument, NULL, OPT_SHARED_REPEAT      \
+	}
+
+/*
+ * Defaults of the shared options (anylimit, mutex, cache on, yield,
+ * compact, seed 1, one repetition) into a zeroed @o. 0, or 2 (message).
+ */
+int options_shared_defaults(struct options *o);
+/* One shared option: 0, or 2 with the one-line message printed. */
+int options_shared(struct options *o, int code, const char *arg);
+/*
+ * Check --json/--csv (not both stdout, writable, not one file) and open
+ * their temporary files, before any work. 0, or 2 (message printed).
+ */
+int options_open_outputs(struct options *o, const char *tool);
+/*
+ * At the end: flush the CSV, and when @status is 0 rename both files into
+ * place. Returns @status, or 1 when writing failed.
+ */
+int options_commit_outputs(struct options *o, const char *tool, int status);
+/* Drop whatever was not committed (a failed run leaves old files as is). */
+void options_abort_outputs(struct options *o);
 
 /*
  * Parse and validate argv. Returns 0 (run), 1 (--help printed: exit 0) or

@@ -20,7 +20,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +33,7 @@
 #include "iovalab/scenario.h"
 #include "lockset.h"
 #include "run.h"
+#include "run_check.h"
 #include "workload.h"
 
 const char *const unmap_mode_names[] = { "none", "strict", "lazy", NULL };
@@ -114,260 +114,6 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-/* ---- lock statistics (lockset.h: iova-trace replay uses them too) ---- */
-
-int lock_set_init(struct lock_set *s, struct iovad *d)
-{
-	unsigned int slots = iovad_nr_cpu_slots(d);
-	unsigned int n = 1 + IOVAD_NR_CLASSES * (1 + slots), k = 0;
-
-	s->l = calloc(n, sizeof(*s->l));
-	s->role = calloc(n, sizeof(*s->role));
-	if (!s->l || !s->role)
-		return -ENOMEM;
-	s->l[k] = iovad_tree_lock(d);
-	s->role[k++] = LOCK_TREE;
-	for (unsigned int c = 0; c < IOVAD_NR_CLASSES; c++) {
-		s->l[k] = iovad_depot_lock(d, c);
-		s->role[k++] = LOCK_DEPOT;
-		for (unsigned int cpu = 0; cpu < slots; cpu++) {
-			s->l[k] = iovad_cpu_lock(d, cpu, c);
-			s->role[k++] = LOCK_CPU;
-		}
-	}
-	s->n = k;
-	return 0;
-}
-
-void lock_set_free(struct lock_set *s)
-{
-	free(s->l);
-	free(s->role);
-}
-
-int lock_set_enable(struct lock_set *s, bool on)
-{
-	for (unsigned int i = 0; i < s->n; i++) {
-		int ret;
-
-		if (!s->l[i])
-			continue;
-		ret = lab_lock_stats_enable(s->l[i], on);
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
-int lock_set_prepare(struct lock_set *s, struct iovad *d)
-{
-	int ret = lock_set_init(s, d);
-
-	if (!ret)
-		ret = lock_set_enable(s, true);
-	if (!ret)
-		ret = lock_set_enable(s, false);
-	for (unsigned int i = 0; !ret && i < s->n; i++)
-		if (s->l[i])
-			lab_lock_stats_reset(s->l[i]);
-	return ret;
-}
-
-/*
- * Sum @src into @dst. Per-thread acquisition lists are per instance (slot
- * order is the lock's own), so a merged role keeps none; its fairness is
- * that of its least fair busy instance (lowest Jain's index).
- */
-static void stats_merge(struct lab_lock_stats *dst,
-			const struct lab_lock_stats *src, bool first)
-{
-	dst->acquisitions += src->acquisitions;
-	dst->contended += src->contended;
-	dst->handoffs += src->handoffs;
-	dst->trylock_fail += src->trylock_fail;
-	dst->read_acquisitions += src->read_acquisitions;
-	dst->read_contended += src->read_contended;
-	dst->untracked += src->untracked;
-	lab_hist_merge(&dst->wait, &src->wait);
-	lab_hist_merge(&dst->hold, &src->hold);
-	lab_hist_merge(&dst->read_hold, &src->read_hold);
-	if (first ||
-	    (src->fairness.n > 1 &&
-	     (dst->fairness.n <= 1 || src->fairness.jain < dst->fairness.jain)))
-		dst->fairness = src->fairness;
-}
-
-/* Read every lock, merged per role (tree, depot, cpu). */
-int lock_set_read(struct lock_set *s, struct run_result *res)
-{
-	static const char *const label[LOCK_ROLES] = { "tree", "depot", "cpu" };
-	struct lab_lock_stats *tmp = malloc(sizeof(*tmp));
-
-	if (!tmp)
-		return -ENOMEM;
-	for (int role = 0; role < LOCK_ROLES; role++) {
-		struct lab_lock_stats *m = calloc(1, sizeof(*m));
-
-		if (!m) {
-			free(tmp);
-			return -ENOMEM;
-		}
-		lab_hist_init(&m->wait);
-		lab_hist_init(&m->hold);
-		lab_hist_init(&m->read_hold);
-		snprintf(m->label, sizeof(m->label), "%s", label[role]);
-		res->locks[role] = m;
-	}
-	for (unsigned int i = 0; i < s->n; i++) {
-		struct lab_lock_stats *m = res->locks[s->role[i]];
-		bool first;
-
-		if (!s->l[i])
-			continue;
-		lab_lock_stats_read(s->l[i], tmp);
-		first = !res->lock_instances[s->role[i]]++;
-		if (first) {
-			/* a single instance keeps its per-thread list */
-			snprintf(m->name, sizeof(m->name), "%s", tmp->name);
-			m->nthreads = tmp->nthreads;
-			memcpy(m->thread_acq, tmp->thread_acq,
-			       sizeof(m->thread_acq));
-		} else {
-			m->nthreads = 0;
-		}
-		stats_merge(m, tmp, first);
-	}
-	free(tmp);
-	return 0;
-}
-
-/* ---- checks ---- */
-
-void check_fail(struct run_result *res, const char *fmt, ...)
-{
-	size_t len = strcmp(res->check, "ok") ? strlen(res->check) : 0;
-	va_list ap;
-
-	if (len >= sizeof(res->check) - 8)
-		return; /* already full of failures */
-	if (len) {
-		snprintf(res->check + len, sizeof(res->check) - len, "; ");
-		len += 2;
-	}
-	va_start(ap, fmt);
-	vsnprintf(res->check + len, sizeof(res->check) - len, fmt, ap);
-	va_end(ap);
-}
-
-struct held {
-	unsigned long pfn, size;
-	unsigned int owner;
-};
-
-struct held_vec {
-	struct held *v;
-	size_t n, cap;
-	unsigned int owner;
-	bool oom;
-};
-
-static void held_collect(void *arg, unsigned long pfn, unsigned long size)
-{
-	struct held_vec *hv = arg;
-
-	if (hv->n == hv->cap) {
-		size_t cap = hv->cap ? 2 * hv->cap : 4096;
-		struct held *v = realloc(hv->v, cap * sizeof(*v));
-
-		if (!v) {
-			hv->oom = true;
-			return;
-		}
-		hv->v = v;
-		hv->cap = cap;
-	}
-	hv->v[hv->n++] = (struct held){ pfn, size, hv->owner };
-}
-
-static int held_cmp(const void *pa, const void *pb)
-{
-	const struct held *a = pa, *b = pb;
-
-	return a->pfn < b->pfn ? -1 : a->pfn > b->pfn;
-}
-
-/*
- * With every thread stopped: what the threads hold must be disjoint (no
- * range handed out twice), each exactly a live tree range, and as many as
- * they allocated minus what they freed (nothing lost in the driver).
- */
-static void check_held(struct run *r, struct run_result *res)
-{
-	struct held_vec hv = { 0 };
-	uint64_t allocs = 0, frees = 0;
-
-	for (unsigned int i = 0; i < r->n; i++) {
-		struct worker *w = &r->w[i];
-
-		allocs += w->total_allocs;
-		frees += w->total_frees;
-		if (!w->wl)
-			continue;
-		hv.owner = i;
-		r->cfg->wl->for_each_held(w, held_collect, &hv);
-	}
-	if (hv.oom) {
-		check_fail(res, "out of memory collecting held ranges");
-		goto out;
-	}
-	if (allocs - frees != hv.n)
-		check_fail(res,
-			   "threads allocated %" PRIu64 " and freed %" PRIu64
-			   " ranges but hold %zu",
-			   allocs, frees, hv.n);
-	if (hv.n)
-		qsort(hv.v, hv.n, sizeof(*hv.v), held_cmp);
-	for (size_t i = 0; i < hv.n; i++) {
-		struct held *h = &hv.v[i];
-		unsigned long lo = 0, hi = 0;
-
-		if (i + 1 < hv.n && h->pfn + h->size > hv.v[i + 1].pfn) {
-			check_fail(res,
-				   "handed out twice: [%lu, %lu] (thread %u) "
-				   "overlaps [%lu, %lu] (thread %u)",
-				   h->pfn, h->pfn + h->size - 1, h->owner,
-				   hv.v[i + 1].pfn,
-				   hv.v[i + 1].pfn + hv.v[i + 1].size - 1,
-				   hv.v[i + 1].owner);
-			break;
-		}
-		if (!iovad_find_iova(r->d, h->pfn, &lo, &hi) || lo != h->pfn ||
-		    hi != h->pfn + h->size - 1) {
-			check_fail(res,
-				   "held range [%lu, %lu] (thread %u) is not "
-				   "a live tree range",
-				   h->pfn, h->pfn + h->size - 1, h->owner);
-			break;
-		}
-	}
-out:
-	free(hv.v);
-}
-
-static uint64_t sum_cached(const struct iovad_rcache_stats *s)
-{
-	uint64_t n = 0;
-
-	for (int c = 0; c < IOVAD_NR_CLASSES; c++)
-		n += s->cached[c];
-	return n;
-}
-
-/*
- * After the drain: the tree and cache invariants, counts that balance,
- * and, once the caches are flushed, the tree back at exactly the prefill
- * (every range allocated was freed: live, cached, or back in the tree).
- */
 /* The fairness counters of issue 11: lines, tree node churn, bytes. */
 static void tree_counters(struct run_result *res, const struct iova_stats *a,
 			  const struct iova_stats *b)
@@ -388,103 +134,12 @@ static void tree_counters(struct run_result *res, const struct iova_stats *a,
 		res->bytes_per_range = (double)b->slab_bytes / (double)b->live;
 }
 
-static void check_final(struct run *r, struct run_result *res,
-			unsigned long base_live)
-{
-	struct iovad_rcache_stats rs;
-	struct iova_stats ts;
-	uint64_t allocs = 0, frees = 0;
-	char msg[256];
-
-	for (unsigned int i = 0; i < r->n; i++) {
-		allocs += r->w[i].total_allocs;
-		frees += r->w[i].total_frees;
-		if (r->w[i].error[0])
-			check_fail(res, "%s", r->w[i].error);
-	}
-	if (allocs != frees)
-		check_fail(res,
-			   "conservation: %" PRIu64 " allocated, %" PRIu64
-			   " freed after the drain",
-			   allocs, frees);
-	/*
-	 * Under every lock: tree invariants, and each cached pfn a live range
-	 * of its class, none twice, counters matching the magazines. (Tree
-	 * and cache counters read separately here could straddle a trim.)
-	 */
-	if (iovad_check(r->d, msg, sizeof(msg)))
-		check_fail(res, "domain check: %s", msg);
-	/*
-	 * The flush takes each depot lock, so no trim is half done after it
-	 * and the depots stay empty: the counts below are exact.
-	 */
-	iovad_rcache_flush(r->d);
-	iovad_rcache_stats(r->d, &rs);
-	iovad_tree_stats(r->d, &ts);
-	if (sum_cached(&rs) || ts.live != base_live)
-		check_fail(res,
-			   "conservation after flush: tree %" PRIu64
-			   " ranges (prefill %lu), %" PRIu64 " still cached",
-			   ts.live, base_live, sum_cached(&rs));
-	if (iovad_check(r->d, msg, sizeof(msg)))
-		check_fail(res, "domain check after flush: %s", msg);
-}
-
-/*
- * Lazy unmap, after the threads' own drain queued what they held: drain
- * the flush queues (end of run) and account for every queued range:
- * each unmap the threads made was queued once and freed once.
- */
-static void check_fq(struct run *r, struct run_result *res)
-{
-	struct iovad_fq_stats *fs = &res->fq;
-	uint64_t frees = 0;
-
-	for (unsigned int i = 0; i < r->n; i++)
-		frees += r->w[i].total_frees;
-	res->fq_drained = iovad_fq_drain(r->fq);
-	iovad_fq_stats(r->fq, fs);
-	if (fs->queued != frees || fs->freed != fs->queued || fs->pending ||
-	    fs->refused)
-		check_fail(res,
-			   "flush queue: threads unmapped %" PRIu64
-			   ", queued %" PRIu64 ", freed %" PRIu64
-			   ", refused %" PRIu64 ", still queued %" PRIu64,
-			   frees, fs->queued, fs->freed, fs->refused,
-			   fs->pending);
-}
-
 /* ---- the run ---- */
-
-void rcache_delta(struct iovad_rcache_stats *d,
-		  const struct iovad_rcache_stats *a,
-		  const struct iovad_rcache_stats *b)
-{
-	/* counters: b - a; state (cached, depot_mags, mags, bytes): b */
-	*d = *b;
-	for (int c = 0; c < IOVAD_NR_CLASSES; c++) {
-		d->hits[c] = b->hits[c] - a->hits[c];
-		d->misses[c] = b->misses[c] - a->misses[c];
-		d->frees_cached[c] = b->frees_cached[c] - a->frees_cached[c];
-		d->frees_uncached[c] =
-			b->frees_uncached[c] - a->frees_uncached[c];
-		d->depot_pushes[c] = b->depot_pushes[c] - a->depot_pushes[c];
-		d->depot_pops[c] = b->depot_pops[c] - a->depot_pops[c];
-		d->trims[c] = b->trims[c] - a->trims[c];
-	}
-	d->bypass_allocs = b->bypass_allocs - a->bypass_allocs;
-	d->bypass_frees = b->bypass_frees - a->bypass_frees;
-	d->alloc_failures = b->alloc_failures - a->alloc_failures;
-	d->flushes = b->flushes - a->flushes;
-	d->flushed_ranges = b->flushed_ranges - a->flushed_ranges;
-	d->trim_runs = b->trim_runs - a->trim_runs;
-}
 
 /* ---- the timed phases' hooks (iovalab/harness/phase.h) ---- */
 
 struct phase_ctx {
 	struct run *r;
-	struct run_result *res;
 	struct lock_set *locks;
 	struct iovad_rcache_stats *rs0;
 	struct iova_stats *ts0;
@@ -547,54 +202,12 @@ static int create_domain(const struct run_cfg *cfg, const struct options *o,
 {
 	struct iovad_attr a;
 
-	iovad_attr_init(&a);
-	a.alg = cfg->alg;
-	a.granule = STRESS_GRANULE;
-	a.start_pfn = STRESS_START_PFN;
-	a.tree_lock = cfg->lock;
-	a.cpu_lock = cfg->cpu_lock;
-	a.depot_lock = cfg->depot_lock;
-	a.spin = o->spin;
-	a.rcache = cfg->rcache;
+	run_domain_attr(cfg, o, &a);
 	/* workers free only what they allocated: measure the kernel's path */
 	a.trust_fast_free = true;
 	a.tree_hold_ns = cfg->tree_hold_ns;
 	a.trim_period_ns = o->trim_ms * 1000000ull;
-	*out = iovad_create(&a);
-	if (!*out) {
-		fprintf(stderr,
-			"iova-stress: cannot create the domain "
-			"(%s, tree lock %s): %s\n",
-			iova_alg_name(cfg->alg), cfg->lock, strerror(errno));
-		return -errno;
-	}
-	return 0;
-}
-
-static int prefill(struct run *r, unsigned long n)
-{
-	struct iova_scen *s;
-	int err = 0;
-
-	if (!n)
-		return 0;
-	/* iovad_domain() is only for tree lock holders */
-	lab_lock(iovad_tree_lock(r->d));
-	s = iova_scen_create(iovad_domain(r->d), r->cfg->wl->population, n,
-			     r->opt->seed);
-	if (!s)
-		err = errno;
-	lab_unlock(iovad_tree_lock(r->d));
-	if (!s) {
-		fprintf(stderr,
-			"iova-stress: prefill of %lu ranges (%s) "
-			"failed: %s\n",
-			n, iova_scenario_name(r->cfg->wl->population),
-			strerror(err));
-		return -err;
-	}
-	iova_scen_destroy(s);
-	return 0;
+	return run_domain_create("iova-stress", cfg, &a, out);
 }
 
 static int setup_workers(struct run *r, struct run_result *res)
@@ -660,7 +273,7 @@ int run_execute(const struct run_cfg *cfg, const struct options *o,
 	struct iova_stats ts0 = { 0 }, ts1 = { 0 };
 	struct lock_set locks = { 0 };
 	struct phase_ctx pc = {
-		.r = &r, .res = res, .locks = &locks, .rs0 = &rs0, .ts0 = &ts0
+		.r = &r, .locks = &locks, .rs0 = &rs0, .ts0 = &ts0
 	};
 	struct lab_phase_hooks hooks = { .released = phase_released,
 					 .measure_begin = phase_measure_begin,
@@ -673,15 +286,9 @@ int run_execute(const struct run_cfg *cfg, const struct options *o,
 	bool failed;
 	int ret;
 
-	memset(res, 0, sizeof(*res));
-	res->cfg = *cfg;
-	snprintf(res->check, sizeof(res->check), "ok");
-	res->oversubscribed = lab_topo_oversubscribed(topo, cfg->threads);
-	res->smt_shared = lab_topo_smt_shared(topo, cfg->threads);
+	run_result_start(res, cfg, topo);
 	res->warmup_s = o->warmup_s;
 	res->rate = o->rate;
-	res->bytes_per_node = iova_node_bytes(cfg->alg);
-	res->slab_bytes_per_node = iova_slab_bytes(cfg->alg);
 
 	ret = create_domain(cfg, o, &r.d);
 	if (ret)
@@ -709,8 +316,10 @@ int run_execute(const struct run_cfg *cfg, const struct options *o,
 			goto out_domain;
 		}
 	}
-	ret = prefill(&r,
-		      cfg->prefill ? cfg->prefill : cfg->wl->default_prefill);
+	ret = run_prefill("iova-stress", r.d, cfg,
+			  cfg->prefill ? cfg->prefill :
+					 cfg->wl->default_prefill,
+			  o->seed);
 	if (ret)
 		goto out_domain;
 	ret = setup_workers(&r, res);

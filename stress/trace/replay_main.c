@@ -31,47 +31,27 @@
 #define MAX_WAIT_MS 600000u
 #define MAX_SPEED 1e6
 
+/* After the options shared with iova-stress (options.h). */
 enum {
-	OPT_ALG = 256,
-	OPT_LOCK,
-	OPT_RCACHE,
-	OPT_THREADS,
+	OPT_THREADS = OPT_SHARED_END,
 	OPT_PREFILL,
 	OPT_SPEED,
 	OPT_LOOPS,
 	OPT_WAIT_MS,
 	OPT_TRIM,
-	OPT_PIN,
-	OPT_SPIN,
-	OPT_SEED,
 	OPT_DOMAIN,
-	OPT_JSON,
-	OPT_CSV,
-	OPT_LOCKSTAT,
-	OPT_QUIET,
-	OPT_REPEAT,
 	OPT_HELP,
 };
 
 static const struct option longopts[] = {
-	{ "alg", required_argument, NULL, OPT_ALG },
-	{ "lock", required_argument, NULL, OPT_LOCK },
-	{ "rcache", required_argument, NULL, OPT_RCACHE },
+	OPTIONS_SHARED_LONGOPTS,
 	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "prefill", required_argument, NULL, OPT_PREFILL },
 	{ "speed", required_argument, NULL, OPT_SPEED },
 	{ "loops", required_argument, NULL, OPT_LOOPS },
 	{ "wait-ms", required_argument, NULL, OPT_WAIT_MS },
 	{ "trim", required_argument, NULL, OPT_TRIM },
-	{ "pin", required_argument, NULL, OPT_PIN },
-	{ "spin", required_argument, NULL, OPT_SPIN },
-	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "domain", required_argument, NULL, OPT_DOMAIN },
-	{ "json", required_argument, NULL, OPT_JSON },
-	{ "csv", required_argument, NULL, OPT_CSV },
-	{ "lockstat", no_argument, NULL, OPT_LOCKSTAT },
-	{ "quiet", no_argument, NULL, OPT_QUIET },
-	{ "repeat", required_argument, NULL, OPT_REPEAT },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -117,7 +97,7 @@ struct ropts {
 	uint64_t *threads;
 	size_t nthreads;
 	double speed;
-	uint64_t loops, wait_ms, prefill, domain, repeat;
+	uint64_t loops, wait_ms, prefill, domain;
 	bool trim;
 	const char *trace;
 };
@@ -126,20 +106,15 @@ static int parse(struct ropts *r, int argc, char **argv)
 {
 	struct options *o = &r->o;
 	const char *threads = NULL;
-	size_t lock = 0;
 	int c, ret;
 
 	memset(r, 0, sizeof(*r));
 	lab_cli_tool("iova-trace replay");
 	o->argc = argc;
 	o->argv = argv;
-	o->spin = LAB_SPIN_YIELD;
-	o->pin = LAB_PIN_COMPACT;
-	o->seed = 1;
-	o->rcache[0] = true;
-	o->nrcache = 1;
+	if (options_shared_defaults(o))
+		return 2;
 	r->loops = 1;
-	r->repeat = 1;
 	r->wait_ms = 1000;
 	r->trim = true;
 	optind = 1;
@@ -148,17 +123,8 @@ static int parse(struct ropts *r, int argc, char **argv)
 		const char *a = optarg;
 
 		switch (c) {
-		case OPT_ALG:
-			ret = lab_cli_names("alg", a, iova_alg_names, &o->algs,
-					    &o->nalgs);
-			break;
-		case OPT_LOCK:
-			ret = lab_cli_names("lock", a, lab_lock_names,
-					    &o->locks, &o->nlocks);
-			break;
-		case OPT_RCACHE:
-			ret = lab_cli_on_off_list("rcache", a, o->rcache,
-						  &o->nrcache);
+		case OPT_SHARED_ALG ... OPT_SHARED_END - 1:
+			ret = options_shared(o, c, a);
 			break;
 		case OPT_THREADS:
 			threads = a;
@@ -191,41 +157,9 @@ static int parse(struct ropts *r, int argc, char **argv)
 		case OPT_TRIM:
 			ret = lab_cli_on_off("trim", a, &r->trim);
 			break;
-		case OPT_PIN:
-			ret = lab_cli_pin("pin", a, &o->pin);
-			break;
-		case OPT_SPIN:
-			ret = 0;
-			if (lab_spin_policy_parse(a, &o->spin))
-				ret = lab_cli_bad("--spin: unknown policy '%s'",
-						  a);
-			break;
-		case OPT_SEED:
-			ret = lab_cli_u64("seed", a, 0, UINT64_MAX, &o->seed);
-			break;
 		case OPT_DOMAIN:
 			ret = lab_cli_u64("domain", a, 1, UINT64_MAX,
 					  &r->domain);
-			break;
-		case OPT_JSON:
-			o->json_path = a;
-			ret = 0;
-			break;
-		case OPT_CSV:
-			o->csv_path = a;
-			ret = 0;
-			break;
-		case OPT_LOCKSTAT:
-			o->lockstat = true;
-			ret = 0;
-			break;
-		case OPT_QUIET:
-			o->quiet = true;
-			ret = 0;
-			break;
-		case OPT_REPEAT:
-			ret = lab_cli_u64("repeat", a, 1, STRESS_MAX_REPEAT,
-					  &r->repeat);
 			break;
 		case OPT_HELP:
 			usage(stdout);
@@ -242,45 +176,12 @@ static int parse(struct ropts *r, int argc, char **argv)
 						 "no TRACE given" :
 						 "more than one TRACE");
 	r->trace = argv[optind];
-	if (o->json_path && o->csv_path && !strcmp(o->json_path, "-") &&
-	    !strcmp(o->csv_path, "-"))
-		return lab_cli_bad("--json and --csv both on stdout");
-	if (!o->nalgs) {
-		o->algs = malloc(sizeof(*o->algs));
-		if (!o->algs)
-			return 2;
-		o->algs[0] = IOVA_ALG_ANYLIMIT;
-		o->nalgs = 1;
-	}
-	if (!o->nlocks) {
-		o->locks = malloc(sizeof(*o->locks));
-		if (!o->locks ||
-		    lab_cli_name("lock", "mutex", lab_lock_names, &lock))
-			return 2;
-		o->locks[0] = lock;
-		o->nlocks = 1;
-	}
 	/* checked against the trace's CPU count once it is read */
-	if (threads)
-		return lab_cli_u64_list("threads", threads, 1,
-					TRACE_MAX_CPU + 1, 4096, &r->threads,
-					&r->nthreads);
-	return 0;
-}
-
-static FILE *open_out(const char *path)
-{
-	FILE *f;
-
-	if (!path)
-		return NULL;
-	if (!strcmp(path, "-"))
-		return stdout;
-	f = fopen(path, "w");
-	if (!f)
-		fprintf(stderr, "iova-trace replay: cannot open %s: %s\n", path,
-			strerror(errno));
-	return f;
+	if (threads &&
+	    lab_cli_u64_list("threads", threads, 1, TRACE_MAX_CPU + 1, 4096,
+			     &r->threads, &r->nthreads))
+		return 2;
+	return options_open_outputs(o, "iova-trace replay");
 }
 
 static void trace_json(struct lab_json *j, const struct ropts *r,
@@ -307,21 +208,13 @@ static void trace_json(struct lab_json *j, const struct ropts *r,
 	lab_json_object_end(j);
 }
 
-static double hit_rate(const struct iovad_rcache_stats *s)
-{
-	uint64_t h = 0, m = 0;
-
-	for (int c = 0; c < IOVAD_NR_CLASSES; c++) {
-		h += s->hits[c];
-		m += s->misses[c];
-	}
-	return h + m ? (double)h / (double)(h + m) : 0.0;
-}
-
 static void summary(const struct run_result *res,
 		    const struct replay_counters *c)
 {
 	const struct lab_hist *all = &res->lat[OP_NR];
+	struct iovad_rcache_totals tot;
+
+	iovad_rcache_stats_sum(&res->rc, &tot);
 
 	fprintf(stderr,
 		"iova-trace replay: %s/%s rcache=%s threads=%u%s: %.4g ops/s "
@@ -334,9 +227,8 @@ static void summary(const struct run_result *res,
 		res->oversubscribed ? " (oversubscribed)" : "",
 		res->ops_per_sec, lab_hist_quantile(all, 0.5),
 		lab_hist_quantile(all, 0.99), all->count ? all->max : 0,
-		c->cross_frees, c->cross_waits, c->wait_timeouts,
-		hit_rate(&res->rc), res->nodes_mean, res->alloc_failures,
-		res->check);
+		c->cross_frees, c->cross_waits, c->wait_timeouts, tot.hit_rate,
+		res->nodes_mean, res->alloc_failures, res->check);
 }
 
 /* The meta object (iovalab/harness/meta.h, stress/SCHEMA.md). */
@@ -415,12 +307,6 @@ int replay_main(int argc, char **argv)
 		ret = 1;
 		goto out_trace;
 	}
-	r.o.json = open_out(r.o.json_path);
-	r.o.csv = open_out(r.o.csv_path);
-	if ((r.o.json_path && !r.o.json) || (r.o.csv_path && !r.o.csv)) {
-		ret = 2;
-		goto out_files;
-	}
 	lab_lock_thread_online();
 	if (r.o.json) {
 		lab_json_init(&j, r.o.json);
@@ -433,14 +319,14 @@ int replay_main(int argc, char **argv)
 	if (r.o.csv)
 		report_csv_header(r.o.csv);
 	total = r.o.nalgs * r.o.nlocks * r.o.nrcache * r.nthreads;
-	if (r.repeat > 1 && r.o.json &&
-	    !(rep = repeat_create(total, (unsigned int)r.repeat))) {
+	if (r.o.repeat > 1 && r.o.json &&
+	    !(rep = repeat_create(total, r.o.repeat))) {
 		fprintf(stderr, "iova-trace replay: out of memory\n");
 		status = 1;
 		total = 0;
 	}
 	/* repetitions outermost, as iova-stress does */
-	for (size_t it = 0; it < total * r.repeat; it++) {
+	for (size_t it = 0; it < total * r.o.repeat; it++) {
 		size_t i = it % total;
 		struct replay_cfg rc = { .tr = &tr,
 					 .speed = r.speed,
@@ -465,7 +351,7 @@ int replay_main(int argc, char **argv)
 		cfg.index = (unsigned int)i + 1;
 		cfg.total = (unsigned int)total;
 		cfg.rep = (unsigned int)(it / total);
-		cfg.repeat = (unsigned int)r.repeat;
+		cfg.repeat = r.o.repeat;
 		rc.threads = cfg.threads;
 		if (replay_execute(&rc, &cfg, &r.o, topo, res, &cnt)) {
 			run_result_free(res);
@@ -501,18 +387,14 @@ int replay_main(int argc, char **argv)
 			status = 1;
 	}
 	lab_lock_thread_offline();
-	ret = status;
-out_files:
-	if (r.o.json && r.o.json != stdout && fclose(r.o.json))
-		ret = 1;
-	if (r.o.csv && r.o.csv != stdout && fclose(r.o.csv))
-		ret = 1;
+	ret = options_commit_outputs(&r.o, "iova-trace replay", status);
 out_trace:
 	repeat_free(rep);
 	free(res);
 	lab_topo_free(topo);
 	trace_free(&tr);
 out_opts:
+	options_abort_outputs(&r.o);
 	free(r.o.algs);
 	free(r.o.locks);
 	free(r.threads);

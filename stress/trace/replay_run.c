@@ -313,30 +313,12 @@ static void check_and_drain(struct rrun *r, struct run_result *res,
 static void check_final(struct rrun *r, struct run_result *res,
 			unsigned long base_live)
 {
-	struct iovad_rcache_stats rs;
-	struct iova_stats ts;
-	uint64_t cached = 0;
-	char msg[256];
-
 	for (unsigned int i = 0; i < r->n; i++)
 		if (r->t[i].pin_err)
 			check_fail(res, "thread %u: cannot bind to PU L#%u: %s",
 				   i, r->t[i].pin.logical,
 				   strerror(-r->t[i].pin_err));
-	if (iovad_check(r->d, msg, sizeof(msg)))
-		check_fail(res, "domain check: %s", msg);
-	iovad_rcache_flush(r->d);
-	iovad_rcache_stats(r->d, &rs);
-	iovad_tree_stats(r->d, &ts);
-	for (int c = 0; c < IOVAD_NR_CLASSES; c++)
-		cached += rs.cached[c];
-	if (cached || ts.live != base_live)
-		check_fail(res,
-			   "conservation after flush: tree %" PRIu64
-			   " ranges (prefill %lu), %" PRIu64 " still cached",
-			   ts.live, base_live, cached);
-	if (iovad_check(r->d, msg, sizeof(msg)))
-		check_fail(res, "domain check after flush: %s", msg);
+	check_domain(r->d, res, base_live);
 }
 
 static int create_domain(const struct replay_cfg *rc, const struct run_cfg *cfg,
@@ -344,50 +326,10 @@ static int create_domain(const struct replay_cfg *rc, const struct run_cfg *cfg,
 {
 	struct iovad_attr a;
 
-	iovad_attr_init(&a);
-	a.alg = cfg->alg;
-	a.granule = STRESS_GRANULE;
-	a.start_pfn = STRESS_START_PFN;
-	a.tree_lock = cfg->lock;
-	a.cpu_lock = cfg->cpu_lock;
-	a.depot_lock = cfg->depot_lock;
-	a.spin = o->spin;
-	a.rcache = cfg->rcache;
+	run_domain_attr(cfg, o, &a);
 	if (!rc->trim)
 		a.trim_period_ns = 0;
-	*out = iovad_create(&a);
-	if (!*out) {
-		int err = errno;
-
-		fprintf(stderr, "iova-trace: cannot create the domain: %s\n",
-			strerror(err));
-		return -err;
-	}
-	return 0;
-}
-
-static int prefill(struct iovad *d, const struct run_cfg *cfg,
-		   const struct options *o)
-{
-	struct iova_scen *s;
-	int err = 0;
-
-	if (!cfg->prefill)
-		return 0;
-	lab_lock(iovad_tree_lock(d));
-	s = iova_scen_create(iovad_domain(d), cfg->wl->population, cfg->prefill,
-			     o->seed);
-	if (!s)
-		err = errno;
-	lab_unlock(iovad_tree_lock(d));
-	if (!s) {
-		fprintf(stderr,
-			"iova-trace: prefill of %lu ranges failed: %s\n",
-			cfg->prefill, strerror(err));
-		return -err;
-	}
-	iova_scen_destroy(s);
-	return 0;
+	return run_domain_create("iova-trace", cfg, &a, out);
 }
 
 static void collect(struct rrun *r, struct run_result *res,
@@ -461,14 +403,8 @@ int replay_execute(const struct replay_cfg *rc, const struct run_cfg *cfg,
 	uint64_t busy_ns = 0;
 	int ret;
 
-	memset(res, 0, sizeof(*res));
+	run_result_start(res, cfg, topo);
 	memset(cnt, 0, sizeof(*cnt));
-	res->cfg = *cfg;
-	snprintf(res->check, sizeof(res->check), "ok");
-	res->oversubscribed = lab_topo_oversubscribed(topo, cfg->threads);
-	res->smt_shared = lab_topo_smt_shared(topo, cfg->threads);
-	res->bytes_per_node = iova_node_bytes(cfg->alg);
-	res->slab_bytes_per_node = iova_slab_bytes(cfg->alg);
 	res->rate = 0;
 	ret = create_domain(rc, cfg, o, &r.d);
 	if (ret)
@@ -481,7 +417,7 @@ int replay_execute(const struct replay_cfg *rc, const struct run_cfg *cfg,
 			goto out_domain;
 		}
 	}
-	ret = prefill(r.d, cfg, o);
+	ret = run_prefill("iova-trace", r.d, cfg, cfg->prefill, o->seed);
 	if (ret)
 		goto out_domain;
 	ret = setup_threads(&r, o, res);

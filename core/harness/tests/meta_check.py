@@ -59,6 +59,9 @@ def main():
         fail("bare meta keys %s" % sorted(bare))
     if bare["tool"] != "bare" or bare["argv"] != []:
         fail("bare meta %r" % bare)
+    ext = doc["extended"]["meta"]
+    if list(ext) != list(bare) + ["extra"] or ext["extra"] != 7:
+        fail("extended meta keys %s" % list(ext))
     print("meta: %d fields, types and values ok" % len(full))
 
 

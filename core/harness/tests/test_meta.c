@@ -2,7 +2,8 @@
 /*
  * Writes two meta objects to stdout for meta_check.py: "full" (a
  * synthetic 2-package machine, 9 threads, scatter, this build's facts)
- * and "bare" (no topology, no threads, no pin, no timer figure).
+ * "bare" (no topology, no threads, no pin, no timer figure) and
+ * "extended" (bare's fields, then one of the tool's own).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,13 @@ int main(int argc, char **argv)
 			       .timer_overhead_ns = -1 };
 	lab_json_object_begin(&j, "bare");
 	lab_meta_write(&j, &m);
+	lab_json_object_end(&j);
+	/* a tool's own fields after the common ones */
+	lab_json_object_begin(&j, "extended");
+	lab_json_object_begin(&j, "meta");
+	lab_meta_fields(&j, &m);
+	lab_json_u64(&j, "extra", 7);
+	lab_json_object_end(&j);
 	lab_json_object_end(&j);
 	lab_json_object_end(&j);
 	lab_topo_free(t);

@@ -158,8 +158,9 @@ struct iova *find_iova(struct iova_domain *iovad, unsigned long pfn);
  * was not linked at some point during the call; retries on the domain's
  * sequence count when a writer moved nodes, so a range that stayed in the
  * tree for the whole call is always found. A non-NULL result held @pfn
- * when it was read; read its pfns with atomic (acquire) loads, since
- * reserve_iova may lower pfn_lo of a linked range in place.
+ * when it was read; read its pfns with atomic loads, since reserve_iova
+ * may lower pfn_lo of a linked range in place (a release store). Relaxed
+ * is enough: this call reached the node through acquire loads.
  */
 struct iova *find_iova_lockless(struct iova_domain *iovad, unsigned long pfn);
 

@@ -32,6 +32,13 @@
  * Code that expects cache hits from one thread must pin that thread to one
  * CPU (sched_setaffinity / taskset), or its frees and allocs may meet
  * different CPUs' magazines.
+ *
+ * Names: two types are called "domain". struct iovad (this header) is the
+ * whole cached domain; struct iova_domain (iovalab/iova.h) is the core's
+ * tree inside it, which only the tree-lock holder may touch. In rcache/
+ * and its callers a struct iovad * is named "iovad" (tests may shorten it
+ * to "d") and a struct iova_domain * "tree"; neither is called "dom" or
+ * "domain".
  */
 #ifndef IOVALAB_RCACHE_H
 #define IOVALAB_RCACHE_H
@@ -42,6 +49,7 @@
 
 #include "iovalab/iova.h"
 #include "iovalab/lock.h"
+#include "iovalab/scenario.h"
 
 /* Cached size classes: order 0..5, i.e. 1..32 pfns (the kernel's 6). */
 #define IOVAD_NR_CLASSES 6
@@ -144,6 +152,18 @@ bool iovad_find_iova(struct iovad *iovad, unsigned long pfn,
 int iovad_reserve_iova(struct iovad *iovad, unsigned long pfn_lo,
 		       unsigned long pfn_hi);
 
+/*
+ * Populate the tree with scenario @sc's @live long-lived ranges under the
+ * tree lock: iova_scen_create() with @seed, warm-up included (the domain
+ * must be empty and have the scenario's geometry, IOVA_SCEN_GRANULE and
+ * IOVA_SCEN_START_PFN). Returns 0, or iova_scen_create()'s error negated:
+ * -EINVAL (bad scenario or @live, domain not empty or of another
+ * geometry), -ENOSPC, -ENOENT or -ENOMEM; the tree may then hold part of
+ * the population.
+ */
+int iovad_prefill(struct iovad *iovad, enum iova_scenario sc,
+		  unsigned long live, uint64_t seed);
+
 /* ---- The fast path (alloc_iova_fast / free_iova_fast) ---- */
 
 /*
@@ -232,13 +252,31 @@ struct iovad_rcache_stats {
 void iovad_rcache_stats(const struct iovad *iovad,
 			struct iovad_rcache_stats *st);
 
+/* Sums over the size classes of one iovad_rcache_stats snapshot. */
+struct iovad_rcache_totals {
+	uint64_t hits, misses; /* alloc_iova_fast */
+	uint64_t frees_cached, frees_uncached; /* free_iova_fast */
+	uint64_t depot_pushes, depot_pops, trims;
+	uint64_t cached; /* ranges held in magazines */
+	uint64_t cached_pfns; /* pfns they span: sum of cached[k] << k */
+	uint64_t depot_mags;
+	double hit_rate; /* hits / (hits + misses); 0 when both are 0 */
+};
+
+/* Fill @t from @st (what every report sums by hand otherwise). */
+void iovad_rcache_stats_sum(const struct iovad_rcache_stats *st,
+			    struct iovad_rcache_totals *t);
+
 /* Core domain counters (iova_domain_stats), taken under the tree lock. */
 void iovad_tree_stats(struct iovad *iovad, struct iova_stats *st);
 
 /*
- * The locks, for statistics (lock_stat) and for callers that need the
- * core domain directly: iovad_domain() may only be used with the tree
- * lock held.
+ * The locks, for statistics (lock_stat). iovad_domain() is the core tree,
+ * for read-only use (walks, lookups, statistics) with the tree lock held
+ * (lab_lock(iovad_tree_lock(iovad))); every change to the tree goes
+ * through the calls above (iovad_alloc_iova ... iovad_prefill), which
+ * take the lock themselves and keep the lock-order checks and the
+ * tree_hold_ns delay.
  */
 struct lab_lock *iovad_tree_lock(const struct iovad *iovad);
 struct lab_lock *iovad_depot_lock(const struct iovad *iovad, unsigned int cls);

@@ -57,6 +57,13 @@ struct lab_meta {
  */
 void lab_meta_write(struct lab_json *j, const struct lab_meta *m);
 
+/*
+ * The same fields into an object the caller has opened and will close,
+ * for a tool that adds its own after them (lab_json_object_begin(j,
+ * "meta"); lab_meta_fields(j, m); tool fields...; lab_json_object_end).
+ */
+void lab_meta_fields(struct lab_json *j, const struct lab_meta *m);
+
 #ifdef __cplusplus
 }
 #endif
