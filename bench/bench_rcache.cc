@@ -81,13 +81,15 @@ struct iovad *make_iovad(enum iova_alg alg, bool cache, const char *cpu_lock,
 	return d;
 }
 
-uint64_t sum(const uint64_t *v)
+// The domain's counters summed over the size classes.
+struct iovad_rcache_totals totals(const struct iovad *d)
 {
-	uint64_t s = 0;
+	struct iovad_rcache_stats st;
+	struct iovad_rcache_totals t;
 
-	for (int i = 0; i < IOVAD_NR_CLASSES; i++)
-		s += v[i];
-	return s;
+	iovad_rcache_stats(d, &st);
+	iovad_rcache_stats_sum(&st, &t);
+	return t;
 }
 
 void bm_pair(benchmark::State &state, enum iova_alg alg, bool cache,
@@ -111,25 +113,23 @@ void bm_pair(benchmark::State &state, enum iova_alg alg, bool cache,
 	if (pfn)
 		free_iova_fast(d, pfn, size);
 
-	struct iovad_rcache_stats s0, s1;
 	bool failed = false;
+	const struct iovad_rcache_totals t0 = totals(d);
 
-	iovad_rcache_stats(d, &s0);
 	for (auto _ : state) {
 		pfn = alloc_iova_fast(d, size, kLimit, false);
 		benchmark::DoNotOptimize(pfn);
 		failed |= (pfn == 0);
 		free_iova_fast(d, pfn, size);
 	}
-	iovad_rcache_stats(d, &s1);
+	const struct iovad_rcache_totals t1 = totals(d);
 	iovad_destroy(d);
 	if (failed) {
 		state.SkipWithError("alloc_iova_fast failed");
 		return;
 	}
 	const double iters = (double)state.iterations();
-	state.counters["hit_rate"] =
-		(double)(sum(s1.hits) - sum(s0.hits)) / iters;
+	state.counters["hit_rate"] = (double)(t1.hits - t0.hits) / iters;
 	state.SetItemsProcessed(state.iterations());
 }
 
@@ -162,12 +162,10 @@ void bm_depot(benchmark::State &state)
 	round();
 	round();
 
-	struct iovad_rcache_stats s0, s1;
-
-	iovad_rcache_stats(d, &s0);
+	const struct iovad_rcache_totals t0 = totals(d);
 	for (auto _ : state)
 		round();
-	iovad_rcache_stats(d, &s1);
+	const struct iovad_rcache_totals t1 = totals(d);
 	iovad_destroy(d);
 	if (failed) {
 		state.SkipWithError("alloc_iova_fast failed");
@@ -177,11 +175,10 @@ void bm_depot(benchmark::State &state)
 	const double iters = (double)state.iterations();
 	const double pairs = iters * pfns.size();
 	state.counters["depot_pushes"] =
-		(double)(sum(s1.depot_pushes) - sum(s0.depot_pushes)) / iters;
+		(double)(t1.depot_pushes - t0.depot_pushes) / iters;
 	state.counters["depot_pops"] =
-		(double)(sum(s1.depot_pops) - sum(s0.depot_pops)) / iters;
-	state.counters["hit_rate"] =
-		(double)(sum(s1.hits) - sum(s0.hits)) / pairs;
+		(double)(t1.depot_pops - t0.depot_pops) / iters;
+	state.counters["hit_rate"] = (double)(t1.hits - t0.hits) / pairs;
 	state.counters["mag_size"] = (double)mag;
 	state.SetItemsProcessed(state.iterations() * pfns.size());
 }
