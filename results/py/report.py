@@ -1068,6 +1068,11 @@ class Renderer:
                            "and O(lg N) fits of time and visited counts: "
                            "[bench-tree-fits.md](bench-tree-fits.md) "
                            "(bench/fit.py).\n")
+        if os.path.isfile(os.path.join(self.root, "bench-tables.md")):
+            self.md.append("Magazine cache and readers tables (medians, "
+                           "ns per pair, reads/s over wall time): "
+                           "[bench-tables.md](bench-tables.md) "
+                           "(bench/tables.py).\n")
         big = [b for _, doc in self.d.gbench
                for b in doc.get("benchmarks") or []
                if isinstance(b, dict) and b.get("aggregate_name") == "BigO"]
