@@ -216,22 +216,22 @@ static void write_head(struct lab_json *j, const struct args *a, int argc,
 		       char **argv, double tpn)
 {
 	static const struct lab_build_info build = LAB_BUILD_INFO;
+	const struct lab_meta m = {
+		.tool = "lock-bench",
+		.argc = argc,
+		.argv = argv,
+		.build = &build,
+		.topo = lb_cfg.topo,
+		.threads = max_threads(a),
+		.pin = lb_cfg.pin,
+		.timer_overhead_ns = lab_clock_overhead_ns(10000),
+	};
 
 	lab_json_object_begin(j, NULL);
 	lab_json_str(j, "tool", "lock-bench");
-	lab_meta_write(j, &(struct lab_meta){
-				  .tool = "lock-bench",
-				  .argc = argc,
-				  .argv = argv,
-				  .build = &build,
-				  .topo = lb_cfg.topo,
-				  .threads = max_threads(a),
-				  .pin = lb_cfg.pin,
-				  .timer_overhead_ns =
-					  lab_clock_overhead_ns(10000),
-			  });
-	/* this tool's knobs; "meta" is the schema every tool shares */
-	lab_json_object_begin(j, "config");
+	/* the schema every tool shares, then this tool's knobs */
+	lab_json_object_begin(j, "meta");
+	lab_meta_fields(j, &m);
 	lab_json_u64(j, "cpus", lab_topo_pus(lb_cfg.topo));
 	lab_json_double(j, "tsc_per_ns", tpn);
 	lab_json_str(j, "spin", lab_spin_policy_name(lb_cfg.spin));

@@ -19,6 +19,15 @@ import re
 
 ALGS = ("classic", "maxgap", "gap32", "anylimit", "btree", "btree-pfn")
 
+# The meta fields every tool writes (core/harness lab_meta_write,
+# stress/SCHEMA.md "### meta"); a tool's own fields come after them.
+META_SHARED = frozenset((
+    "tool", "commit", "compiler", "cflags", "build_type", "sanitizer",
+    "iovalab_check", "cpu_model", "logical_cpus", "physical_cores",
+    "numa_nodes", "packages", "online_cpus", "kernel", "glibc", "hostname",
+    "date", "threads", "oversubscribed", "smt_shared", "pin", "argv",
+    "timer_overhead_ns"))
+
 
 class Data:
     def __init__(self, root):

@@ -928,12 +928,12 @@ class Renderer:
             self.md.append("*Not available: no lock-bench JSON.*\n")
             return
         for fname, doc in self.d.lockbench:
-            # the tool's knobs; files from before core/harness kept them
-            # in "meta" (now the machine/build schema every tool shares)
-            cfg = doc.get("config") or doc.get("meta") or {}
+            # the tool's own knobs: its meta after the shared schema
+            meta = doc.get("meta") or {}
             self.md.append("From `%s` (%s).\n" % (fname, ", ".join(
-                "%s %s" % (k, cfg[k]) for k in sorted(cfg)
-                if not isinstance(cfg[k], (dict, list)))))
+                "%s %s" % (k, meta[k]) for k in sorted(meta)
+                if k not in labdata.META_SHARED
+                and not isinstance(meta[k], (dict, list)))))
             unc = [r for r in doc.get("uncontended") or []
                    if isinstance(r, dict) and num(r.get("ns")) is not None]
             if unc:
@@ -1014,7 +1014,7 @@ class Renderer:
                     continue
                 self.md.append("### %s\n" % title)
                 self.md.append(_generic_table(val) + "\n")
-            known = {"tool", "meta", "config", "uncontended", "throughput",
+            known = {"tool", "meta", "uncontended", "throughput",
                      "indirection", "stats_overhead"}
             for key, val in doc.items():
                 if key in known or not (isinstance(val, list) and val and
@@ -1068,6 +1068,11 @@ class Renderer:
                            "and O(lg N) fits of time and visited counts: "
                            "[bench-tree-fits.md](bench-tree-fits.md) "
                            "(bench/fit.py).\n")
+        if os.path.isfile(os.path.join(self.root, "bench-tables.md")):
+            self.md.append("Magazine cache and readers tables (medians, "
+                           "ns per pair, reads/s over wall time): "
+                           "[bench-tables.md](bench-tables.md) "
+                           "(bench/tables.py).\n")
         big = [b for _, doc in self.d.gbench
                for b in doc.get("benchmarks") or []
                if isinstance(b, dict) and b.get("aggregate_name") == "BigO"]

@@ -130,6 +130,13 @@ class Fixture(unittest.TestCase):
         self.assertIn("| ck-mcs | ck | 4.7 |", rep)
         self.assertIn("| lock | direct_ns | interface_ns | delta_ns |", rep)
         self.assertIn("| threads | ticket | mutex | ck-mcs |", rep)
+        # lock-bench's own knobs, not the meta fields every tool shares
+        self.assertIn("From `lock-bench.json` (cpus 4, cs_long 100, "
+                      "cs_short 1, duration_s 0.2, hold_ns 0, read_pct 90,"
+                      " spin yield, think_ns 50,", rep)
+        line = [ln for ln in rep.splitlines()
+                if ln.startswith("From `lock-bench.json`")][0]
+        self.assertNotIn("hostname", line)
 
     def test_usl(self):
         rep = self.report
