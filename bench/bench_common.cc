@@ -1,32 +1,28 @@
 // SPDX-License-Identifier: MIT
 //
 // Shared main() of the benchmark binaries: strips iovalab's own flags,
-// records the run context, pins the main thread and hands the rest of argv
-// to Google Benchmark.
+// loads the topology and pins the main thread (core/harness topo.h),
+// records the run context (core/harness meta.h's meta object, plus the
+// iovalab_* keys bench/ and results/ read) and hands the rest of argv to
+// Google Benchmark.
 #include "bench_common.h"
 
 #include <benchmark/benchmark.h>
 
-#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <pthread.h>
-#include <sched.h>
-
-#include <hwloc.h>
+#include <string>
+#include <vector>
 
 // The C headers carry no extern "C" guard of their own.
 extern "C" {
-#include "iovalab/parse.h"
+#include "iovalab/clock.h"
+#include "iovalab/harness/cli.h"
+#include "iovalab/harness/meta.h"
+#include "iovalab/json.h"
+#include "iovalab_build.h"
 }
-
-#ifndef IOVALAB_BUILD_TYPE
-#define IOVALAB_BUILD_TYPE "unknown"
-#endif
-#ifndef IOVALAB_GIT_COMMIT
-#define IOVALAB_GIT_COMMIT "unknown"
-#endif
 
 namespace bench
 {
@@ -34,65 +30,7 @@ namespace
 {
 
 Options g_opt;
-std::vector<unsigned> g_cpus;
-unsigned g_cores;
-
-// Cores first, SMT siblings after: the same order iova-stress pins in, so a
-// 2-thread benchmark never shares a core while a free core exists.
-void discover_cpus()
-{
-	hwloc_topology_t topo;
-
-	if (hwloc_topology_init(&topo) || hwloc_topology_load(topo)) {
-		std::fprintf(stderr, "bench: hwloc topology failed\n");
-		std::exit(1);
-	}
-	int ncore = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE);
-	unsigned round = 0;
-	bool more = true;
-
-	if (ncore <= 0) {
-		// No core objects (some VMs): every PU is its own core.
-		int npu = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU);
-
-		for (int i = 0; i < npu; i++) {
-			hwloc_obj_t pu =
-				hwloc_get_obj_by_type(topo, HWLOC_OBJ_PU, i);
-
-			g_cpus.push_back(pu->os_index);
-		}
-		g_cores = g_cpus.size();
-	} else {
-		g_cores = ncore;
-	}
-	while (ncore > 0 && more) {
-		more = false;
-		for (int c = 0; c < ncore; c++) {
-			hwloc_obj_t core =
-				hwloc_get_obj_by_type(topo, HWLOC_OBJ_CORE, c);
-			hwloc_obj_t pu = hwloc_get_obj_inside_cpuset_by_type(
-				topo, core->cpuset, HWLOC_OBJ_PU, round);
-
-			if (pu) {
-				g_cpus.push_back(pu->os_index);
-				more = true;
-			}
-		}
-		round++;
-	}
-	hwloc_topology_destroy(topo);
-	if (g_cpus.empty()) {
-		std::fprintf(stderr, "bench: no usable CPU found\n");
-		std::exit(1);
-	}
-}
-
-[[noreturn]] void usage_error(const char *msg, const char *arg)
-{
-	std::fprintf(stderr, "%s: %s '%s' (try --help)\n",
-		     iovalab_bench_subject, msg, arg);
-	std::exit(2);
-}
+struct lab_topo *g_topo;
 
 void print_help()
 {
@@ -104,7 +42,9 @@ void print_help()
 		"quote)\n"
 		"                   also set by IOVALAB_BENCH_QUICK=1\n"
 		"  --max-live=N     register tree sizes up to N live ranges only\n"
-		"  --no-pin         do not pin threads to CPUs\n"
+		"  --pin=MODE       compact (default), scatter or none: where "
+		"thread i runs\n"
+		"  --no-pin         --pin=none\n"
 		"  --oversub=K      extra oversubscribed point at K x CPUs threads "
 		"(default 2, 0 = none)\n"
 		"  --run-budget=S   stop a threaded run that collapses after S s "
@@ -127,38 +67,51 @@ void drop_arg(int &argc, char **argv, int i)
 	argv[--argc] = nullptr;
 }
 
+// The value of "--NAME=VALUE" if @a is that option, else nullptr.
+const char *value_of(const char *a, const char *name)
+{
+	size_t n = std::strlen(name);
+
+	if (std::strncmp(a, "--", 2) || std::strncmp(a + 2, name, n) ||
+	    a[2 + n] != '=')
+		return nullptr;
+	return a + 3 + n;
+}
+
+// A usage error exits 2 after the harness's one line (cli.h).
+void check(int rc)
+{
+	if (rc)
+		std::exit(rc);
+}
+
 void parse_options(int &argc, char **argv)
 {
 	const char *env = std::getenv("IOVALAB_BENCH_QUICK");
-
 	bool budget_set = false;
 
+	lab_cli_tool(iovalab_bench_subject);
 	if (env && *env && std::strcmp(env, "0") != 0)
 		g_opt.quick = true;
 	for (int i = 1; i < argc;) {
-		const char *a = argv[i];
-		uint64_t v;
+		const char *a = argv[i], *v;
+		uint64_t n;
 
 		if (!std::strcmp(a, "--quick")) {
 			g_opt.quick = true;
 		} else if (!std::strcmp(a, "--no-pin")) {
-			g_opt.pin = false;
-		} else if (!std::strncmp(a, "--max-live=", 11)) {
-			if (lab_parse_u64(a + 11, &v) || v < 1)
-				usage_error("bad --max-live value", a);
-			g_opt.max_live = v;
-		} else if (!std::strncmp(a, "--oversub=", 10)) {
-			if (lab_parse_u64(a + 10, &v) || v > 64)
-				usage_error("bad --oversub value (0..64)", a);
-			g_opt.oversub = (unsigned)v;
-		} else if (!std::strncmp(a, "--run-budget=", 13)) {
-			double s;
-
-			if (lab_parse_seconds(a + 13, &s) || s <= 0)
-				usage_error(
-					"bad --run-budget value (seconds > 0)",
-					a);
-			g_opt.run_budget_s = s;
+			g_opt.pin = LAB_PIN_NONE;
+		} else if ((v = value_of(a, "pin"))) {
+			check(lab_cli_pin("pin", v, &g_opt.pin));
+		} else if ((v = value_of(a, "max-live"))) {
+			check(lab_cli_u64("max-live", v, 1, UINT64_MAX, &n));
+			g_opt.max_live = n;
+		} else if ((v = value_of(a, "oversub"))) {
+			check(lab_cli_u64("oversub", v, 0, 64, &n));
+			g_opt.oversub = (unsigned)n;
+		} else if ((v = value_of(a, "run-budget"))) {
+			check(lab_cli_seconds("run-budget", v, false, 3600,
+					      &g_opt.run_budget_s));
 			budget_set = true;
 		} else if (!std::strcmp(a, "--help") || !std::strcmp(a, "-h")) {
 			print_help();
@@ -166,8 +119,9 @@ void parse_options(int &argc, char **argv)
 			continue; // Google Benchmark prints its part and exits
 		} else if (!std::strncmp(a, "--max-live", 10) ||
 			   !std::strncmp(a, "--oversub", 9) ||
-			   !std::strncmp(a, "--run-budget", 12)) {
-			usage_error("option needs =VALUE", a);
+			   !std::strncmp(a, "--run-budget", 12) ||
+			   !std::strncmp(a, "--pin", 5)) {
+			check(lab_cli_bad("%s: needs =VALUE", a));
 		} else {
 			i++;
 			continue;
@@ -178,6 +132,40 @@ void parse_options(int &argc, char **argv)
 		g_opt.run_budget_s = 1.0;
 }
 
+// The meta object every iovalab tool writes, as one JSON string in
+// Google Benchmark's context ("iovalab_meta"): its context is flat
+// strings, so the object rides as text; results/ parses it.
+std::string meta_json(int argc, char **argv)
+{
+	static const struct lab_build_info build = LAB_BUILD_INFO;
+	struct lab_meta m = {};
+	struct lab_json j;
+	char *buf = nullptr;
+	size_t len = 0;
+	std::string s;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return s;
+	m.tool = iovalab_bench_subject;
+	m.argc = argc;
+	m.argv = argv;
+	m.build = &build;
+	m.topo = g_topo;
+	m.threads = 0; // each benchmark names its own thread count
+	m.pin = g_opt.pin;
+	m.timer_overhead_ns = lab_clock_overhead_ns(10000);
+	lab_json_init(&j, f);
+	lab_json_object_begin(&j, nullptr);
+	lab_meta_write(&j, &m);
+	lab_json_object_end(&j);
+	if (!lab_json_finish(&j))
+		s.assign(buf, len);
+	std::fclose(f);
+	std::free(buf);
+	return s;
+}
+
 } // namespace
 
 const Options &options()
@@ -185,60 +173,62 @@ const Options &options()
 	return g_opt;
 }
 
-const std::vector<unsigned> &cpu_order()
-{
-	return g_cpus;
-}
-
 unsigned ncpu()
 {
-	return g_cpus.size();
-}
-
-unsigned ncores()
-{
-	return g_cores;
+	return lab_topo_pus(g_topo);
 }
 
 bool pin_self(unsigned idx)
 {
-	cpu_set_t set;
+	struct lab_pin p;
 
-	if (!g_opt.pin)
-		return false;
-	CPU_ZERO(&set);
-	CPU_SET(g_cpus[idx % g_cpus.size()], &set);
-	return pthread_setaffinity_np(pthread_self(), sizeof(set), &set) == 0;
+	lab_pin_plan(g_topo, g_opt.pin, idx, &p);
+	return p.pinned && lab_pin_apply(g_topo, &p) == 0;
 }
 
-std::string oversub_label(int threads)
+bool oversubscribed(unsigned threads)
 {
-	if (threads <= (int)ncpu())
-		return "";
-	return "oversubscribed: " + std::to_string(threads) + " threads on " +
-	       std::to_string(ncpu()) + " CPUs";
+	return lab_topo_oversubscribed(g_topo, threads);
 }
 
 } // namespace bench
 
 int main(int argc, char **argv)
 {
+	// argv as given, for the meta object, before the options come out
+	std::vector<char *> given(argv, argv + argc);
+
 	bench::parse_options(argc, argv);
-	bench::discover_cpus();
+	bench::g_topo = lab_topo_load(iovalab_bench_subject);
+	if (!bench::g_topo)
+		return 1;
 
 	std::string order;
-	for (unsigned c : bench::g_cpus)
-		order += (order.empty() ? "" : ",") + std::to_string(c);
+	for (unsigned i = 0; i < bench::ncpu(); i++) {
+		unsigned logical, os;
+
+		if (lab_topo_place(bench::g_topo, LAB_PIN_COMPACT, i, &logical,
+				   &os))
+			order +=
+				(order.empty() ? "" : ",") + std::to_string(os);
+	}
 	benchmark::AddCustomContext("iovalab_subject", iovalab_bench_subject);
-	benchmark::AddCustomContext("iovalab_build_type", IOVALAB_BUILD_TYPE);
-	benchmark::AddCustomContext("iovalab_commit", IOVALAB_GIT_COMMIT);
+	benchmark::AddCustomContext("iovalab_meta",
+				    bench::meta_json((int)given.size(),
+						     given.data()));
+	benchmark::AddCustomContext("iovalab_build_type", LAB_BUILD_TYPE);
+	benchmark::AddCustomContext("iovalab_commit", LAB_BUILD_COMMIT);
 	benchmark::AddCustomContext("iovalab_quick",
 				    bench::g_opt.quick ? "true" : "false");
 	benchmark::AddCustomContext("iovalab_pinned",
-				    bench::g_opt.pin ? "true" : "false");
+				    bench::g_opt.pin != LAB_PIN_NONE ? "true" :
+								       "false");
+	benchmark::AddCustomContext("iovalab_pin",
+				    lab_pin_mode_names[bench::g_opt.pin]);
 	benchmark::AddCustomContext("iovalab_cpu_order", order);
-	benchmark::AddCustomContext("iovalab_physical_cores",
-				    std::to_string(bench::g_cores));
+	benchmark::AddCustomContext(
+		"iovalab_physical_cores",
+		std::to_string(lab_topo_cores(bench::g_topo)));
 #ifdef NDEBUG
 	benchmark::AddCustomContext("iovalab_bench_ndebug", "true");
 #else
@@ -264,12 +254,13 @@ int main(int argc, char **argv)
 	benchmark::Initialize(&argc, argv);
 	if (benchmark::ReportUnrecognizedArguments(argc, argv))
 		return 2;
-	if (bench::g_opt.pin && !bench::pin_self(0))
+	if (bench::g_opt.pin != LAB_PIN_NONE && !bench::pin_self(0))
 		std::fprintf(stderr, "%s: warning: cannot pin main thread\n",
 			     iovalab_bench_subject);
 	iovalab_bench_register(bench::g_opt);
 	benchmark::RunSpecifiedBenchmarks();
 	iovalab_bench_teardown();
 	benchmark::Shutdown();
+	lab_topo_free(bench::g_topo);
 	return 0;
 }

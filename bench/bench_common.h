@@ -2,7 +2,8 @@
 //
 // What every iovalab benchmark binary shares: its own command-line options
 // (taken out of argv before Google Benchmark sees it), CPU pinning by
-// logical index, and the run context written into every JSON report.
+// thread index and the run context written into every JSON report, the
+// last two through core/harness (topo.h placement, meta.h's meta object).
 //
 // Each bench_*.cc defines iovalab_bench_register(), which registers its
 // benchmarks with benchmark::RegisterBenchmark() once the options are
@@ -11,8 +12,8 @@
 #define IOVALAB_BENCH_COMMON_H
 
 #include <cstdint>
-#include <string>
-#include <vector>
+
+#include "iovalab/harness/topo.h"
 
 namespace bench
 {
@@ -24,8 +25,10 @@ struct Options {
 	// Largest tree size (live ranges) the tree/readers benchmarks register;
 	// 0 keeps the binary's default.
 	uint64_t max_live = 0;
-	// Pin the main thread and every benchmark thread by thread_index().
-	bool pin = true;
+	// Where the main thread and every benchmark thread go, by
+	// thread_index(): core/harness placement (--pin=MODE; --no-pin is
+	// --pin=none).
+	enum lab_pin_mode pin = LAB_PIN_COMPACT;
 	// Oversubscription factor for the extra labelled point of threaded
 	// benchmarks: threads = factor * logical CPUs. 0 disables that point.
 	unsigned oversub = 2;
@@ -35,19 +38,17 @@ struct Options {
 
 const Options &options();
 
-// Logical CPUs this process may run on, in pinning order: the first PU of
-// every physical core, then the second PU of every core, and so on, so the
-// first N threads land on N distinct cores whenever N <= cores.
-const std::vector<unsigned> &cpu_order();
-unsigned ncpu(); // cpu_order().size()
-unsigned ncores(); // physical cores among them
+// Logical CPUs this process may run on (lab_topo_pus).
+unsigned ncpu();
 
-// Pin the calling thread to cpu_order()[idx % ncpu()]. Returns false when
-// pinning is off (--no-pin) or the kernel refused; the caller reports it.
+// Pin the calling thread where core/harness places thread @idx (with the
+// default compact mode: the first PU of every physical core, then the SMT
+// siblings, wrapping past ncpu()). Returns false when pinning is off
+// (--no-pin, --pin=none) or the binding failed; the caller reports it.
 bool pin_self(unsigned idx);
 
-// "oversubscribed: 4 threads on 2 CPUs" when threads > ncpu(), else "".
-std::string oversub_label(int threads);
+// More runnable threads than usable CPUs (lab_topo_oversubscribed).
+bool oversubscribed(unsigned threads);
 } // namespace bench
 
 // Defined once per binary: register the benchmarks (before the run), and

@@ -7,9 +7,11 @@
 //      first pair every alloc pops the pfn the free just pushed onto this
 //      CPU's loaded magazine. The kernel's hot path; the per-CPU lock is
 //      the strategy named (all of lab_lock_names[]).
-//  nocache/<alg>/size:S
+//  nocache/<alg>/bg:B/size:S
 //      the same pair with the cache off: alloc_iova + free_iova in the
-//      tree under the tree lock ("mutex"), tree otherwise empty.
+//      tree under the tree lock ("mutex"), with B other ranges live in
+//      the tree (1-8 pages each, packed below the limit) so the search
+//      has real depth; bg:0 is an otherwise empty tree.
 //  depot/batch:B
 //      B allocations then B frees per iteration, B in magazines (M pfns
 //      each, the kernel's 127). 2M fits in the loaded+prev pair; each
@@ -50,9 +52,12 @@ namespace
 
 // 48-bit device: the limit never binds on an otherwise empty domain.
 constexpr unsigned long kLimit = (1UL << 36) - 1;
+// Ranges live in the tree for nocache/.../bg:kBackground (rcache-bench's
+// --background default before it was folded in here).
+constexpr int64_t kBackground = 1000;
 
 struct iovad *make_iovad(enum iova_alg alg, bool cache, const char *cpu_lock,
-			 std::string &err)
+			 unsigned long background, std::string &err)
 {
 	struct iovad_attr attr;
 
@@ -62,28 +67,41 @@ struct iovad *make_iovad(enum iova_alg alg, bool cache, const char *cpu_lock,
 	attr.cpu_lock = cpu_lock;
 	attr.trim_period_ns = 0;
 	struct iovad *d = iovad_create(&attr);
-	if (!d)
+	if (!d) {
 		err = std::string("iovad_create: ") + strerror(errno);
+		return nullptr;
+	}
+	for (unsigned long i = 0; i < background; i++) {
+		if (!iovad_alloc_iova(d, 1 + i % 8, kLimit, true)) {
+			err = "background fill failed";
+			iovad_destroy(d);
+			return nullptr;
+		}
+	}
 	return d;
 }
 
-uint64_t sum(const uint64_t *v)
+// The domain's counters summed over the size classes.
+struct iovad_rcache_totals totals(const struct iovad *d)
 {
-	uint64_t s = 0;
+	struct iovad_rcache_stats st;
+	struct iovad_rcache_totals t;
 
-	for (int i = 0; i < IOVAD_NR_CLASSES; i++)
-		s += v[i];
-	return s;
+	iovad_rcache_stats(d, &st);
+	iovad_rcache_stats_sum(&st, &t);
+	return t;
 }
 
 void bm_pair(benchmark::State &state, enum iova_alg alg, bool cache,
 	     const char *cpu_lock)
 {
-	const unsigned long size = state.range(0);
+	// hit/: (size); nocache/: (bg, size)
+	const unsigned long size = state.range(cache ? 0 : 1);
+	const unsigned long background = cache ? 0 : state.range(0);
 	std::string err;
 
 	bench::lock_thread_online();
-	struct iovad *d = make_iovad(alg, cache, cpu_lock, err);
+	struct iovad *d = make_iovad(alg, cache, cpu_lock, background, err);
 	if (!d) {
 		state.SkipWithError(err.c_str());
 		return;
@@ -95,25 +113,23 @@ void bm_pair(benchmark::State &state, enum iova_alg alg, bool cache,
 	if (pfn)
 		free_iova_fast(d, pfn, size);
 
-	struct iovad_rcache_stats s0, s1;
 	bool failed = false;
+	const struct iovad_rcache_totals t0 = totals(d);
 
-	iovad_rcache_stats(d, &s0);
 	for (auto _ : state) {
 		pfn = alloc_iova_fast(d, size, kLimit, false);
 		benchmark::DoNotOptimize(pfn);
 		failed |= (pfn == 0);
 		free_iova_fast(d, pfn, size);
 	}
-	iovad_rcache_stats(d, &s1);
+	const struct iovad_rcache_totals t1 = totals(d);
 	iovad_destroy(d);
 	if (failed) {
 		state.SkipWithError("alloc_iova_fast failed");
 		return;
 	}
 	const double iters = (double)state.iterations();
-	state.counters["hit_rate"] =
-		(double)(sum(s1.hits) - sum(s0.hits)) / iters;
+	state.counters["hit_rate"] = (double)(t1.hits - t0.hits) / iters;
 	state.SetItemsProcessed(state.iterations());
 }
 
@@ -123,7 +139,7 @@ void bm_depot(benchmark::State &state)
 	std::string err;
 
 	bench::lock_thread_online();
-	struct iovad *d = make_iovad(IOVA_ALG_CLASSIC, true, "mutex", err);
+	struct iovad *d = make_iovad(IOVA_ALG_CLASSIC, true, "mutex", 0, err);
 	if (!d) {
 		state.SkipWithError(err.c_str());
 		return;
@@ -146,12 +162,10 @@ void bm_depot(benchmark::State &state)
 	round();
 	round();
 
-	struct iovad_rcache_stats s0, s1;
-
-	iovad_rcache_stats(d, &s0);
+	const struct iovad_rcache_totals t0 = totals(d);
 	for (auto _ : state)
 		round();
-	iovad_rcache_stats(d, &s1);
+	const struct iovad_rcache_totals t1 = totals(d);
 	iovad_destroy(d);
 	if (failed) {
 		state.SkipWithError("alloc_iova_fast failed");
@@ -161,11 +175,10 @@ void bm_depot(benchmark::State &state)
 	const double iters = (double)state.iterations();
 	const double pairs = iters * pfns.size();
 	state.counters["depot_pushes"] =
-		(double)(sum(s1.depot_pushes) - sum(s0.depot_pushes)) / iters;
+		(double)(t1.depot_pushes - t0.depot_pushes) / iters;
 	state.counters["depot_pops"] =
-		(double)(sum(s1.depot_pops) - sum(s0.depot_pops)) / iters;
-	state.counters["hit_rate"] =
-		(double)(sum(s1.hits) - sum(s0.hits)) / pairs;
+		(double)(t1.depot_pops - t0.depot_pops) / iters;
+	state.counters["hit_rate"] = (double)(t1.hits - t0.hits) / pairs;
 	state.counters["mag_size"] = (double)mag;
 	state.SetItemsProcessed(state.iterations() * pfns.size());
 }
@@ -192,9 +205,8 @@ void iovalab_bench_register(const bench::Options &opt)
 		benchmark::RegisterBenchmark(
 			("nocache/" + std::string(iova_alg_name(alg))).c_str(),
 			bm_pair, alg, false, "mutex")
-			->ArgName("size")
-			->Arg(1)
-			->Arg(32);
+			->ArgNames({ "bg", "size" })
+			->ArgsProduct({ { 0, kBackground }, { 1, 32 } });
 	}
 	benchmark::RegisterBenchmark("depot", bm_depot)
 		->ArgName("batch")

@@ -202,7 +202,7 @@ void bm_find(benchmark::State &state, const char *lock)
 			g_writer->cpu_idx = nthreads % bench::ncpu();
 			g_writer->th =
 				std::thread(&Writer::run, g_writer.get());
-			if (nthreads + 1 > (int)bench::ncpu())
+			if (bench::oversubscribed(nthreads + 1))
 				state.SetLabel("oversubscribed: " +
 					       std::to_string(nthreads) +
 					       " readers + 1 writer on " +

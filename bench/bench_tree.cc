@@ -7,7 +7,8 @@
 //
 //  alloc_free/<alg>/<scenario>/<n>
 //      one iova_scen_step(): the scenario's next request through
-//      alloc_iova(), then free_iova() of one other measured range chosen
+//      iova_alloc_range() (the range API, a thin wrapper of alloc_iova()
+//      for all but btree-pfn), then free_iova() of one other range chosen
 //      by the generator, so the tree stays at n ranges. Counters:
 //      visited (tree nodes dereferenced per alloc_iova, the deterministic
 //      cost the time should follow), fail_rate (allocations that returned
@@ -15,8 +16,8 @@
 //      slab_bytes (the algorithm's node, and what a 64-byte-aligned slab
 //      charges for it).
 //  find/<alg>/<scenario>/<n>
-//      find_iova() of a live range's pfn, in a shuffled order over every
-//      range in the tree (no cache-friendly sequential walk).
+//      iova_find_range() of a live range's pfn, in a shuffled order over
+//      every range in the tree (no cache-friendly sequential walk).
 //
 // Both families end with a BigO/RMS pair: Complexity(oAuto) lets the
 // library pick the best of O(1), O(lg N), O(N), O(N lg N), O(N^2), O(N^3)
@@ -139,7 +140,7 @@ void bm_alloc_free(benchmark::State &state, enum iova_alg alg,
 
 	iova_domain_stats(p->dom, &st0);
 	for (auto _ : state) {
-		struct iova *got;
+		unsigned long got;
 
 		ret |= iova_scen_step(p->scen, &got);
 		benchmark::DoNotOptimize(got);
@@ -189,10 +190,12 @@ void bm_find(benchmark::State &state, enum iova_alg alg, enum iova_scenario sc)
 
 		// Ranges move under alloc_free; each lookup below checks it
 		// still hits, so collect them now, from the current tree.
-		for (struct iova *v = iova_first(p->dom); v;
-		     v = iova_next(p->dom, v))
-			p->pfns.push_back(v->pfn_lo +
-					  (v->pfn_hi - v->pfn_lo) / 2);
+		struct iova_range v;
+
+		for (bool ok = iova_next_range(p->dom, 0, &v); ok;
+		     ok = v.pfn_hi != ~0UL &&
+			  iova_next_range(p->dom, v.pfn_hi + 1, &v))
+			p->pfns.push_back(v.pfn_lo + (v.pfn_hi - v.pfn_lo) / 2);
 		lab_prng_seed(&r, kSeed);
 		for (size_t i = p->pfns.size(); i > 1; i--)
 			std::swap(p->pfns[i - 1],
@@ -205,10 +208,11 @@ void bm_find(benchmark::State &state, enum iova_alg alg, enum iova_scenario sc)
 	uint64_t missed = 0;
 
 	for (auto _ : state) {
-		struct iova *v = find_iova(p->dom, pfns[i]);
+		struct iova_range v;
+		bool hit = iova_find_range(p->dom, pfns[i], &v);
 
 		benchmark::DoNotOptimize(v);
-		missed += (v == nullptr);
+		missed += !hit;
 		if (++i == pfns.size())
 			i = 0;
 	}

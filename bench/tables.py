@@ -1,19 +1,18 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Markdown tables from bench-locks, bench-rcache and bench-readers JSON.
+"""Markdown tables from bench-rcache and bench-readers JSON.
 
-usage: tables.py DIR     (reads DIR/bench-{locks,rcache,readers}.json,
+usage: tables.py DIR     (reads DIR/bench-{rcache,readers}.json,
                           whichever exist; prints markdown)
 
-locks:   per lock (ours, then ck's): uncontended lock+unlock and read
-         lock+unlock (CPU ns, TSC ticks), then contended throughput in
-         millions of operations per second over the whole run's wall time
-         (wall_ops_per_s) for each critical-section shape and thread count,
-         with finish_spread at 2 threads; "over budget" where the run hit its
-         wall-time budget (the rate one thread had reached is in brackets).
 rcache:  ns per alloc+free pair (CPU) on the hit path per per-CPU lock,
-         with the cache off per algorithm, and the depot batches.
-readers: reads per second (wall) and writer rate per tree lock.
+         with the cache off per algorithm and background tree size, and
+         the depot batches.
+readers: reads per second (wall) and writer rate per tree lock; "over
+         budget" where the run hit its wall-time budget (the rate one
+         thread had reached is in brackets).
+
+(Lock costs are lock-bench's: locks/README.md.)
 
 Medians over repetitions; aggregate rows are ignored.
 """
@@ -62,63 +61,6 @@ def f(x, digits=3):
     if x is None:
         return ""
     return "%.*g" % (digits, x)
-
-
-def locks_table(ctx, rs):
-    names = []
-    for n in rs:
-        m = re.match(r"^uncontended/(.+)$", n)
-        if m:
-            names.append(m.group(1))
-    shapes = sorted({(int(m.group(2)), int(m.group(3)))
-                     for n in rs
-                     for m in [re.match(r"^contended/(.+)/cs:(\d+)/think:(\d+)/",
-                                        n)] if m},
-                    key=lambda s: (s[1], s[0]))
-    threads = sorted({int(m.group(1)) for n in rs
-                      for m in [re.search(r"threads:(\d+)$", n)] if m})
-    ncpu = len(ctx.get("iovalab_cpu_order", "").split(",")) or 0
-    print("## Locks (%s; %s logical CPUs; think unit %s ns)" %
-          (ctx.get("host_name", "?"), ncpu,
-           f(float(ctx.get("iovalab_think_unit_ns", "nan")))))
-    print()
-    print("Uncontended: CPU ns and TSC ticks per lock+unlock through "
-          "lab_lock (read: lab_read_lock+unlock). Contended: Mops/s over "
-          "the run's wall time (first start to last finish); "
-          "t>%d is oversubscribed. spread: fastest/slowest thread's time "
-          "at 2 threads, cs:1 think:0 (1 = finished together)." % ncpu)
-    print()
-    head = ["lock", "ns", "ticks", "read ns"]
-    for cs, th in shapes:
-        for t in threads:
-            head.append("cs:%d think:%d t=%d%s" %
-                        (cs, th, t, "*" if t > ncpu else ""))
-    head.append("spread")
-    print("| " + " | ".join(head) + " |")
-    print("|" + "---|" * len(head))
-    for base in ("baseline/pthread_mutex_direct",
-                 "baseline/atomic_xchg_direct"):
-        if base in rs:
-            print("| %s (no lab_lock) | %s | | |%s |" %
-                  (base.split("/")[1], f(value(rs[base], "cpu_time")),
-                   " |" * (len(head) - 4)))
-    for name in names:
-        row = [name, f(value(rs.get("uncontended/" + name), "cpu_time")),
-               f(value(rs.get("uncontended/" + name), "tsc_ticks")),
-               f(value(rs.get("uncontended_read/" + name), "cpu_time"))]
-        for cs, th in shapes:
-            for t in threads:
-                key = ("contended/%s/cs:%d/think:%d/real_time/threads:%d" %
-                       (name, cs, th, t))
-                r = rs.get(key)
-                c = collapsed(r)
-                v = value(r, "wall_ops_per_s")
-                row.append(c if c else f(v / 1e6 if v else None))
-        spread = value(rs.get("contended/%s/cs:1/think:0/real_time/threads:2"
-                              % name), "finish_spread")
-        row.append(f(spread, 2))
-        print("| " + " | ".join(row) + " |")
-    print()
 
 
 def rcache_table(ctx, rs):
@@ -187,8 +129,7 @@ def main(argv):
         return 2
     d = argv[1]
     done = 0
-    for name, fn in (("locks", locks_table), ("rcache", rcache_table),
-                     ("readers", readers_table)):
+    for name, fn in (("rcache", rcache_table), ("readers", readers_table)):
         path = os.path.join(d, "bench-%s.json" % name)
         if not os.path.exists(path):
             continue

@@ -98,6 +98,7 @@ static int die_usage(const char *fmt, const char *arg)
 static double time_find(struct iova_domain *d)
 {
 	struct iova_stats st;
+	struct iova_range v;
 	unsigned long *pfns, n = 0, sink = 0;
 	uint64_t t0, x = 88172645463325252ull;
 	double ns;
@@ -108,9 +109,10 @@ static double time_find(struct iova_domain *d)
 		free(pfns);
 		return 0.0;
 	}
-	for (struct iova *v = iova_first(d); v && n < st.live;
-	     v = iova_next(d, v))
-		pfns[n++] = v->pfn_lo;
+	/* the range API: every algorithm, btree-pfn included */
+	for (bool ok = iova_next_range(d, 0, &v); ok && n < st.live;
+	     ok = v.pfn_hi != ~0UL && iova_next_range(d, v.pfn_hi + 1, &v))
+		pfns[n++] = v.pfn_lo;
 	for (unsigned long i = n; i > 1; i--) {
 		unsigned long j;
 
@@ -123,11 +125,8 @@ static double time_find(struct iova_domain *d)
 		pfns[j] = sink;
 	}
 	t0 = cpu_ns();
-	for (unsigned long i = 0; i < n; i++) {
-		struct iova *v = find_iova(d, pfns[i]);
-
-		sink += v ? v->pfn_hi : 0;
-	}
+	for (unsigned long i = 0; i < n; i++)
+		sink += iova_find_range(d, pfns[i], &v) ? v.pfn_hi : 0;
 	ns = (double)(cpu_ns() - t0) / (double)n;
 	free(pfns);
 	/* keep the lookups */
@@ -166,11 +165,13 @@ static int run_cell(enum iova_alg alg, enum iova_scenario sc,
 	while (n < allocs) {
 		struct iova_scen_req req;
 		struct iova_stats st;
-		struct iova *v;
+		unsigned long pfn = 0;
+		bool got;
 		int c;
 
 		iova_scen_next(s, &req);
-		v = alloc_iova(d, req.size, req.limit_pfn, req.size_aligned);
+		got = !iova_alloc_range(d, req.size, req.limit_pfn,
+					req.size_aligned, &pfn);
 		iova_domain_stats(d, &st);
 		n++;
 		total += st.visited_last;
@@ -181,9 +182,9 @@ static int run_cell(enum iova_alg alg, enum iova_scenario sc,
 		tot_cls[c] += st.visited_last;
 		if (st.visited_last > max_cls[c])
 			max_cls[c] = st.visited_last;
-		if (!v)
+		if (!got)
 			fails++;
-		if (iova_scen_complete(s, v)) {
+		if (iova_scen_complete_pfn(s, got, pfn)) {
 			fprintf(stderr,
 				"iova-scenarios: %s %s %lu: free of "
 				"a live range failed\n",

@@ -168,7 +168,7 @@ static int meas_push(struct iova_scen *s, unsigned long pfn)
  * for (what a run of allocations into empty space does, alignment holes
  * included), then keep @count of them chosen at random: the rest are the
  * holes that frees would have left. The kept ranges are created with
- * reserve_iova(), so the tree is the same whatever the algorithm (highest
+ * iova_reserve_range(), so the tree is the same whatever the algorithm (highest
  * fit and classic's first fit would place mixed alignments differently).
  * With @keep, the kept ranges become the measured class. Stores the
  * lowest pfn laid out in *@lowest.
@@ -176,7 +176,7 @@ static int meas_push(struct iova_scen *s, unsigned long pfn)
 static int reserve_one(struct iova_scen *s, unsigned long lo, unsigned long hi,
 		       bool keep)
 {
-	if (!reserve_iova(s->iovad, lo, hi))
+	if (iova_reserve_range(s->iovad, lo, hi, NULL))
 		return -ENOMEM;
 	return keep ? meas_push(s, lo) : 0;
 }
@@ -230,7 +230,7 @@ static int populate_part(struct iova_scen *s, struct lab_prng *r,
 		t = hi[i], hi[i] = hi[j], hi[j] = t;
 	}
 	for (unsigned long i = total - count; i < total; i++) {
-		if (!reserve_iova(s->iovad, lo[i], hi[i])) {
+		if (iova_reserve_range(s->iovad, lo[i], hi[i], NULL)) {
 			ret = -ENOMEM;
 			goto out;
 		}
@@ -370,7 +370,7 @@ static int populate(struct iova_scen *s, uint64_t seed)
 		 */
 		if (low <= start)
 			return -ENOSPC;
-		if (!reserve_iova(s->iovad, start, low - 1))
+		if (iova_reserve_range(s->iovad, start, low - 1, NULL))
 			return -ENOMEM;
 		return 0;
 	case IOVA_SCEN_CHURN:
@@ -481,7 +481,7 @@ void iova_scen_next(struct iova_scen *s, struct iova_scen_req *req)
 	s->pending = true;
 }
 
-int iova_scen_complete(struct iova_scen *s, struct iova *got)
+int iova_scen_complete_pfn(struct iova_scen *s, bool got, unsigned long pfn_lo)
 {
 	size_t victim;
 	unsigned long pfn;
@@ -494,28 +494,34 @@ int iova_scen_complete(struct iova_scen *s, struct iova *got)
 		if (s->sc != IOVA_SCEN_FIELD32)
 			return 0;
 		/* dma-iommu's fallback after the 32-bit attempt failed */
-		got = alloc_iova(s->iovad, s->last.size, IOVA_SCEN_LIMIT48,
-				 s->last.size_aligned);
-		if (!got)
+		if (iova_alloc_range(s->iovad, s->last.size, IOVA_SCEN_LIMIT48,
+				     s->last.size_aligned, &pfn_lo))
 			return 0;
 	}
 	/* chosen before the new range joins, so it never frees that one */
 	victim = lab_prng_below(&s->rng, s->nmeas);
 	pfn = s->meas[victim];
-	s->meas[victim] = got->pfn_lo;
+	s->meas[victim] = pfn_lo;
 	return free_iova(s->iovad, pfn) ? -ENOENT : 0;
 }
 
-int iova_scen_step(struct iova_scen *s, struct iova **got)
+int iova_scen_complete(struct iova_scen *s, struct iova *got)
+{
+	return iova_scen_complete_pfn(s, got, got ? got->pfn_lo : 0);
+}
+
+int iova_scen_step(struct iova_scen *s, unsigned long *pfn_lo)
 {
 	struct iova_scen_req req;
-	struct iova *v;
+	unsigned long pfn = 0;
+	bool got;
 
 	iova_scen_next(s, &req);
-	v = alloc_iova(s->iovad, req.size, req.limit_pfn, req.size_aligned);
-	if (got)
-		*got = v;
-	return iova_scen_complete(s, v);
+	got = !iova_alloc_range(s->iovad, req.size, req.limit_pfn,
+				req.size_aligned, &pfn);
+	if (pfn_lo)
+		*pfn_lo = got ? pfn : 0;
+	return iova_scen_complete_pfn(s, got, pfn);
 }
 
 unsigned long iova_scen_live(const struct iova_scen *s)

@@ -15,7 +15,8 @@
 #include "iova_internal.h"
 
 const char *const iova_alg_names[] = { "classic",  "maxgap", "gap32",
-				       "anylimit", "btree",  NULL };
+				       "anylimit", "btree",  "btree-pfn",
+				       NULL };
 
 static const struct iova_ops *const iova_alg_ops[IOVA_ALG_NR] = {
 	[IOVA_ALG_CLASSIC] = &iova_classic_ops,
@@ -23,6 +24,7 @@ static const struct iova_ops *const iova_alg_ops[IOVA_ALG_NR] = {
 	[IOVA_ALG_GAP32] = &iova_gap32_ops,
 	[IOVA_ALG_ANYLIMIT] = &iova_anylimit_ops,
 	[IOVA_ALG_BTREE] = &iova_btree_ops,
+	[IOVA_ALG_BTREE_PFN] = &iova_btree_pfn_ops,
 };
 
 const char *iova_alg_name(enum iova_alg alg)
@@ -38,6 +40,21 @@ int iova_alg_parse(const char *name)
 		if (!strcmp(name, iova_alg_names[i]))
 			return i;
 	return -EINVAL;
+}
+
+bool iova_alg_has_iova(enum iova_alg alg)
+{
+	return (unsigned int)alg < IOVA_ALG_NR &&
+	       !iova_alg_ops[alg]->inline_ranges;
+}
+
+/* The struct iova calls on an algorithm without struct iova (iova.h). */
+static bool iova_refused(const struct iova_domain *iovad)
+{
+	if (!iovad->ops->inline_ranges)
+		return false;
+	errno = EOPNOTSUPP;
+	return true;
 }
 
 size_t iova_node_bytes(enum iova_alg alg)
@@ -158,7 +175,8 @@ struct iova_domain *iova_domain_create(enum iova_alg alg, unsigned long granule,
 	iovad->dma_32bit_pfn = 1UL << (32 - iovad->granule_shift);
 	iovad->max32_alloc_size = iovad->dma_32bit_pfn;
 	atomic_init(&iovad->seq, 0);
-	lab_slab_init(&iovad->slab, iova_slab_bytes(alg));
+	if (iovad->ops->node_bytes)
+		lab_slab_init(&iovad->slab, iova_slab_bytes(alg));
 	if (iovad->ops->tree_node_bytes)
 		lab_slab_init(&iovad->tree_slab, iovad->ops->tree_node_bytes);
 	if (iovad->ops->init(iovad)) {
@@ -248,8 +266,13 @@ static unsigned long iova_align_mask(unsigned long size, bool size_aligned)
 	return shift >= 64 ? 0 : ~0UL << shift;
 }
 
-struct iova *alloc_iova(struct iova_domain *iovad, unsigned long size,
-			unsigned long limit_pfn, bool size_aligned)
+/*
+ * alloc_iova()'s body: 0 and the new range in *@res, or -EINVAL, -ENOSPC,
+ * -ENOMEM (iova_alloc_range() documents them). Counters as alloc_iova.
+ */
+static int iova_alloc(struct iova_domain *iovad, unsigned long size,
+		      unsigned long limit_pfn, bool size_aligned,
+		      struct iova **res, struct iova *tmp)
 {
 	struct iova_stats *st = &iovad->stats;
 	unsigned long visits = 0, searches = 0, lines = 0, mask;
@@ -260,12 +283,13 @@ struct iova *alloc_iova(struct iova_domain *iovad, unsigned long size,
 	/* the one rule for limits past the last pfn (iova.h), for every alg */
 	if (!size || limit_pfn > iova_domain_max_pfn(iovad)) {
 		st->alloc_failures++;
-		return NULL;
+		return -EINVAL;
 	}
-	new = iova_node_alloc(iovad);
+	/* inline ranges: @tmp only carries the pfns out of the search */
+	new = tmp ? tmp : iova_node_alloc(iovad);
 	if (!new) {
 		st->alloc_failures++;
-		return NULL;
+		return -ENOMEM;
 	}
 	mask = iova_align_mask(size, size_aligned);
 	ret = iovad->ops->prepare ? iovad->ops->prepare(iovad) : 0;
@@ -287,9 +311,10 @@ struct iova *alloc_iova(struct iova_domain *iovad, unsigned long size,
 		st->lines_max = lines;
 	if (ret) {
 		/* never linked: no reader can hold it */
-		lab_slab_free(&iovad->slab, new);
+		if (!tmp)
+			lab_slab_free(&iovad->slab, new);
 		st->alloc_failures++;
-		return NULL;
+		return ret;
 	}
 	st->allocs++;
 	st->live++;
@@ -305,6 +330,18 @@ struct iova *alloc_iova(struct iova_domain *iovad, unsigned long size,
 	}
 #endif
 	iova_debug_check(iovad, "alloc_iova");
+	*res = new;
+	return 0;
+}
+
+struct iova *alloc_iova(struct iova_domain *iovad, unsigned long size,
+			unsigned long limit_pfn, bool size_aligned)
+{
+	struct iova *new;
+
+	if (iova_refused(iovad) ||
+	    iova_alloc(iovad, size, limit_pfn, size_aligned, &new, NULL))
+		return NULL;
 	return new;
 }
 
@@ -313,6 +350,8 @@ struct iova *find_iova(struct iova_domain *iovad, unsigned long pfn)
 {
 	struct rb_node *rb = iovad->rbroot.rb_node;
 
+	if (iova_refused(iovad))
+		return NULL;
 	if (iovad->ops->find)
 		return iovad->ops->find(iovad, pfn);
 
@@ -338,6 +377,8 @@ struct iova *find_iova(struct iova_domain *iovad, unsigned long pfn)
  */
 struct iova *find_iova_lockless(struct iova_domain *iovad, unsigned long pfn)
 {
+	if (iova_refused(iovad))
+		return NULL;
 	if (iovad->ops->find_lockless)
 		return iovad->ops->find_lockless(iovad, pfn);
 	for (;;) {
@@ -367,6 +408,8 @@ struct iova *find_iova_lockless(struct iova_domain *iovad, unsigned long pfn)
 
 void __free_iova(struct iova_domain *iovad, struct iova *iova)
 {
+	if (iova_refused(iovad))
+		return;
 	iova_write_begin(iovad);
 	iovad->ops->remove(iovad, iova);
 	iova_write_end(iovad);
@@ -376,9 +419,32 @@ void __free_iova(struct iova_domain *iovad, struct iova *iova)
 	iova_debug_check(iovad, "free_iova");
 }
 
+/* Remove the inline range @r (btree-pfn), counted as __free_iova. */
+static void iova_remove_inline(struct iova_domain *iovad,
+			       const struct iova_range *r)
+{
+	struct iova tmp = { .pfn_lo = r->pfn_lo, .pfn_hi = r->pfn_hi };
+
+	iova_write_begin(iovad);
+	iovad->ops->remove(iovad, &tmp);
+	iova_write_end(iovad);
+	iovad->stats.frees++;
+	iovad->stats.live--;
+	iova_debug_check(iovad, "free_iova");
+}
+
 int free_iova(struct iova_domain *iovad, unsigned long pfn)
 {
-	struct iova *iova = find_iova(iovad, pfn);
+	struct iova *iova;
+	struct iova_range r;
+
+	if (iovad->ops->inline_ranges) {
+		if (!iova_find_range(iovad, pfn, &r))
+			return -ENOENT;
+		iova_remove_inline(iovad, &r);
+		return 0;
+	}
+	iova = find_iova(iovad, pfn);
 
 	if (!iova)
 		return -ENOENT;
@@ -416,26 +482,61 @@ static struct iova *iova_lower_bound(struct iova_domain *iovad,
  * rb_first(); starting at the first range that can overlap skips only
  * ranges the kernel's walk passes over untouched.
  */
-struct iova *reserve_iova(struct iova_domain *iovad, unsigned long pfn_lo,
-			  unsigned long pfn_hi)
+/*
+ * reserve's walk: the first range with pfn_hi >= @pfn, the linked struct
+ * iova or, for inline ranges, a copy in @buf; and the one after @cur.
+ */
+static struct iova *iova_walk_from(struct iova_domain *iovad, unsigned long pfn,
+				   struct iova *buf)
+{
+	struct iova_range r;
+
+	if (!iovad->ops->inline_ranges)
+		return iova_lower_bound(iovad, pfn);
+	if (!iovad->ops->lower_bound_range(iovad, pfn, &r))
+		return NULL;
+	buf->pfn_lo = r.pfn_lo;
+	buf->pfn_hi = r.pfn_hi;
+	return buf;
+}
+
+static struct iova *iova_walk_next(struct iova_domain *iovad, struct iova *cur,
+				   struct iova *buf)
+{
+	if (!iovad->ops->inline_ranges)
+		return iova_next(iovad, cur);
+	if (cur->pfn_hi == ~0UL)
+		return NULL;
+	return iova_walk_from(iovad, cur->pfn_hi + 1, buf);
+}
+
+/*
+ * 0 and the range covering @pfn_hi in *@res (inline ranges: a copy in
+ * *@buf), or -EINVAL, -ENOMEM (iova_reserve_range()).
+ */
+static int iova_reserve(struct iova_domain *iovad, unsigned long pfn_lo,
+			unsigned long pfn_hi, struct iova **res,
+			struct iova *buf)
 {
 	struct iova *iova = NULL, *spare, *cur;
+	bool inl = iovad->ops->inline_ranges;
 
 	if (pfn_lo > pfn_hi || pfn_hi > iova_domain_max_pfn(iovad))
-		return NULL;
+		return -EINVAL;
 	/* Allocated up front so that running out changes nothing. */
-	spare = iova_node_alloc(iovad);
+	spare = inl ? buf : iova_node_alloc(iovad);
 	if (!spare)
-		return NULL;
+		return -ENOMEM;
 	if (iovad->ops->prepare && iovad->ops->prepare(iovad)) {
-		lab_slab_free(&iovad->slab, spare);
-		return NULL;
+		if (!inl)
+			lab_slab_free(&iovad->slab, spare);
+		return -ENOMEM;
 	}
 
 	iova_write_begin(iovad);
 	/* (the anchor, if any, sits above pfn_hi: the walk stops first) */
-	for (cur = iova_lower_bound(iovad, pfn_lo); cur;
-	     cur = iova_next(iovad, cur)) {
+	for (cur = iova_walk_from(iovad, pfn_lo, buf); cur;
+	     cur = iova_walk_next(iovad, cur, buf)) {
 		if (cur->pfn_lo > pfn_hi)
 			break;
 		if (pfn_lo < cur->pfn_lo)
@@ -455,10 +556,22 @@ struct iova *reserve_iova(struct iova_domain *iovad, unsigned long pfn_lo,
 		iovad->stats.live++;
 	}
 	iova_write_end(iovad);
-	if (spare)
+	if (spare && !inl)
 		lab_slab_free(&iovad->slab, spare);
 	iovad->stats.reserves++;
 	iova_debug_check(iovad, "reserve_iova");
+	*res = iova;
+	return 0;
+}
+
+struct iova *reserve_iova(struct iova_domain *iovad, unsigned long pfn_lo,
+			  unsigned long pfn_hi)
+{
+	struct iova *iova;
+
+	if (iova_refused(iovad) ||
+	    iova_reserve(iovad, pfn_lo, pfn_hi, &iova, NULL))
+		return NULL;
 	return iova;
 }
 
@@ -489,6 +602,8 @@ struct iova *iova_first(struct iova_domain *iovad)
 {
 	struct rb_node *rb;
 
+	if (iova_refused(iovad))
+		return NULL;
 	if (iovad->ops->first)
 		return iovad->ops->first(iovad);
 	rb = rb_first(&iovad->rbroot);
@@ -501,6 +616,8 @@ struct iova *iova_next(struct iova_domain *iovad, struct iova *iova)
 {
 	struct rb_node *rb;
 
+	if (iova_refused(iovad))
+		return NULL;
 	if (iovad->ops->next)
 		return iovad->ops->next(iovad, iova);
 	rb = rb_next(&iova->node);
@@ -603,4 +720,111 @@ int iova_domain_check(const struct iova_domain *iovad, char *msg, size_t msglen)
 				       count - (iovad->anchor ? 1 : 0),
 				       (unsigned long long)iovad->stats.live);
 	return iovad->ops->check(iovad, msg, msglen);
+}
+
+/* ---- the range (pfn) API ---- */
+
+static void iova_to_range(const struct iova *iova, struct iova_range *out)
+{
+	out->pfn_lo = iova->pfn_lo;
+	out->pfn_hi = iova->pfn_hi;
+}
+
+int iova_alloc_range(struct iova_domain *iovad, unsigned long size,
+		     unsigned long limit_pfn, bool size_aligned,
+		     unsigned long *pfn_lo)
+{
+	struct iova tmp, *new;
+	int ret = iova_alloc(iovad, size, limit_pfn, size_aligned, &new,
+			     iovad->ops->inline_ranges ? &tmp : NULL);
+
+	if (!ret)
+		*pfn_lo = new->pfn_lo;
+	return ret;
+}
+
+int iova_free_range(struct iova_domain *iovad, unsigned long pfn_lo,
+		    unsigned long size)
+{
+	struct iova_range r;
+	struct iova *iova;
+
+	if (!size)
+		return -EINVAL;
+	if (iovad->ops->inline_ranges) {
+		if (!iova_find_range(iovad, pfn_lo, &r) || r.pfn_lo != pfn_lo ||
+		    r.pfn_hi - pfn_lo != size - 1)
+			return -EINVAL;
+		iova_remove_inline(iovad, &r);
+		return 0;
+	}
+	iova = find_iova(iovad, pfn_lo);
+	if (!iova || iova->pfn_lo != pfn_lo ||
+	    iova->pfn_hi - pfn_lo != size - 1)
+		return -EINVAL;
+	__free_iova(iovad, iova);
+	return 0;
+}
+
+bool iova_find_range(struct iova_domain *iovad, unsigned long pfn,
+		     struct iova_range *out)
+{
+	struct iova_range r;
+	struct iova *iova;
+
+	if (iovad->ops->inline_ranges) {
+		if (!iovad->ops->lower_bound_range(iovad, pfn, &r) ||
+		    r.pfn_lo > pfn)
+			return false;
+		*out = r;
+		return true;
+	}
+	iova = find_iova(iovad, pfn);
+	if (iova)
+		iova_to_range(iova, out);
+	return iova;
+}
+
+bool iova_find_range_lockless(struct iova_domain *iovad, unsigned long pfn,
+			      struct iova_range *out)
+{
+	struct iova *iova;
+
+	if (iovad->ops->inline_ranges)
+		return iovad->ops->find_range_lockless(iovad, pfn, out);
+	iova = find_iova_lockless(iovad, pfn);
+	if (!iova)
+		return false;
+	/*
+	 * The node stays readable (RCU) and pfn_hi never changes while it is
+	 * linked; pfn_lo may only have been lowered since: still a range
+	 * that held @pfn.
+	 */
+	out->pfn_lo = __atomic_load_n(&iova->pfn_lo, __ATOMIC_ACQUIRE);
+	out->pfn_hi = __atomic_load_n(&iova->pfn_hi, __ATOMIC_ACQUIRE);
+	return true;
+}
+
+int iova_reserve_range(struct iova_domain *iovad, unsigned long pfn_lo,
+		       unsigned long pfn_hi, struct iova_range *out)
+{
+	struct iova buf, *iova;
+	int ret = iova_reserve(iovad, pfn_lo, pfn_hi, &iova, &buf);
+
+	if (!ret && out)
+		iova_to_range(iova, out);
+	return ret;
+}
+
+bool iova_next_range(struct iova_domain *iovad, unsigned long pfn,
+		     struct iova_range *out)
+{
+	struct iova *iova;
+
+	if (iovad->ops->inline_ranges)
+		return iovad->ops->lower_bound_range(iovad, pfn, out);
+	iova = iova_lower_bound(iovad, pfn);
+	if (iova)
+		iova_to_range(iova, out);
+	return iova;
 }

@@ -25,8 +25,12 @@
  * max(previous range's hi + 1, start_pfn) and its lo (anylimit's
  * definition). A leaf's first range has its predecessor in another leaf,
  * so the leaf keeps lbound = max(that hi + 1, start_pfn) (start_pfn when
- * there is none); after every change the leaves whose contents or
- * predecessor changed are refreshed and their paths recomputed.
+ * there is none). After a change only what moved is recomputed: the
+ * lbound of a leaf whose predecessor changed, the parent's entries of the
+ * nodes a split, borrow or merge touched, then one propagation up the
+ * path that stops at the first stored gap that does not move (an erase
+ * only merges gaps, so it raises maxima in O(1) a level; an insert that
+ * splits a gap below its leaf's maximum changes no maximum at all).
  *
  * gap[i] also holds, in its top 7 bits, the order code of the largest
  * naturally aligned block inside any one gap under child[i] (anylimit's
@@ -58,6 +62,15 @@
  * checked against the range's own pfns, and a miss is retried when the
  * count moved, as for the rbtree algorithms.
  *
+ * btree-pfn (BT_INLINE, iova_btree_pfn.c builds this file again with it):
+ * no struct iova at all. Leaves hold the {lo, hi} pairs only (16 bytes a
+ * range: 15 per 256-byte leaf instead of 10), and the domain is used
+ * through the range (pfn) API: iova.c passes the ops a struct iova on its
+ * stack that carries the pfns in and out and is never kept. A lockless
+ * reader cannot check a hit against a per-range object, so it trusts a
+ * {lo, hi} pair only when the sequence count was even and did not move
+ * during its walk (a seqlock read), and walks again otherwise.
+ *
  * Memory: a split needs a node while inserting. iova.c calls the prepare
  * hook before any change, which fills a small reserve of height + 1
  * nodes, so an insert (alloc or reserve) fails before touching the tree,
@@ -75,7 +88,14 @@
 #define IOVA_BTREE_NODE 256
 #endif
 #define BT_NODE IOVA_BTREE_NODE
-#define BT_LCAP ((BT_NODE - 16) / 24)
+#ifdef BT_INLINE
+#define BT_ENTRY 16 /* {lo, hi} */
+#define BT_OPS iova_btree_pfn_ops
+#else
+#define BT_ENTRY 24 /* {lo, hi} and the struct iova pointer */
+#define BT_OPS iova_btree_ops
+#endif
+#define BT_LCAP ((BT_NODE - 16) / BT_ENTRY)
 #define BT_ICAP ((BT_NODE - 8) / 24)
 #define BT_LMIN (BT_LCAP / 2)
 #define BT_IMIN ((BT_ICAP + 1) / 2)
@@ -95,7 +115,9 @@ struct bt_node {
 		struct {
 			unsigned long lbound;
 			struct bt_range e[BT_LCAP];
+#ifndef BT_INLINE
 			struct iova *ptr[BT_LCAP];
+#endif
 		} l;
 		struct {
 			unsigned long pivot[BT_ICAP];
@@ -133,9 +155,29 @@ static inline struct bt_tree *bt(const struct iova_domain *iovad)
 	} while (0)
 #define BT_LD(field) __atomic_load_n(&(field), __ATOMIC_ACQUIRE)
 
+/* Entry @i's struct iova (NULL inline), and whether it is @iova's. */
+#ifdef BT_INLINE
+#define BT_PTR(n, i) ((struct iova *)NULL)
+#define BT_HOLDS(n, i, iova) \
+	((n)->l.e[i].lo == (iova)->pfn_lo && (n)->l.e[i].hi == (iova)->pfn_hi)
+#else
+#define BT_PTR(n, i) ((n)->l.ptr[i])
+#define BT_HOLDS(n, i, iova) ((n)->l.ptr[i] == (iova))
+#endif
+
 /* The cache line of @field inside @node (nodes start on a line). */
 #define BT_LINE(node, field) \
 	(1u << (((const char *)&(field) - (const char *)(node)) >> 6))
+
+/* The lines of the words @lo..@hi (one array, scanned whole) of @node. */
+static inline unsigned int bt_span(const void *node, const void *lo,
+				   const void *hi)
+{
+	unsigned int a = (unsigned int)((const char *)lo - (const char *)node);
+	unsigned int b = (unsigned int)((const char *)hi - (const char *)node);
+
+	return (2u << (b >> 6)) - (1u << (a >> 6));
+}
 
 static inline unsigned long bt_bound(const struct iova_domain *iovad,
 				     unsigned long prev_hi)
@@ -252,7 +294,20 @@ static void bt_destroy(struct iova_domain *iovad)
 
 /* ---- descent ---- */
 
-/* First child whose pivot is >= @key (the last child if none). */
+/*
+ * Ask for every line of a node about to be read: a descent compares keys
+ * on its first lines and takes the child pointer from a later one, so
+ * without this a cold node costs two or three misses in a row instead of
+ * about one.
+ */
+static inline void bt_prefetch(const struct bt_node *n)
+{
+	for (unsigned int off = 0; off < BT_NODE; off += 64)
+		__builtin_prefetch((const char *)n + off);
+}
+
+/* First child whose pivot is >= @key (the last child if none). A linear
+ * scan: at 10 entries it runs fewer instructions than a binary search. */
 static inline unsigned int bt_child_idx(const struct bt_node *n,
 					unsigned long key)
 {
@@ -279,8 +334,9 @@ static inline unsigned int bt_leaf_idx(const struct bt_node *n,
  * first range with hi >= key, if any. Fills @path[0..height-1] (root first)
  * and returns the leaf's depth index.
  */
-static unsigned int bt_descend(const struct iova_domain *iovad,
-			       unsigned long key, struct bt_path *path)
+static inline unsigned int bt_walk(const struct iova_domain *iovad,
+				   unsigned long key, struct bt_path *path,
+				   bool cold)
 {
 	struct bt_node *n = bt(iovad)->root;
 	unsigned int d = 0;
@@ -289,11 +345,21 @@ static unsigned int bt_descend(const struct iova_domain *iovad,
 		path[d].node = n;
 		path[d].idx = bt_child_idx(n, key);
 		n = n->in.child[path[d].idx];
+		if (cold)
+			bt_prefetch(n);
 		d++;
 	}
 	path[d].node = n;
 	path[d].idx = bt_leaf_idx(n, key);
 	return d;
+}
+
+/* Writers descend right after a search or a lookup read the same nodes:
+ * no prefetch (bt_lower_bound's lookups start cold). */
+static unsigned int bt_descend(const struct iova_domain *iovad,
+			       unsigned long key, struct bt_path *path)
+{
+	return bt_walk(iovad, key, path, false);
 }
 
 /*
@@ -314,6 +380,39 @@ static void bt_fix_up(struct iova_domain *iovad, struct bt_path *path,
 			break;
 		n->in.gap[path[l].idx] = g;
 	}
+}
+
+/*
+ * A gap of @g pfns with order code @o joined the subtree at path[d] and
+ * no gap there shrank (a range was removed: its gap and the next one's
+ * merged): raise the stored maxima while they grow, O(1) a level, no node
+ * rescanned.
+ */
+static void bt_grow_up(struct bt_path *path, unsigned int d, unsigned long g,
+		       unsigned int o)
+{
+	for (int l = (int)d - 1; l >= 0; l--) {
+		unsigned long *p = &path[l].node->in.gap[path[l].idx];
+		unsigned long v = gt_pack(
+			g > gt_packed_gap(*p) ? g : gt_packed_gap(*p),
+			o > gt_packed_order(*p) ? o : gt_packed_order(*p));
+
+		if (v == *p)
+			break;
+		*p = v;
+	}
+}
+
+/* The gap below entry @i of leaf @n, and its order code in *@o. */
+static unsigned long bt_entry_gap(const struct iova_domain *iovad,
+				  const struct bt_node *n, unsigned int i,
+				  unsigned int *o)
+{
+	unsigned long start = bt_gap_start(iovad, n, i);
+	unsigned long g = bt_gap(start, n->l.e[i].lo);
+
+	*o = g ? gt_order_code(start, n->l.e[i].lo) : 0;
+	return g;
 }
 
 /* The leaf at path[d] has a new last range: the next leaf's lbound. */
@@ -361,13 +460,74 @@ static void bt_leaf_put(struct bt_node *n, unsigned int i,
 {
 	BT_ST(n->l.e[i].lo, r->lo);
 	BT_ST(n->l.e[i].hi, r->hi);
+#ifndef BT_INLINE
 	BT_ST(n->l.ptr[i], v);
+#else
+	(void)v;
+#endif
 }
 
+/* Past count: no stale pointer (inline: nothing a reader follows). */
 static void bt_leaf_clear(struct bt_node *n, unsigned int i)
 {
+#ifndef BT_INLINE
 	BT_ST(n->l.ptr[i], NULL);
+#else
+	(void)n;
+	(void)i;
+#endif
 }
+
+#ifdef BT_INLINE
+/*
+ * btree-pfn only (it exists for its bytes per range): a full leaf first
+ * hands its top entries, @r inserted at @pos among them, to a right
+ * sibling with room, evening the two out. Top-down allocation inserts
+ * below everything near it, so a plain split leaves each upper half at
+ * half fill for good; pushing fills leaves before splitting (B*-tree
+ * style). The sibling takes the entries first, then the pivot moves,
+ * then the leaf is cut: a reader sees each entry in one of the two
+ * (and retries on the count anyway). False when there is no such
+ * sibling under the same parent: split.
+ */
+static bool bt_push_right(struct iova_domain *iovad, struct bt_path *path,
+			  unsigned int d, const struct bt_range *r,
+			  unsigned int pos)
+{
+	struct bt_node *leaf = path[d].node, *par, *s;
+	struct bt_range e[BT_LCAP + 1];
+	unsigned int idx, n = BT_LCAP + 1, m, keep, i, j;
+
+	if (!d)
+		return false;
+	par = path[d - 1].node;
+	idx = path[d - 1].idx;
+	if (idx + 1 >= par->count)
+		return false;
+	s = par->in.child[idx + 1];
+	if (s->count >= BT_LCAP)
+		return false;
+	m = (n - s->count + 1) / 2; /* at least 1, leaves s <= BT_LCAP */
+	keep = n - m;
+	for (i = 0, j = 0; i < n; i++)
+		e[i] = i == pos ? *r : leaf->l.e[j++];
+	for (i = s->count; i-- > 0;)
+		bt_leaf_put(s, i + m, &s->l.e[i], NULL);
+	for (i = 0; i < m; i++)
+		bt_leaf_put(s, i, &e[keep + i], NULL);
+	BT_ST(s->count, s->count + m);
+	BT_ST(par->in.pivot[idx], e[keep - 1].hi);
+	for (i = 0; i < keep; i++)
+		bt_leaf_put(leaf, i, &e[i], NULL);
+	BT_ST(leaf->count, keep);
+	/* the sibling's last range stays: the leaf after it is unchanged */
+	s->l.lbound = bt_bound(iovad, e[keep - 1].hi);
+	par->in.gap[idx] = bt_node_max(iovad, leaf);
+	par->in.gap[idx + 1] = bt_node_max(iovad, s);
+	bt_fix_up(iovad, path, d - 1);
+	return true;
+}
+#endif
 
 static void bt_insert(struct iova_domain *iovad, struct iova *iova)
 {
@@ -387,16 +547,39 @@ static void bt_insert(struct iova_domain *iovad, struct iova *iova)
 			BT_ST(n->in.pivot[i], r.hi);
 	}
 	if (leaf->count < BT_LCAP) {
+		/*
+		 * The range splits the gap below entry pos in two; nothing
+		 * else in the leaf moves. If that gap was smaller than the
+		 * leaf's stored maximum in both length and order, the
+		 * maximum belongs to another gap and stays (appending at
+		 * the end adds a gap taken from the next leaf: rescan).
+		 */
+		bool keep = false;
+
+		if (d && pos < leaf->count) {
+			struct bt_path *up = &path[d - 1];
+			unsigned long m = up->node->in.gap[up->idx];
+			unsigned int o;
+			unsigned long g = bt_entry_gap(iovad, leaf, pos, &o);
+
+			keep = g < gt_packed_gap(m) && o < gt_packed_order(m);
+		}
 		for (unsigned int i = leaf->count; i > pos; i--)
 			bt_leaf_put(leaf, i, &leaf->l.e[i - 1],
-				    leaf->l.ptr[i - 1]);
+				    BT_PTR(leaf, i - 1));
 		bt_leaf_put(leaf, pos, &r, iova);
 		BT_ST(leaf->count, leaf->count + 1);
 		if (pos + 1 == leaf->count)
 			bt_fix_next(iovad, path, d);
-		bt_fix_up(iovad, path, d);
+		if (!keep)
+			bt_fix_up(iovad, path, d);
 		return;
-	} else {
+	}
+#ifdef BT_INLINE
+	if (bt_push_right(iovad, path, d, &r, pos))
+		return;
+#endif
+	{
 		struct bt_range e[BT_LCAP + 1];
 		struct iova *p[BT_LCAP + 1];
 		unsigned int n = BT_LCAP + 1, keep = n / 2;
@@ -409,7 +592,8 @@ static void bt_insert(struct iova_domain *iovad, struct iova *iova)
 				p[i] = iova;
 			} else {
 				e[i] = leaf->l.e[j];
-				p[i] = leaf->l.ptr[j++];
+				p[i] = BT_PTR(leaf, j);
+				j++;
 			}
 		}
 		/*
@@ -534,7 +718,7 @@ static void bt_leaf_del(struct bt_node *n, unsigned int i)
 	unsigned int cnt = n->count;
 
 	for (; i + 1 < cnt; i++)
-		bt_leaf_put(n, i, &n->l.e[i + 1], n->l.ptr[i + 1]);
+		bt_leaf_put(n, i, &n->l.e[i + 1], BT_PTR(n, i + 1));
 	BT_ST(n->count, cnt - 1);
 	bt_leaf_clear(n, cnt - 1);
 }
@@ -567,7 +751,7 @@ static void bt_fix_leaf(struct iova_domain *iovad, struct bt_node *par,
 		s = par->in.child[idx + 1];
 		if (s->count > BT_LMIN) {
 			/* take the right sibling's first range */
-			bt_leaf_put(n, n->count, &s->l.e[0], s->l.ptr[0]);
+			bt_leaf_put(n, n->count, &s->l.e[0], BT_PTR(s, 0));
 			BT_ST(n->count, n->count + 1);
 			BT_ST(par->in.pivot[idx], s->l.e[0].hi);
 			bt_leaf_del(s, 0);
@@ -578,7 +762,7 @@ static void bt_fix_leaf(struct iova_domain *iovad, struct bt_node *par,
 		}
 		/* merge the right sibling into this leaf */
 		for (unsigned int i = 0; i < s->count; i++)
-			bt_leaf_put(n, n->count + i, &s->l.e[i], s->l.ptr[i]);
+			bt_leaf_put(n, n->count + i, &s->l.e[i], BT_PTR(s, i));
 		BT_ST(n->count, n->count + s->count);
 		/* dropping pivot[idx] leaves the sibling's bound to us */
 		bt_in_del(par, idx + 1);
@@ -592,8 +776,8 @@ static void bt_fix_leaf(struct iova_domain *iovad, struct bt_node *par,
 		unsigned int last = s->count - 1;
 
 		for (unsigned int i = n->count; i > 0; i--)
-			bt_leaf_put(n, i, &n->l.e[i - 1], n->l.ptr[i - 1]);
-		bt_leaf_put(n, 0, &s->l.e[last], s->l.ptr[last]);
+			bt_leaf_put(n, i, &n->l.e[i - 1], BT_PTR(n, i - 1));
+		bt_leaf_put(n, 0, &s->l.e[last], BT_PTR(s, last));
 		BT_ST(n->count, n->count + 1);
 		BT_ST(par->in.pivot[idx - 1], s->l.e[last - 1].hi);
 		bt_leaf_del(s, last);
@@ -604,7 +788,7 @@ static void bt_fix_leaf(struct iova_domain *iovad, struct bt_node *par,
 	}
 	/* merge this (last) leaf into its left sibling */
 	for (unsigned int i = 0; i < n->count; i++)
-		bt_leaf_put(s, s->count + i, &n->l.e[i], n->l.ptr[i]);
+		bt_leaf_put(s, s->count + i, &n->l.e[i], BT_PTR(n, i));
 	BT_ST(s->count, s->count + n->count);
 	bt_in_del(par, idx);
 	bt_node_free(iovad, n);
@@ -689,16 +873,25 @@ static void bt_remove(struct iova_domain *iovad, struct iova *iova)
 	bool last;
 	int l;
 
-	if (i >= leaf->count || leaf->l.ptr[i] != iova) {
+	if (i >= leaf->count || !BT_HOLDS(leaf, i, iova)) {
 		fprintf(stderr, "iovalab: btree: [%lu, %lu] not in the tree\n",
 			iova->pfn_lo, iova->pfn_hi);
 		abort();
 	}
 	bt_leaf_del(leaf, i);
 	if (!d || leaf->count >= BT_LMIN) {
-		if (i == leaf->count)
+		unsigned long g;
+		unsigned int o;
+
+		if (i == leaf->count) {
+			/* the leaf lost its last gap to the next leaf's */
 			bt_fix_next(iovad, path, d);
-		bt_fix_up(iovad, path, d);
+			bt_fix_up(iovad, path, d);
+			return;
+		}
+		/* the removed range's gap and entry i's merged */
+		g = bt_entry_gap(iovad, leaf, i, &o);
+		bt_grow_up(path, d, g, o);
 		return;
 	}
 	/* the range now last before the removed one (leaves hold >= 2) */
@@ -732,13 +925,17 @@ struct bt_cost {
 	unsigned long visits, lines;
 };
 
-/* Bits set in a line mask (<= 16 lines); no libgcc call without POPCNT. */
+/* Bits set in a line mask (<= 16 lines; one step for a 4-line node); no
+ * libgcc call without POPCNT. */
 static inline unsigned int bt_lines(unsigned int mask)
 {
-	mask = mask - ((mask >> 1) & 0x5555);
-	mask = (mask & 0x3333) + ((mask >> 2) & 0x3333);
-	mask = (mask + (mask >> 4)) & 0x0f0f;
-	return (mask + (mask >> 8)) & 0x1f;
+	static const unsigned char pop4[16] = { 0, 1, 1, 2, 1, 2, 2, 3,
+						1, 2, 2, 3, 2, 3, 3, 4 };
+	unsigned int c = 0;
+
+	for (; mask; mask >>= 4)
+		c += pop4[mask & 15];
+	return c;
 }
 
 static inline void bt_visit(struct bt_cost *c, unsigned int mask)
@@ -747,28 +944,31 @@ static inline void bt_visit(struct bt_cost *c, unsigned int mask)
 	c->lines += bt_lines(mask);
 }
 
-/* Entries @from - 1 down to 0 of a leaf; @mask collects lines read. */
+/*
+ * Entries @from - 1 down to 0 of a leaf; @mask collects lines read: the
+ * words from e[from - 1].lo down to the bound of the last entry tried (its
+ * predecessor's hi, or lbound), every one of them in between included.
+ */
 static bool bt_leaf_scan(const struct iova_domain *iovad,
 			 const struct bt_node *n, unsigned int from,
 			 unsigned long size, unsigned long amask,
 			 unsigned long *pfn, unsigned int *mask)
 {
-	for (unsigned int i = from; i-- > 0;) {
-		unsigned long start;
+	unsigned int i = from;
+	bool found = false;
 
-		if (i) {
-			*mask |= BT_LINE(n, n->l.e[i - 1].hi);
-			start = bt_bound(iovad, n->l.e[i - 1].hi);
-		} else {
-			*mask |= BT_LINE(n, n->l.lbound);
-			start = n->l.lbound;
-		}
-		*mask |= BT_LINE(n, n->l.e[i].lo);
-		if (bt_gap(start, n->l.e[i].lo) >= size &&
-		    iova_gap_fit(start, n->l.e[i].lo - 1, size, amask, pfn))
-			return true;
+	while (!found && i-- > 0) {
+		unsigned long start = i ? bt_bound(iovad, n->l.e[i - 1].hi) :
+					  n->l.lbound;
+
+		found = bt_gap(start, n->l.e[i].lo) >= size &&
+			iova_gap_fit(start, n->l.e[i].lo - 1, size, amask, pfn);
 	}
-	return false;
+	i = found ? i : 0; /* the last entry tried */
+	if (from)
+		*mask |= bt_span(n, i ? &n->l.e[i - 1].hi : &n->l.lbound,
+				 &n->l.e[from - 1].lo);
+	return found;
 }
 
 /* The highest fitting gap in the subtree at @n (its gap fits). */
@@ -777,28 +977,25 @@ static bool bt_subtree(const struct iova_domain *iovad, const struct bt_node *n,
 		       const struct gt_need *need, unsigned long *pfn,
 		       struct bt_cost *c)
 {
-	unsigned int mask = BT_LINE(n, n->count);
+	unsigned int mask = BT_LINE(n, n->count), i;
 	bool found = false;
 
+	bt_prefetch(n);
 	if (!n->level) {
 		found = bt_leaf_scan(iovad, n, n->count, size, amask, pfn,
 				     &mask);
 		bt_visit(c, mask);
 		return found;
 	}
-	for (unsigned int i = n->count; i-- > 0;) {
-		mask |= BT_LINE(n, n->in.gap[i]);
+	for (i = n->count; !found && i-- > 0;) {
 		if (!gt_need_ok(n->in.gap[i], need))
 			continue;
 		mask |= BT_LINE(n, n->in.child[i]);
-		/* count this node before its children: a visit is a visit
-		 * even when the search comes back to it */
-		if (!found && bt_subtree(iovad, n->in.child[i], size, amask,
-					 need, pfn, c)) {
-			found = true;
-			break;
-		}
+		found = bt_subtree(iovad, n->in.child[i], size, amask, need,
+				   pfn, c);
 	}
+	/* the gaps read: from the last one down to the one taken (or 0) */
+	mask |= bt_span(n, &n->in.gap[found ? i : 0], &n->in.gap[n->count - 1]);
 	bt_visit(c, mask);
 	return found;
 }
@@ -823,16 +1020,16 @@ static int bt_alloc(struct iova_domain *iovad, struct iova *new,
 	gt_need_init(&need, size, amask);
 	/* toward L: the leaf of the first range with hi >= L */
 	while (n->level) {
-		unsigned int i = 0;
+		unsigned int i;
 
-		mask = BT_LINE(n, n->count) | BT_LINE(n, n->in.pivot[0]);
-		while (i + 1 < n->count && n->in.pivot[i] < limit_pfn) {
-			i++;
-			mask |= BT_LINE(n, n->in.pivot[i - 1]);
-		}
-		if (i + 1 < n->count)
-			mask |= BT_LINE(n, n->in.pivot[i]);
-		mask |= BT_LINE(n, n->in.child[i]);
+		bt_prefetch(n);
+		i = bt_child_idx(n, limit_pfn);
+		/* pivots 0..i compared (i is the last child: none past it) */
+		mask = BT_LINE(n, n->count) | BT_LINE(n, n->in.child[i]);
+		if (n->count > 1)
+			mask |= bt_span(
+				n, &n->in.pivot[0],
+				&n->in.pivot[i + 1 < n->count ? i : i - 1]);
 		bt_visit(&c, mask);
 		masks[d] = mask;
 		path[d].node = (struct bt_node *)n;
@@ -840,12 +1037,11 @@ static int bt_alloc(struct iova_domain *iovad, struct iova *new,
 		n = n->in.child[i];
 	}
 	leaf = n;
+	j = bt_leaf_idx(leaf, limit_pfn);
+	/* his 0..j compared (entry j's line is added below) */
 	mask = BT_LINE(leaf, leaf->count);
-	j = 0;
-	while (j < leaf->count && leaf->l.e[j].hi < limit_pfn) {
-		mask |= BT_LINE(leaf, leaf->l.e[j].hi);
-		j++;
-	}
+	if (j)
+		mask |= bt_span(leaf, &leaf->l.e[0].hi, &leaf->l.e[j - 1].hi);
 	/* the straddling gap: below entry j, clipped to L */
 	if (j < leaf->count) {
 		mask |= BT_LINE(leaf, leaf->l.e[j]);
@@ -868,25 +1064,21 @@ static int bt_alloc(struct iova_domain *iovad, struct iova *new,
 	/* back up the path: children left of it, from the right */
 	while (!found && d-- > 0) {
 		const struct bt_node *p = path[d].node;
+		unsigned int more = 0, i = path[d].idx, top = i;
 
-		unsigned int more = 0;
-
-		for (unsigned int i = path[d].idx; i-- > 0;) {
-			/* p was visited on the way down: only lines it did
-			 * not read then are new */
-			more |= BT_LINE(p, p->in.gap[i]);
+		while (!found && i-- > 0) {
 			if (!gt_need_ok(p->in.gap[i], &need))
 				continue;
 			more |= BT_LINE(p, p->in.child[i]);
-			c.lines += bt_lines(more & ~masks[d]);
-			masks[d] |= more;
-			more = 0;
-			if (bt_subtree(iovad, p->in.child[i], size, amask,
-				       &need, &pfn, &c)) {
-				found = true;
-				break;
-			}
+			found = bt_subtree(iovad, p->in.child[i], size, amask,
+					   &need, &pfn, &c);
 		}
+		/* p was visited on the way down: only lines it did not
+		 * read then are new (the gaps top - 1 down to the one
+		 * taken, or 0) */
+		if (top)
+			more |= bt_span(p, &p->in.gap[found ? i : 0],
+					&p->in.gap[top - 1]);
 		c.lines += bt_lines(more & ~masks[d]);
 	}
 	*visits += c.visits;
@@ -903,36 +1095,51 @@ static int bt_alloc(struct iova_domain *iovad, struct iova *new,
 
 /* ---- lookups and iteration ---- */
 
-/* The first range with hi >= @pfn, or NULL. */
-static struct iova *bt_lower_bound(struct iova_domain *iovad, unsigned long pfn)
+/* The leaf and entry (*@idx) of the first range with hi >= @pfn, or NULL. */
+static const struct bt_node *bt_lower_leaf(struct iova_domain *iovad,
+					   unsigned long pfn, unsigned int *idx)
 {
 	struct bt_path path[BT_MAX_H];
-	unsigned int d = bt_descend(iovad, pfn, path);
+	unsigned int d = bt_walk(iovad, pfn, path, true), i = path[d].idx;
 	const struct bt_node *leaf = path[d].node;
 	unsigned long next;
 	bool more = false;
 
-	if (path[d].idx < leaf->count)
-		return leaf->l.ptr[path[d].idx];
 	/* loose pivots: the next leaf starts above pfn */
-	for (int l = (int)d - 1; l >= 0 && !more; l--) {
+	for (int l = (int)d - 1; i == leaf->count && l >= 0 && !more; l--) {
 		if (path[l].idx + 1 < path[l].node->count) {
 			more = true;
 			next = path[l].node->in.pivot[path[l].idx] + 1;
 		}
 	}
-	if (!more)
+	if (more) {
+		d = bt_descend(iovad, next, path);
+		leaf = path[d].node;
+		i = 0;
+	}
+	if (i >= leaf->count)
 		return NULL;
-	d = bt_descend(iovad, next, path);
-	leaf = path[d].node;
-	return leaf->count ? leaf->l.ptr[0] : NULL;
+	*idx = i;
+	return leaf;
 }
 
+#ifndef BT_INLINE
+/* The first range with hi >= @pfn, or NULL. */
+static struct iova *bt_lower_bound(struct iova_domain *iovad, unsigned long pfn)
+{
+	unsigned int i;
+	const struct bt_node *leaf = bt_lower_leaf(iovad, pfn, &i);
+
+	return leaf ? leaf->l.ptr[i] : NULL;
+}
+
+/* The leaf's copy of pfn_lo decides: the struct iova is not read. */
 static struct iova *bt_find(struct iova_domain *iovad, unsigned long pfn)
 {
-	struct iova *v = bt_lower_bound(iovad, pfn);
+	unsigned int i;
+	const struct bt_node *leaf = bt_lower_leaf(iovad, pfn, &i);
 
-	return v && v->pfn_lo <= pfn ? v : NULL;
+	return leaf && leaf->l.e[i].lo <= pfn ? leaf->l.ptr[i] : NULL;
 }
 
 static struct iova *bt_first(struct iova_domain *iovad)
@@ -947,10 +1154,73 @@ static struct iova *bt_next(struct iova_domain *iovad, struct iova *iova)
 	return bt_lower_bound(iovad, iova->pfn_hi + 1);
 }
 
+#endif /* !BT_INLINE */
+
 /*
- * Lockless: see the top of the file. Each level is read with acquire
- * loads; a leaf hit is checked against the range's own pfns.
+ * Lockless descent to the leaf for @pfn (see the top of the file): each
+ * level read with acquire loads, only strictly lower levels followed, so
+ * it never loops; NULL when a node seen mid-change leads nowhere.
  */
+static const struct bt_node *bt_leaf_lockless(const struct bt_tree *t,
+					      unsigned long pfn)
+{
+	const struct bt_node *n = BT_LD(t->root);
+	uint32_t level = n->level;
+
+	while (n && level) {
+		uint32_t cnt = BT_LD(n->count), i = 0;
+		const struct bt_node *child;
+
+		if (cnt > BT_ICAP)
+			cnt = BT_ICAP;
+		while (i + 1 < cnt && BT_LD(n->in.pivot[i]) < pfn)
+			i++;
+		child = cnt ? BT_LD(n->in.child[i]) : NULL;
+		/* a node seen mid-change may lead nowhere, never up */
+		if (child && child->level >= level)
+			child = NULL;
+		n = child;
+		level = n ? n->level : 0;
+	}
+	return n;
+}
+
+/*
+ * Lockless: the leaf for @pfn and the index of its first entry with hi >=
+ * @pfn (that hi in *@hi), or NULL when the walk found none.
+ */
+static const struct bt_node *bt_entry_lockless(const struct bt_tree *t,
+					       unsigned long pfn, uint32_t *idx,
+					       unsigned long *hi)
+{
+	const struct bt_node *n = bt_leaf_lockless(t, pfn);
+	uint32_t cnt;
+
+	if (!n)
+		return NULL;
+	cnt = BT_LD(n->count);
+	if (cnt > BT_LCAP)
+		cnt = BT_LCAP;
+	for (uint32_t i = 0; i < cnt; i++) {
+		*hi = BT_LD(n->l.e[i].hi);
+		if (*hi >= pfn) {
+			*idx = i;
+			return n;
+		}
+	}
+	return NULL;
+}
+
+/* No writer ran since the walk that read the count as @seq began. */
+static bool bt_seq_unmoved(const struct iova_domain *iovad, unsigned long seq)
+{
+	/* every load of the walk was acquire: this one comes after them */
+	return !(seq & 1) &&
+	       atomic_load_explicit(&iovad->seq, memory_order_relaxed) == seq;
+}
+
+#ifndef BT_INLINE
+/* A leaf hit is checked against the range's own pfns. */
 static struct iova *bt_find_lockless(struct iova_domain *iovad,
 				     unsigned long pfn)
 {
@@ -959,50 +1229,60 @@ static struct iova *bt_find_lockless(struct iova_domain *iovad,
 	for (;;) {
 		unsigned long seq =
 			atomic_load_explicit(&iovad->seq, memory_order_acquire);
-		const struct bt_node *n = BT_LD(t->root);
-		uint32_t level = n->level;
+		unsigned long hi;
+		uint32_t i;
+		const struct bt_node *n = bt_entry_lockless(t, pfn, &i, &hi);
+		struct iova *v = n ? BT_LD(n->l.ptr[i]) : NULL;
 
-		while (n && level) {
-			uint32_t cnt = BT_LD(n->count), i = 0;
-			const struct bt_node *child;
-
-			if (cnt > BT_ICAP)
-				cnt = BT_ICAP;
-			while (i + 1 < cnt && BT_LD(n->in.pivot[i]) < pfn)
-				i++;
-			child = cnt ? BT_LD(n->in.child[i]) : NULL;
-			/* a node seen mid-change may lead nowhere, never up */
-			if (child && child->level >= level)
-				child = NULL;
-			n = child;
-			level = n ? n->level : 0;
-		}
-		if (n) {
-			uint32_t cnt = BT_LD(n->count);
-
-			if (cnt > BT_LCAP)
-				cnt = BT_LCAP;
-			for (uint32_t i = 0; i < cnt; i++) {
-				struct iova *v;
-
-				if (BT_LD(n->l.e[i].hi) < pfn)
-					continue;
-				v = BT_LD(n->l.ptr[i]);
-				if (v &&
-				    __atomic_load_n(&v->pfn_lo,
-						    __ATOMIC_ACQUIRE) <= pfn &&
-				    __atomic_load_n(&v->pfn_hi,
-						    __ATOMIC_ACQUIRE) >= pfn)
-					return v;
-				break;
-			}
-		}
-		if (!(seq & 1) &&
-		    atomic_load_explicit(&iovad->seq, memory_order_relaxed) ==
-			    seq)
+		if (v && __atomic_load_n(&v->pfn_lo, __ATOMIC_ACQUIRE) <= pfn &&
+		    __atomic_load_n(&v->pfn_hi, __ATOMIC_ACQUIRE) >= pfn)
+			return v;
+		if (bt_seq_unmoved(iovad, seq))
 			return NULL;
 	}
 }
+#else
+static bool bt_lower_bound_range(struct iova_domain *iovad, unsigned long pfn,
+				 struct iova_range *out)
+{
+	unsigned int i;
+	const struct bt_node *leaf = bt_lower_leaf(iovad, pfn, &i);
+
+	if (!leaf)
+		return false;
+	out->pfn_lo = leaf->l.e[i].lo;
+	out->pfn_hi = leaf->l.e[i].hi;
+	return true;
+}
+
+/*
+ * The pair is read from a leaf that may be changing under us (entries
+ * shift in place), so any answer, hit or miss, stands only when the
+ * count was even before the walk and unchanged after it.
+ */
+static bool bt_find_range_lockless(struct iova_domain *iovad, unsigned long pfn,
+				   struct iova_range *out)
+{
+	struct bt_tree *t = bt(iovad);
+
+	for (;;) {
+		unsigned long seq =
+			atomic_load_explicit(&iovad->seq, memory_order_acquire);
+		unsigned long hi;
+		uint32_t i;
+		const struct bt_node *n = bt_entry_lockless(t, pfn, &i, &hi);
+		bool hit = false;
+
+		if (n) {
+			out->pfn_lo = BT_LD(n->l.e[i].lo);
+			out->pfn_hi = hi;
+			hit = out->pfn_lo <= pfn;
+		}
+		if (bt_seq_unmoved(iovad, seq))
+			return hit;
+	}
+}
+#endif
 
 /* reserve_iova merging: lower a linked range's pfn_lo in place. */
 static void bt_set_pfn_lo(struct iova_domain *iovad, struct iova *iova,
@@ -1080,7 +1360,7 @@ static int bt_check_node(struct bt_check *ck, const struct bt_node *n,
 			       -1;
 		for (unsigned int i = 0; i < BT_LCAP; i++) {
 			const struct bt_range *r = &n->l.e[i];
-			const struct iova *v = n->l.ptr[i];
+			const struct iova *v = BT_PTR(n, i);
 			unsigned long g;
 
 			if (i >= n->count) {
@@ -1108,6 +1388,7 @@ static int bt_check_node(struct bt_check *ck, const struct bt_node *n,
 					       "[%lu, %lu] outside its pivots",
 					       r->lo, r->hi),
 				       -1;
+#ifndef BT_INLINE
 			if (!v || v->pfn_lo != r->lo || v->pfn_hi != r->hi)
 				return iova_check_fail(
 					       ck->msg, ck->msglen,
@@ -1115,6 +1396,7 @@ static int bt_check_node(struct bt_check *ck, const struct bt_node *n,
 					       "disagrees",
 					       r->lo, r->hi),
 				       -1;
+#endif
 			bound = ck->prev ? bt_bound(iovad, ck->prev->hi) :
 					   iovad->start_pfn;
 			g = bt_gap(bound, r->lo);
@@ -1216,8 +1498,20 @@ static int bt_check_extra(const struct iova_domain *iovad, char *msg,
 	return 0;
 }
 
-const struct iova_ops iova_btree_ops = {
+const struct iova_ops BT_OPS = {
+#ifndef BT_INLINE
 	.node_bytes = sizeof(struct iova),
+	.find = bt_find,
+	.find_lockless = bt_find_lockless,
+	.first = bt_first,
+	.next = bt_next,
+	.lower_bound = bt_lower_bound,
+#else
+	.node_bytes = 0, /* no struct iova */
+	.inline_ranges = true,
+	.lower_bound_range = bt_lower_bound_range,
+	.find_range_lockless = bt_find_range_lockless,
+#endif
 	.tree_node_bytes = BT_NODE,
 	.has_anchor = false,
 	.counts_lines = true,
@@ -1229,10 +1523,5 @@ const struct iova_ops iova_btree_ops = {
 	.check = bt_check_extra,
 	.prepare = bt_prepare,
 	.destroy = bt_destroy,
-	.find = bt_find,
-	.find_lockless = bt_find_lockless,
-	.first = bt_first,
-	.next = bt_next,
-	.lower_bound = bt_lower_bound,
 	.check_all = bt_check,
 };

@@ -69,6 +69,19 @@ struct iova_ops {
 			   unsigned long pfn_lo);
 	/* Algorithm invariants beyond the generic ones; 0 or -EUCLEAN. */
 	int (*check)(const struct iova_domain *iovad, char *msg, size_t msglen);
+	/*
+	 * btree-pfn: ranges live inline in the tree, there is no struct
+	 * iova. alloc, insert, remove and set_pfn_lo then get a struct iova
+	 * on iova.c's stack that only carries the pfns (never kept), and
+	 * lookups go through the two range hooks below; the struct iova
+	 * calls refuse (iova.h).
+	 */
+	bool inline_ranges;
+	/* The first range with pfn_hi >= @pfn into *@out; false if none. */
+	bool (*lower_bound_range)(struct iova_domain *iovad, unsigned long pfn,
+				  struct iova_range *out);
+	bool (*find_range_lockless)(struct iova_domain *iovad,
+				    unsigned long pfn, struct iova_range *out);
 };
 
 struct iova_domain {
@@ -104,6 +117,7 @@ extern const struct iova_ops iova_maxgap_ops;
 extern const struct iova_ops iova_gap32_ops;
 extern const struct iova_ops iova_anylimit_ops;
 extern const struct iova_ops iova_btree_ops;
+extern const struct iova_ops iova_btree_pfn_ops;
 
 /* Return a removed node: through the free hook, else to @slab at once. */
 void iova_node_free_to(struct iova_domain *iovad, struct lab_slab *slab,

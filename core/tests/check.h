@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The unit tests' assertion macro (core/tests, locks/tests). A failed
+ * The unit tests' assertion macro (core/tests, rcache/tests). A failed
  * check prints where and what, counts in @failures and lets the test go
  * on, so one run reports every broken rule; main() returns non-zero when
  * failures is non-zero.

@@ -6,9 +6,11 @@
  *
  * Every choice an operation makes (which op, size, limit, alignment, pfn)
  * comes from one source: a PRNG (test_diff: reproducible by seed) or a
- * byte string (the fuzzer: reproducible by input). A disagreement with the
- * model, or an invariant-checker report, prints what happened and exits 1
- * (abort() with abort_on_fail, so libFuzzer records the input).
+ * byte string (the fuzzer: reproducible by input). With range_api set,
+ * every operation goes through the range (pfn) API instead, its error
+ * codes checked too. A disagreement with the model, or an invariant-checker
+ * report, prints what happened and exits 1 (abort() with abort_on_fail, so
+ * libFuzzer records the input).
  */
 #ifndef IOVALAB_TESTS_DIFF_OPS_H
 #define IOVALAB_TESTS_DIFF_OPS_H
@@ -32,6 +34,13 @@ struct diff_run {
 	unsigned long shift;
 	unsigned long target; /* live ranges the mix grows towards */
 	uint64_t check_every; /* compare the whole range set every N ops */
+	/*
+	 * Drive the range (pfn) API (iova_alloc_range, iova_free_range, ...)
+	 * instead of the struct iova calls; free_iova(pfn) is used by both.
+	 * Set by diff_begin() for algorithms without struct iova.
+	 */
+	bool range_api;
+	struct iova_domain *shadow; /* range mode: the struct iova twin */
 	bool abort_on_fail;
 	/* choices: bytes when @in is set (zeros once used up), else @r */
 	struct lab_prng r;

@@ -21,13 +21,15 @@ static bool has_block(unsigned long lo, unsigned long hi, unsigned int k)
 
 /* near_miss.h */
 uint64_t near_misses(struct iova_domain *d, unsigned long size,
-		     unsigned long limit, const struct iova *got)
+		     unsigned long limit, const struct iova_range *got)
 {
 	unsigned int k = 64 - (unsigned int)__builtin_clzl(size - 1);
 	unsigned long mask = ~0UL << k, lo = iova_domain_start_pfn(d), hi;
 	unsigned long floor_ = got ? got->pfn_hi + 2 : 0;
 	uint64_t n = 0;
-	struct iova *v = iova_first(d);
+	struct iova_range r;
+	/* the range API: every algorithm, btree-pfn included */
+	const struct iova_range *v = iova_next_range(d, 0, &r) ? &r : NULL;
 
 	for (;;) {
 		hi = v ? v->pfn_lo - 1 : ~0UL;
@@ -41,7 +43,7 @@ uint64_t near_misses(struct iova_domain *d, unsigned long size,
 		if (!v || v->pfn_hi >= limit)
 			break;
 		lo = v->pfn_hi + 1;
-		v = iova_next(d, v);
+		v = iova_next_range(d, lo, &r) ? &r : NULL;
 	}
 	return n;
 }

@@ -13,12 +13,12 @@
 
 /*
  * Near misses of a size-aligned, non-power-of-two request of @size under
- * @limit, after alloc_iova answered @got (NULL: failed): the gaps clipped
+ * @limit, after the allocation answered @got (NULL: failed): the gaps clipped
  * to [start_pfn, limit] above the answer's gap that hold no aligned slot
  * yet are at least @size long or hold an aligned block of half the
  * alignment.
  */
 uint64_t near_misses(struct iova_domain *d, unsigned long size,
-		     unsigned long limit, const struct iova *got);
+		     unsigned long limit, const struct iova_range *got);
 
 #endif

@@ -114,7 +114,10 @@ static struct result measure(enum iova_alg alg, enum iova_scenario sc,
 			res.cls_max[rc] = st.visited_last;
 		if (rc == RC_NPOW2 && plain_bound > 0 &&
 		    (double)st.visited_last > plain_bound) {
-			uint64_t r = near_misses(d, req.size, req.limit_pfn, v);
+			struct iova_range g = { v ? v->pfn_lo : 0,
+						v ? v->pfn_hi : 0 };
+			uint64_t r = near_misses(d, req.size, req.limit_pfn,
+						 v ? &g : NULL);
 			double ratio =
 				(double)st.visited_last / (double)(1 + r);
 

@@ -3,7 +3,7 @@
  * Randomised differential test of one search algorithm against the
  * brute-force reference models (ref_model.h).
  *
- *   test_diff ALG SEEDS OPS [FIRST_SEED]
+ *   test_diff [--range] ALG SEEDS OPS [FIRST_SEED]
  *
  * Runs SEEDS independent domains (seeds FIRST_SEED, FIRST_SEED+1, ...) of
  * OPS operations each: allocations under 32-bit, 33-56-bit, 64-bit and
@@ -21,18 +21,25 @@
  * the model; the whole range set is compared after every reserve and
  * periodically, with the domain's invariant checker.
  *
+ * --range drives the range (pfn) API (iova_alloc_range, iova_free_range
+ * with refused wrong frees, iova_find_range and its lockless variant,
+ * iova_reserve_range, iova_next_range for the comparisons) and checks its
+ * error codes; a shadow domain of the same algorithm runs the same
+ * operations through the struct iova calls, and every counter must match.
+ *
  * A failure prints the seed and the operation number; rerun with
  * "test_diff ALG 1 OPS SEED" to reproduce it.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "diff_ops.h"
 #include "iovalab/parse.h"
 
-static void run_seed(enum iova_alg alg, uint64_t seed, uint64_t ops,
+static void run_seed(enum iova_alg alg, bool range, uint64_t seed, uint64_t ops,
 		     struct diff_run *tot)
 {
-	struct diff_run t = { .alg = alg, .seed = seed };
+	struct diff_run t = { .alg = alg, .seed = seed, .range_api = range };
 
 	lab_prng_seed(&t.r, seed);
 	diff_begin(&t);
@@ -52,24 +59,27 @@ int main(int argc, char **argv)
 {
 	uint64_t seeds, ops, first = 1;
 	struct diff_run tot = { 0 };
+	bool range = argc > 1 && !strcmp(argv[1], "--range");
 	int alg;
 
+	argc -= range;
+	argv += range;
 	if (argc < 4 || argc > 5 || (alg = iova_alg_parse(argv[1])) < 0 ||
 	    lab_parse_u64(argv[2], &seeds) || lab_parse_u64(argv[3], &ops) ||
 	    (argc == 5 && lab_parse_u64(argv[4], &first))) {
-		fprintf(stderr,
-			"usage: test_diff ALG SEEDS OPS [FIRST_SEED]\n");
+		fprintf(stderr, "usage: test_diff [--range] ALG SEEDS OPS "
+				"[FIRST_SEED]\n");
 		return 2;
 	}
 	for (uint64_t s = 0; s < seeds; s++)
-		run_seed((enum iova_alg)alg, first + s, ops, &tot);
-	printf("test_diff %s: %llu seeds x %llu ops: %llu allocs (%llu "
+		run_seed((enum iova_alg)alg, range, first + s, ops, &tot);
+	printf("test_diff %s%s: %llu seeds x %llu ops: %llu allocs (%llu "
 	       "failed, %llu by max32 short-cut), %llu frees, %llu missed "
 	       "frees, %llu finds, %llu reserves: all agree with the model\n",
-	       argv[1], (unsigned long long)seeds, (unsigned long long)ops,
-	       (unsigned long long)tot.allocs, (unsigned long long)tot.fails,
-	       (unsigned long long)tot.shortcuts, (unsigned long long)tot.frees,
-	       (unsigned long long)tot.misses, (unsigned long long)tot.finds,
-	       (unsigned long long)tot.reserves);
+	       range ? "--range " : "", argv[1], (unsigned long long)seeds,
+	       (unsigned long long)ops, (unsigned long long)tot.allocs,
+	       (unsigned long long)tot.fails, (unsigned long long)tot.shortcuts,
+	       (unsigned long long)tot.frees, (unsigned long long)tot.misses,
+	       (unsigned long long)tot.finds, (unsigned long long)tot.reserves);
 	return 0;
 }

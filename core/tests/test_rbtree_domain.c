@@ -308,8 +308,11 @@ static void run(enum iova_alg alg, uint64_t seed, unsigned long ops)
 /* Node sizes are part of the contract the reports rely on. */
 static void check_sizes(void)
 {
-	static const size_t node[] = { 40, 56, 72, 56, 40 };
-	static const size_t slab[] = { 64, 64, 128, 64, 64 };
+	static const size_t node[] = { 40, 56, 72, 56, 40, 0 };
+	static const size_t slab[] = { 64, 64, 128, 64, 64, 0 };
+
+	_Static_assert(sizeof(node) / sizeof(node[0]) == IOVA_ALG_NR,
+		       "a size per algorithm");
 
 	for (int a = 0; a < IOVA_ALG_NR; a++) {
 		if (iova_node_bytes(a) != node[a] ||
@@ -330,6 +333,53 @@ static void check_sizes(void)
 		FAIL("bad algorithm accepted");
 }
 
+/*
+ * btree-pfn has no struct iova: the struct iova calls refuse it cleanly
+ * (NULL, errno EOPNOTSUPP, nothing counted, nothing changed) while
+ * free_iova(pfn) and the range API work.
+ */
+static void check_refusals(void)
+{
+	struct iova_domain *d = iova_domain_create(IOVA_ALG_BTREE_PFN, 4096, 1);
+	struct iova_stats st;
+	struct iova_range r;
+	unsigned long pfn;
+
+	for (int a = 0; a < IOVA_ALG_NR; a++)
+		if (iova_alg_has_iova(a) != (a != IOVA_ALG_BTREE_PFN))
+			FAIL("iova_alg_has_iova(%s)", iova_alg_name(a));
+	if (iova_alg_has_iova(IOVA_ALG_NR))
+		FAIL("iova_alg_has_iova(IOVA_ALG_NR)");
+	if (!d || iova_alloc_range(d, 4, 1000, true, &pfn) || pfn != 996) {
+		FAIL("btree-pfn: iova_alloc_range");
+		return;
+	}
+	errno = 0;
+	if (alloc_iova(d, 1, 1000, false) || errno != EOPNOTSUPP)
+		FAIL("btree-pfn: alloc_iova not refused");
+	errno = 0;
+	if (find_iova(d, 997) || errno != EOPNOTSUPP)
+		FAIL("btree-pfn: find_iova not refused");
+	errno = 0;
+	if (find_iova_lockless(d, 997) || errno != EOPNOTSUPP)
+		FAIL("btree-pfn: find_iova_lockless not refused");
+	errno = 0;
+	if (reserve_iova(d, 10, 20) || errno != EOPNOTSUPP)
+		FAIL("btree-pfn: reserve_iova not refused");
+	errno = 0;
+	if (iova_first(d) || errno != EOPNOTSUPP)
+		FAIL("btree-pfn: iova_first not refused");
+	iova_domain_stats(d, &st);
+	if (st.allocs != 1 || st.alloc_failures || st.reserves || st.live != 1)
+		FAIL("btree-pfn: refused calls counted or changed something");
+	if (!iova_find_range(d, 997, &r) || r.pfn_lo != 996 || r.pfn_hi != 999)
+		FAIL("btree-pfn: iova_find_range");
+	if (free_iova(d, 998) || free_iova(d, 998) != -ENOENT ||
+	    iova_next_range(d, 0, &r))
+		FAIL("btree-pfn: free_iova by pfn");
+	iova_domain_put(d);
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t seed = argc > 1 ? strtoull(argv[1], NULL, 0) : 1;
@@ -341,8 +391,11 @@ int main(int argc, char **argv)
 #endif
 
 	check_sizes();
+	check_refusals();
+	/* the struct iova calls; btree-pfn: test_diff btree-pfn */
 	for (int a = 0; a < IOVA_ALG_NR; a++)
-		for (uint64_t s = seed; s < seed + 4; s++)
+		for (uint64_t s = seed; iova_alg_has_iova(a) && s < seed + 4;
+		     s++)
 			run(a, s, ops);
 	if (failures) {
 		fprintf(stderr, "test_rbtree_domain: %ld failures\n", failures);

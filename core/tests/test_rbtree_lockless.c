@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
- * find_iova_lockless() against one concurrent writer, for every algorithm.
+ * find_iova_lockless() and iova_find_range_lockless() against one concurrent
+ * writer, for every algorithm (btree-pfn, without struct iova: the range
+ * calls only, for the writer too).
  *
  * The writer allocates and frees ranges (rotations on every operation)
  * while reader threads look up pfns without any lock. A set of ranges
  * reserved before the readers start is never freed: every lookup of a pfn
  * inside one must return exactly that range (the contract: a range that
  * stays in the tree for the whole call is always found). Lookups of other
- * pfns must return NULL or a range that held the pfn when it was read.
+ * pfns must return NULL or a range that held the pfn when it was read; a
+ * range from iova_find_range_lockless() must also be one pair, not the lo
+ * of one range and the hi of another (sizes are at most 16 here).
  * Removed nodes go to a free hook that keeps them until the end, standing in
  * for an RCU grace period, so readers never touch freed memory.
  *
@@ -36,6 +40,7 @@ struct deferred {
 
 struct shared {
 	struct iova_domain *d;
+	bool ptrs; /* the algorithm hands out struct iova */
 	struct iova *stable[NSTABLE];
 	unsigned long stable_lo[NSTABLE], stable_hi[NSTABLE];
 	atomic_int done;
@@ -70,8 +75,28 @@ static void *reader(void *arg)
 		int i = lab_prng_below(&r, NSTABLE);
 		unsigned long lo = sh->stable_lo[i], hi = sh->stable_hi[i];
 		unsigned long pfn = lo + lab_prng_below(&r, hi - lo + 1);
-		struct iova *got = find_iova_lockless(sh->d, pfn);
+		struct iova_range rg;
+		struct iova *got = NULL;
 
+		if (!iova_find_range_lockless(sh->d, pfn, &rg) ||
+		    rg.pfn_lo != lo || rg.pfn_hi != hi) {
+			fprintf(stderr, "stable pfn %lu: range API missed\n",
+				pfn);
+			atomic_fetch_add(&sh->errors, 1);
+		}
+		pfn = lab_prng_below(&r, 1UL << 21);
+		if (iova_find_range_lockless(sh->d, pfn, &rg) &&
+		    (pfn < rg.pfn_lo || pfn > rg.pfn_hi ||
+		     rg.pfn_hi - rg.pfn_lo >= 16)) {
+			fprintf(stderr, "pfn %lu: got [%lu, %lu]\n", pfn,
+				rg.pfn_lo, rg.pfn_hi);
+			atomic_fetch_add(&sh->errors, 1);
+		}
+		n += 2;
+		if (!sh->ptrs)
+			goto next;
+		pfn = lo + lab_prng_below(&r, hi - lo + 1);
+		got = find_iova_lockless(sh->d, pfn);
 		if (got != sh->stable[i]) {
 			fprintf(stderr, "stable pfn %lu: got %p, want %p\n",
 				pfn, (void *)got, (void *)sh->stable[i]);
@@ -87,6 +112,7 @@ static void *reader(void *arg)
 			atomic_fetch_add(&sh->errors, 1);
 		}
 		n += 2;
+next:
 		if (n > 50000000)
 			break; /* the writer is stuck: fail below */
 	}
@@ -99,6 +125,7 @@ static int run(enum iova_alg alg, long ops)
 	static struct shared sh;
 	struct deferred q = { 0 };
 	struct iova *live[NLIVE] = { 0 };
+	unsigned long live_lo[NLIVE], live_size[NLIVE] = { 0 };
 	pthread_t th[NREADERS];
 	struct lab_prng r;
 	char msg[256];
@@ -109,6 +136,7 @@ static int run(enum iova_alg alg, long ops)
 		perror("iova_domain_create");
 		return 1;
 	}
+	sh.ptrs = iova_alg_has_iova(alg);
 	atomic_store(&sh.done, 0);
 	atomic_store(&sh.errors, 0);
 	atomic_store(&sh.lookups, 0);
@@ -118,10 +146,13 @@ static int run(enum iova_alg alg, long ops)
 	for (int i = 0; i < NSTABLE; i++) {
 		unsigned long lo = (unsigned long)i << 15 | 0x100;
 
-		sh.stable[i] = reserve_iova(sh.d, lo, lo + 7);
+		sh.stable[i] = NULL;
+		if (sh.ptrs)
+			sh.stable[i] = reserve_iova(sh.d, lo, lo + 7);
 		sh.stable_lo[i] = lo;
 		sh.stable_hi[i] = lo + 7;
-		if (!sh.stable[i]) {
+		if (sh.ptrs ? !sh.stable[i] :
+			      iova_reserve_range(sh.d, lo, lo + 7, NULL)) {
 			fprintf(stderr, "reserve failed\n");
 			return 1;
 		}
@@ -138,15 +169,35 @@ static int run(enum iova_alg alg, long ops)
 		if (live[slot]) {
 			__free_iova(sh.d, live[slot]);
 			live[slot] = NULL;
+		} else if (live_size[slot]) {
+			if (iova_free_range(sh.d, live_lo[slot],
+					    live_size[slot])) {
+				fprintf(stderr, "iova_free_range failed\n");
+				rc = 1;
+			}
+			live_size[slot] = 0;
 		} else {
 			unsigned long limit = lab_prng_below(&r, 2) ?
 						      (1UL << 21) - 1 :
 						      (1UL << 20) - 1;
+			unsigned long size = 1 + lab_prng_below(&r, 16);
+			bool al = lab_prng_below(&r, 2);
 
-			live[slot] = alloc_iova(sh.d,
-						1 + lab_prng_below(&r, 16),
-						limit, lab_prng_below(&r, 2));
+			if (sh.ptrs)
+				live[slot] = alloc_iova(sh.d, size, limit, al);
+			else if (!iova_alloc_range(sh.d, size, limit, al,
+						   &live_lo[slot]))
+				live_size[slot] = size;
 		}
+	}
+	/* then empty what the writer holds, readers still running: the
+	 * B-trees merge and free nodes (through the hook) here */
+	for (int slot = 0; slot < NLIVE; slot++) {
+		if (live[slot])
+			__free_iova(sh.d, live[slot]);
+		else if (live_size[slot] &&
+			 iova_free_range(sh.d, live_lo[slot], live_size[slot]))
+			rc = 1;
 	}
 	atomic_store(&sh.done, 1);
 	for (int i = 0; i < NREADERS; i++)

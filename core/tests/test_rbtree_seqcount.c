@@ -9,7 +9,8 @@
  *
  * The core's sources are built into this test with IOVALAB_RB_STORE_HOOK
  * set, so each such store calls rb_test_store_hook(), which reads the
- * count (iova_internal.h).
+ * count (iova_internal.h). btree-pfn, which has no struct iova, runs the
+ * same operations through the range API.
  *
  * Usage: test_rbtree_seqcount [seed]
  */
@@ -42,6 +43,8 @@ static int run(enum iova_alg alg, uint64_t seed)
 {
 	struct iova_domain *d = iova_domain_create(alg, 4096, 1);
 	struct iova *live[512] = { 0 };
+	unsigned long lo_of[512] = { 0 }, size_of[512] = { 0 };
+	bool ptrs = iova_alg_has_iova(alg);
 	struct lab_prng r;
 	long before = stores;
 
@@ -59,14 +62,29 @@ static int run(enum iova_alg alg, uint64_t seed)
 		if (lab_prng_below(&r, 16) == 0) {
 			/* overlapping reserves widen pfn_lo in place */
 			unsigned long lo = lab_prng_below(&r, 1UL << 24);
+			unsigned long hi = lo + lab_prng_below(&r, 64);
 
-			reserve_iova(d, lo, lo + lab_prng_below(&r, 64));
-		} else if (live[slot]) {
+			if (ptrs)
+				reserve_iova(d, lo, hi);
+			else
+				iova_reserve_range(d, lo, hi, NULL);
+		} else if (live[slot] && ptrs) {
 			__free_iova(d, live[slot]);
 			live[slot] = NULL;
+		} else if (size_of[slot]) {
+			/* widened by a reserve since: free_iova by pfn */
+			if (iova_free_range(d, lo_of[slot], size_of[slot]))
+				free_iova(d, lo_of[slot]);
+			size_of[slot] = 0;
 		} else {
-			live[slot] = alloc_iova(d, 1 + lab_prng_below(&r, 8),
-						limit, lab_prng_below(&r, 2));
+			unsigned long size = 1 + lab_prng_below(&r, 8);
+			bool al = lab_prng_below(&r, 2);
+
+			if (ptrs)
+				live[slot] = alloc_iova(d, size, limit, al);
+			else if (!iova_alloc_range(d, size, limit, al,
+						   &lo_of[slot]))
+				size_of[slot] = size;
 		}
 	}
 	watched = NULL;

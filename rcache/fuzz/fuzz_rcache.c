@@ -115,7 +115,8 @@ static void do_alloc(struct fz *f, bool tree)
 	if (!pfn) {
 		/* after the flush the tree holds only what we hold */
 		if (!tree && flush &&
-		    (f->alg == IOVA_ALG_ANYLIMIT || f->alg == IOVA_ALG_BTREE) &&
+		    (f->alg == IOVA_ALG_ANYLIMIT || f->alg == IOVA_ALG_BTREE ||
+		     f->alg == IOVA_ALG_BTREE_PFN) &&
 		    fired == lab_fault_fired() &&
 		    ref_highest_fit(&f->m, rs, limit, true, &fit))
 			die(f, "anylimit fast alloc failed though it fits",

@@ -66,10 +66,10 @@ static int check_mag(struct iovad *iovad, const struct iovad_mag *m,
 
 	for (unsigned long i = 0; i < n; i++) {
 		unsigned long pfn = m->pfns[i];
-		struct iova *iova = find_iova(iovad->tree, pfn);
+		struct iova_range r;
 
-		if (!iova || iova->pfn_lo != pfn ||
-		    iova->pfn_hi - iova->pfn_lo + 1 != want) {
+		if (!iova_find_range(iovad->tree, pfn, &r) || r.pfn_lo != pfn ||
+		    r.pfn_hi - r.pfn_lo + 1 != want) {
 			snprintf(msg, msglen,
 				 "%s: cached pfn %#lx is not a live %lu-pfn "
 				 "range",

@@ -3,7 +3,9 @@
  * Every call the cache makes into its core domain (iovad->tree), each
  * under the tree lock (or its read side): the public tree operations, the
  * prefill, and what the fast path, the flush and the trim need. Nothing
- * here knows about magazines beyond a list of pfns to free.
+ * here knows about magazines beyond a list of pfns to free. All of it goes
+ * through the core's range (pfn) API, so every algorithm runs under the
+ * cache, btree-pfn (no struct iova) included.
  */
 #include <errno.h>
 
@@ -12,13 +14,11 @@
 unsigned long iovad_alloc_iova(struct iovad *iovad, unsigned long size,
 			       unsigned long limit_pfn, bool size_aligned)
 {
-	struct iova *iova;
 	unsigned long pfn = 0;
 
 	tree_lock(iovad);
-	iova = alloc_iova(iovad->tree, size, limit_pfn, size_aligned);
-	if (iova)
-		pfn = iova->pfn_lo;
+	if (iova_alloc_range(iovad->tree, size, limit_pfn, size_aligned, &pfn))
+		pfn = 0;
 	tree_unlock(iovad);
 	return pfn;
 }
@@ -36,45 +36,36 @@ int iovad_free_iova(struct iovad *iovad, unsigned long pfn)
 bool iovad_find_iova(struct iovad *iovad, unsigned long pfn,
 		     unsigned long *pfn_lo, unsigned long *pfn_hi)
 {
-	struct iova *iova;
-	unsigned long lo = 0, hi = 0;
+	struct iova_range r;
+	bool found;
 
 	tree_read_lock(iovad);
+	/* the lockless variant reads the pfns atomically (iova.h) */
 	if (iovad->lockless_find)
-		iova = find_iova_lockless(iovad->tree, pfn);
+		found = iova_find_range_lockless(iovad->tree, pfn, &r);
 	else
-		iova = find_iova(iovad->tree, pfn);
-	if (iova) {
-		/*
-		 * Atomic because a writer may lower pfn_lo of a linked node
-		 * (reserve_iova, a release store); relaxed is enough: the
-		 * node was reached through acquire loads, and either value
-		 * held during the call is a true answer.
-		 */
-		lo = __atomic_load_n(&iova->pfn_lo, __ATOMIC_RELAXED);
-		hi = __atomic_load_n(&iova->pfn_hi, __ATOMIC_RELAXED);
-	}
+		found = iova_find_range(iovad->tree, pfn, &r);
 	tree_read_unlock(iovad);
-	if (!iova)
+	if (!found)
 		return false;
 	if (pfn_lo)
-		*pfn_lo = lo;
+		*pfn_lo = r.pfn_lo;
 	if (pfn_hi)
-		*pfn_hi = hi;
+		*pfn_hi = r.pfn_hi;
 	return true;
 }
 
 int iovad_reserve_iova(struct iovad *iovad, unsigned long pfn_lo,
 		       unsigned long pfn_hi)
 {
-	struct iova *iova;
+	int ret;
 
 	if (pfn_lo > pfn_hi)
 		return -EINVAL;
 	tree_lock(iovad);
-	iova = reserve_iova(iovad->tree, pfn_lo, pfn_hi);
+	ret = iova_reserve_range(iovad->tree, pfn_lo, pfn_hi, NULL);
 	tree_unlock(iovad);
-	return iova ? 0 : -ENOMEM;
+	return ret;
 }
 
 int iovad_prefill(struct iovad *iovad, enum iova_scenario sc,
@@ -101,13 +92,11 @@ int iovad_prefill(struct iovad *iovad, enum iova_scenario sc,
 int tree_free_checked(struct iovad *iovad, unsigned long pfn,
 		      unsigned long size)
 {
-	struct iova *iova;
-	int ret = -EINVAL;
+	int ret;
 
 	tree_lock(iovad);
-	iova = find_iova(iovad->tree, pfn);
-	if (iova && iova->pfn_lo == pfn && iova->pfn_hi - pfn == size - 1)
-		ret = free_iova(iovad->tree, pfn);
+	/* -EINVAL unless [pfn, pfn + size - 1] is exactly a live range */
+	ret = iova_free_range(iovad->tree, pfn, size);
 	tree_unlock(iovad);
 	return ret;
 }

@@ -37,7 +37,7 @@ FIXED = {
     "ck-mcs": "#7f7f7f", "ck-clh": "#bcbd22", "ck-rwlock": "#393b79",
     "qspinlock": "#e6550d",
     "classic": "#d62728", "maxgap": "#ff7f0e", "gap32": "#2ca02c",
-    "anylimit": "#1f77b4", "btree": "#9467bd",
+    "anylimit": "#1f77b4", "btree": "#9467bd", "btree-pfn": "#e7ba52",
 }
 
 

@@ -17,7 +17,7 @@ import json
 import os
 import re
 
-ALGS = ("classic", "maxgap", "gap32", "anylimit", "btree")
+ALGS = ("classic", "maxgap", "gap32", "anylimit", "btree", "btree-pfn")
 
 
 class Data:
@@ -121,6 +121,11 @@ def machine(d):
                 out.setdefault("source", name)
     for name, doc in d.gbench:
         c = doc.get("context") or {}
+        # bench/ writes the meta object every tool shares as one string
+        for k, v in gbench_meta(c).items():
+            if k in keys and k not in out and v not in (None, ""):
+                out[k] = v
+                out.setdefault("source", name)
         if "logical_cpus" not in out and c.get("num_cpus"):
             out["logical_cpus"] = c["num_cpus"]
         if "date" not in out and c.get("date"):
@@ -136,6 +141,17 @@ def machine(d):
                 out[k] = int(v) if k == "physical_cores" and \
                     str(v).isdigit() else v
     return out
+
+
+def gbench_meta(context):
+    """The meta object bench/ puts in Google Benchmark's context as the
+    JSON string "iovalab_meta" ({} when absent or unreadable)."""
+    try:
+        doc = json.loads(context.get("iovalab_meta") or "{}")
+    except ValueError:
+        return {}
+    meta = doc.get("meta") if isinstance(doc, dict) else None
+    return meta if isinstance(meta, dict) else {}
 
 
 def machines_seen(d):

@@ -492,37 +492,6 @@ class Renderer:
                    + "\n")
         return "\n".join(out)
 
-    def section_bench_locks(self):
-        """Contended lock throughput from bench-locks (Google Benchmark)."""
-        groups = {}
-        for r in labdata.gbench_rows(self.d):
-            toks = r.get("run_name", "").split("/")
-            if toks[0] != "contended" or len(toks) < 2:
-                continue
-            x = num(r.get("wall_ops_per_s"), num(r.get("items_per_second")))
-            n = int(num(r.get("threads"), 0))
-            if x is None or x <= 0 or n < 1:
-                continue
-            params = tuple(t for t in toks[2:] if t != "real_time"
-                           and not t.startswith("threads:"))
-            groups.setdefault(params, {}).setdefault(toks[1], {})[n] = x
-        if not groups:
-            return
-        self.md.append("## Lock throughput vs threads (bench-locks)\n")
-        self.md.append(
-            "Google Benchmark `contended/LOCK/...`: every thread loops "
-            "acquire, critical section, release (wall-clock ops/s over all "
-            "threads, `UseRealTime`). No allocator: the lock alone.\n")
-        for params in sorted(groups):
-            curves = sorted(groups[params].items())
-            ns = {n for _, pts in curves for n in pts}
-            over = {n for n in ns if self.logical and n > self.logical}
-            dims = ", ".join(params) or "default"
-            self.md.append(self.scaling_chart(
-                slug("bench-contended", *params),
-                "Lock throughput vs threads (bench-locks): " + dims,
-                "bench-locks contended, " + dims, curves, over))
-
     def section_latency(self, groups):
         self.md.append("## Tail latency vs threads\n")
         if not groups:
@@ -959,10 +928,12 @@ class Renderer:
             self.md.append("*Not available: no lock-bench JSON.*\n")
             return
         for fname, doc in self.d.lockbench:
-            meta = doc.get("meta") or {}
+            # the tool's knobs; files from before core/harness kept them
+            # in "meta" (now the machine/build schema every tool shares)
+            cfg = doc.get("config") or doc.get("meta") or {}
             self.md.append("From `%s` (%s).\n" % (fname, ", ".join(
-                "%s %s" % (k, meta[k]) for k in sorted(meta)
-                if not isinstance(meta[k], (dict, list)))))
+                "%s %s" % (k, cfg[k]) for k in sorted(cfg)
+                if not isinstance(cfg[k], (dict, list)))))
             unc = [r for r in doc.get("uncontended") or []
                    if isinstance(r, dict) and num(r.get("ns")) is not None]
             if unc:
@@ -1034,7 +1005,7 @@ class Renderer:
                                "per-thread acquisitions (1 / 1 = even):\n")
                 self.md.append(table(["threads"] + locks, frows) + "\n")
             for key, title in (("indirection", "Interface indirection "
-                                "(direct inline call vs lab_lock())"),
+                                "(direct call vs lab_lock())"),
                                ("stats_overhead", "Statistics overhead "
                                 "(never enabled, disabled, enabled)")):
                 val = doc.get(key)
@@ -1043,7 +1014,7 @@ class Renderer:
                     continue
                 self.md.append("### %s\n" % title)
                 self.md.append(_generic_table(val) + "\n")
-            known = {"tool", "meta", "uncontended", "throughput",
+            known = {"tool", "meta", "config", "uncontended", "throughput",
                      "indirection", "stats_overhead"}
             for key, val in doc.items():
                 if key in known or not (isinstance(val, list) and val and
@@ -1144,7 +1115,6 @@ class Renderer:
                          ("lock wait", lambda: self.section_lockwait(stats)),
                          ("search cost", self.section_tree),
                          ("lock-bench", self.section_lockbench),
-                         ("bench-locks", self.section_bench_locks),
                          ("Google Benchmark", self.section_gbench)):
             # JSON from another version may not have the shape this code
             # expects: say so in the report, draw the rest.

@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: MIT
-/* What the ranges-based workloads share: the held ring and its teardown. */
+/*
+ * What workloads share: the held ring of the ranges-based ones and its
+ * teardown; the step of the hand-off ones (spsc.h).
+ */
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 
 #include "ranges.h"
+#include "spsc.h"
 #include "workload.h"
 
 int ranges_init(struct ranges *s, unsigned int min)
@@ -101,4 +106,28 @@ bool wl_take_free(struct worker *w, struct ranges *s)
 
 	w_free(w, e.pfn, e.size);
 	return true;
+}
+
+enum handoff_did handoff_step(struct worker *w, struct spsc *out, bool may_take,
+			      bool (*take)(struct worker *w, struct range *e))
+{
+	bool full = spsc_full(out);
+	unsigned long size, pfn;
+	struct range e;
+
+	if (may_take && (full || w_rand(w, 2)) && take(w, &e)) {
+		w_free(w, e.pfn, e.size);
+		return HANDOFF_UNMAP;
+	}
+	if (full) {
+		if (w->measuring)
+			w->wl_count[0]++;
+		sched_yield();
+		return HANDOFF_STALL;
+	}
+	size = stress_round_size(w_rand(w, 16) ? 1 : 16);
+	pfn = w_alloc(w, size, STRESS_LIMIT48);
+	if (pfn)
+		spsc_push(out, pfn, size);
+	return HANDOFF_MAP;
 }

@@ -11,43 +11,25 @@
  * mapping CPU, and magazines flow through the depot.
  *
  * Handoff: thread i allocates and passes each range to thread i+1 (mod n)
- * through a single-producer single-consumer ring (C11 acquire/release on
- * head and tail, each on its own cache line); thread i frees what thread
- * i-1 passed it. With one thread the ring loops back to itself (no
- * cross-CPU traffic: a baseline). A thread whose outgoing ring is full and
- * incoming ring empty has nothing to do: it counts a stall and yields.
- * Mappings: 1 page, 1 in 16 of 16 pages, 48-bit aperture.
+ * through its own single-producer single-consumer ring (spsc.h); thread i
+ * frees what thread i-1 passed it. With one thread the ring loops back to
+ * itself (no cross-CPU traffic: a baseline). A thread whose outgoing ring
+ * is full and incoming ring empty has nothing to do: it counts a stall
+ * and yields. Mappings: 1 page, 1 in 16 of 16 pages, 48-bit aperture.
+ * The step is irqcpu's (handoff_step()) with every thread unmapping.
  */
 #include <errno.h>
-#include <sched.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 
-#include "ranges.h"
 #include "run.h"
+#include "spsc.h"
 #include "workload.h"
 
-#define XRING_SIZE 256u /* power of two */
-
-struct xring {
-	_Atomic unsigned int head __lab_cacheline_aligned; /* producer */
-	_Atomic unsigned int tail __lab_cacheline_aligned; /* consumer */
-	struct range slot[XRING_SIZE] __lab_cacheline_aligned;
-};
-
+/* wl_shared: rings[n], ring i carries thread i's mappings to thread i+1. */
 static int crosscpu_init(struct run *r)
 {
-	struct xring *rings =
-		aligned_alloc(LAB_CACHELINE, sizeof(*rings) * r->n);
-
-	if (!rings)
-		return -ENOMEM;
-	for (unsigned int i = 0; i < r->n; i++) {
-		atomic_init(&rings[i].head, 0);
-		atomic_init(&rings[i].tail, 0);
-	}
-	r->wl_shared = rings;
-	return 0;
+	r->wl_shared = spsc_array_new(r->n);
+	return r->wl_shared ? 0 : -ENOMEM;
 }
 
 static void crosscpu_fini(struct run *r)
@@ -56,18 +38,18 @@ static void crosscpu_fini(struct run *r)
 	r->wl_shared = NULL;
 }
 
-static struct xring *ring_in(struct worker *w)
+static struct spsc *ring_out(struct worker *w)
 {
-	struct xring *rings = w->run->wl_shared;
+	struct spsc *rings = w->run->wl_shared;
 
 	return &rings[w->id];
 }
 
-static struct xring *ring_out(struct worker *w)
+static struct spsc *ring_in(struct worker *w)
 {
-	struct xring *rings = w->run->wl_shared;
+	struct spsc *rings = w->run->wl_shared;
 
-	return &rings[(w->id + 1) % w->run->n];
+	return &rings[(w->id + w->run->n - 1) % w->run->n];
 }
 
 static int crosscpu_thread_init(struct worker *w)
@@ -76,62 +58,33 @@ static int crosscpu_thread_init(struct worker *w)
 	return 0;
 }
 
+static bool take_in(struct worker *w, struct range *e)
+{
+	return spsc_pop(w->wl, e);
+}
+
 static bool crosscpu_step(struct worker *w)
 {
-	struct xring *in = w->wl, *out = ring_out(w);
-	unsigned int ih = atomic_load_explicit(&in->head, memory_order_acquire);
-	unsigned int it = atomic_load_explicit(&in->tail, memory_order_relaxed);
-	unsigned int oh =
-		atomic_load_explicit(&out->head, memory_order_relaxed);
-	unsigned int ot =
-		atomic_load_explicit(&out->tail, memory_order_acquire);
-	bool out_full = oh - ot >= XRING_SIZE;
-	unsigned long size, pfn;
-
-	if (ih != it && (out_full || w_rand(w, 2))) {
-		struct range e = in->slot[it & (XRING_SIZE - 1)];
-
-		atomic_store_explicit(&in->tail, it + 1, memory_order_release);
-		w_free(w, e.pfn, e.size);
-		return true;
-	}
-	if (out_full) {
-		if (w->measuring)
-			w->wl_count[0]++;
-		sched_yield();
-		return false;
-	}
-	size = stress_round_size(w_rand(w, 16) ? 1 : 16);
-	pfn = w_alloc(w, size, STRESS_LIMIT48);
-	if (pfn) {
-		out->slot[oh & (XRING_SIZE - 1)].pfn = pfn;
-		out->slot[oh & (XRING_SIZE - 1)].size = size;
-		atomic_store_explicit(&out->head, oh + 1, memory_order_release);
-	}
-	return true;
+	return handoff_step(w, ring_out(w), !spsc_empty(w->wl), take_in) !=
+	       HANDOFF_STALL;
 }
 
-/* Runs with every thread stopped: the incoming ring is this thread's. */
+/* All threads stopped: what thread i mapped and thread i+1 did not free. */
 static void crosscpu_for_each_held(struct worker *w, held_fn fn, void *arg)
 {
-	struct xring *in = w->wl;
-	unsigned int h = atomic_load_explicit(&in->head, memory_order_acquire);
+	struct spsc *q = ring_out(w);
+	struct range *e;
 
-	for (unsigned int t = atomic_load(&in->tail); t != h; t++)
-		fn(arg, in->slot[t & (XRING_SIZE - 1)].pfn,
-		   in->slot[t & (XRING_SIZE - 1)].size);
+	spsc_for_each(q, t, e) fn(arg, e->pfn, e->size);
 }
 
+/* Producers have stopped: free what the previous thread left. */
 static void crosscpu_drain(struct worker *w)
 {
-	struct xring *in = w->wl;
-	unsigned int h = atomic_load_explicit(&in->head, memory_order_acquire);
-	unsigned int t = atomic_load_explicit(&in->tail, memory_order_relaxed);
+	struct range e;
 
-	for (; t != h; t++)
-		w_release(w, in->slot[t & (XRING_SIZE - 1)].pfn,
-			  in->slot[t & (XRING_SIZE - 1)].size);
-	atomic_store_explicit(&in->tail, t, memory_order_release);
+	while (spsc_pop(w->wl, &e))
+		w_release(w, e.pfn, e.size);
 }
 
 static void crosscpu_thread_fini(struct worker *w)

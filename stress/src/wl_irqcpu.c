@@ -21,7 +21,6 @@
  * pages, 48-bit.
  */
 #include <errno.h>
-#include <sched.h>
 #include <stdlib.h>
 
 #include "run.h"
@@ -50,13 +49,11 @@ static int irqcpu_init(struct run *r)
 		free(s);
 		return -EINVAL;
 	}
-	s->rings = aligned_alloc(LAB_CACHELINE, sizeof(*s->rings) * r->n);
+	s->rings = spsc_array_new(r->n);
 	if (!s->rings) {
 		free(s);
 		return -ENOMEM;
 	}
-	for (unsigned int i = 0; i < r->n; i++)
-		spsc_init(&s->rings[i]);
 	r->wl_shared = s;
 	return 0;
 }
@@ -103,28 +100,12 @@ static bool irq_take(struct worker *w, struct range *e)
 static bool irqcpu_step(struct worker *w)
 {
 	struct irqcpu_shared *s = shared(w);
-	struct spsc *out = &s->rings[w->id];
-	bool full = spsc_full(out);
-	unsigned long size, pfn;
-	struct range e;
+	enum handoff_did did =
+		handoff_step(w, &s->rings[w->id], w->id < s->irq, irq_take);
 
-	if (w->id < s->irq && (full || w_rand(w, 2)) && irq_take(w, &e)) {
-		w_free(w, e.pfn, e.size);
-		if (w->measuring)
-			w->wl_count[1]++;
-		return true;
-	}
-	if (full) {
-		if (w->measuring)
-			w->wl_count[0]++;
-		sched_yield();
-		return false;
-	}
-	size = stress_round_size(w_rand(w, 16) ? 1 : 16);
-	pfn = w_alloc(w, size, STRESS_LIMIT48);
-	if (pfn)
-		spsc_push(out, pfn, size);
-	return true;
+	if (did == HANDOFF_UNMAP && w->measuring)
+		w->wl_count[1]++;
+	return did != HANDOFF_STALL;
 }
 
 /* All threads stopped: what thread i mapped and nobody unmapped yet. */

@@ -16,6 +16,14 @@
  * together under a shared (reader) lock. The one exception is
  * find_iova_lockless(), which may run concurrently with one writer (see
  * there). Algorithms and their quirks: core/README.md.
+ *
+ * Two ways in: the struct iova calls below, and the range (pfn) API at the
+ * end of this file. Every algorithm implements the range API; btree-pfn
+ * keeps no struct iova per range, so it implements only that one (plus
+ * free_iova by pfn) and the struct iova calls refuse it: alloc_iova,
+ * find_iova, find_iova_lockless, reserve_iova, iova_first and iova_next
+ * return NULL with errno EOPNOTSUPP, counting nothing; __free_iova does
+ * nothing (no struct iova of it can exist). iova_alg_has_iova() tells.
  */
 #ifndef IOVALAB_IOVA_H
 #define IOVALAB_IOVA_H
@@ -32,6 +40,7 @@ enum iova_alg {
 	IOVA_ALG_GAP32, /* maxgap + 32-bit-clamped gap field (patch 3/4) */
 	IOVA_ALG_ANYLIMIT, /* one root-to-gap walk for any limit_pfn */
 	IOVA_ALG_BTREE, /* B-tree of range pointers, per-child max gap */
+	IOVA_ALG_BTREE_PFN, /* btree with ranges inline: range API only */
 	IOVA_ALG_NR
 };
 
@@ -86,18 +95,24 @@ struct iova_stats {
 	uint64_t slab_bytes;
 };
 
-/* "classic", "maxgap", "gap32", "anylimit", "btree"; NULL for
- * out-of-range. */
+/* "classic", "maxgap", "gap32", "anylimit", "btree", "btree-pfn"; NULL
+ * for out-of-range. */
 const char *iova_alg_name(enum iova_alg alg);
 /* NULL-terminated list of the names above, in enum order. */
 extern const char *const iova_alg_names[];
 /* Index of @name in iova_alg_names, or -EINVAL. */
 int iova_alg_parse(const char *name);
+/*
+ * Whether @alg hands out struct iova (all but btree-pfn; false for an
+ * out-of-range value). Tools that need the pointers refuse the others.
+ */
+bool iova_alg_has_iova(enum iova_alg alg);
 
 /*
  * sizeof the algorithm's per-range node (struct iova and what the
- * algorithm adds to it), and what a 64-byte-aligned slab charges for it.
- * btree also has tree nodes of iova_tree_node_bytes() (0 for the others).
+ * algorithm adds to it), and what a 64-byte-aligned slab charges for it
+ * (0 for btree-pfn, which has no per-range object). btree and btree-pfn
+ * also have tree nodes of iova_tree_node_bytes() (0 for the others).
  */
 size_t iova_node_bytes(enum iova_alg alg);
 size_t iova_slab_bytes(enum iova_alg alg);
@@ -168,8 +183,8 @@ struct iova *find_iova_lockless(struct iova_domain *iovad, unsigned long pfn);
 void __free_iova(struct iova_domain *iovad, struct iova *iova);
 
 /*
- * Remove the range containing @pfn. Returns 0, or -ENOENT if no range
- * contains @pfn (nothing changes).
+ * Remove the range containing @pfn (every algorithm, btree-pfn too).
+ * Returns 0, or -ENOENT if no range contains @pfn (nothing changes).
  */
 int free_iova(struct iova_domain *iovad, unsigned long pfn);
 
@@ -221,5 +236,73 @@ int iova_domain_check(const struct iova_domain *iovad, char *msg,
 /* Iterate ranges in address order; anchor nodes are skipped. */
 struct iova *iova_first(struct iova_domain *iovad);
 struct iova *iova_next(struct iova_domain *iovad, struct iova *iova);
+
+/*
+ * The range (pfn) API: the same domain, addressed by pfns instead of
+ * struct iova pointers (the kernel's fast path, alloc_iova_fast and
+ * free_iova_fast, is pfn-based too). Every algorithm implements it; for
+ * those that keep a struct iova per range these are thin wrappers over
+ * the calls above, with the same placements, counters (allocs,
+ * alloc_failures, frees, reserves, nodes visited, cache lines) and fault
+ * injection sites. Locking as for the struct iova calls they mirror.
+ */
+struct iova_range {
+	unsigned long pfn_lo; /* lowest pfn of the range */
+	unsigned long pfn_hi; /* highest pfn, inclusive */
+};
+
+/*
+ * alloc_iova() returning the new range's first pfn in *@pfn_lo (its last
+ * is *@pfn_lo + @size - 1). Returns 0; -EINVAL when @size is 0 or
+ * @limit_pfn > iova_domain_max_pfn() (refused before any search);
+ * -ENOSPC when no fit was found (including @limit_pfn < start_pfn and the
+ * max32_alloc_size short-cut of classic/maxgap/gap32); -ENOMEM when memory
+ * ran out (nothing changed). Every failure counts in alloc_failures.
+ */
+int iova_alloc_range(struct iova_domain *iovad, unsigned long size,
+		     unsigned long limit_pfn, bool size_aligned,
+		     unsigned long *pfn_lo);
+
+/*
+ * Remove the range that is exactly [@pfn_lo, @pfn_lo + @size - 1]. Returns
+ * 0, or -EINVAL (nothing changes) when @size is 0 or no live range is
+ * exactly that: a pfn inside a range, a wrong size, a range widened by
+ * reserve_iova since, or no range at all.
+ */
+int iova_free_range(struct iova_domain *iovad, unsigned long pfn_lo,
+		    unsigned long size);
+
+/* find_iova(): true and the range containing @pfn in *@out, else false. */
+bool iova_find_range(struct iova_domain *iovad, unsigned long pfn,
+		     struct iova_range *out);
+
+/*
+ * find_iova_lockless() with find_iova_lockless()'s contract (one
+ * concurrent writer, RCU read side, never loops, retries on the sequence
+ * count): on true, *@out is a range that held @pfn, read consistently
+ * (both pfns of one range), and that was in the tree during the call.
+ */
+bool iova_find_range_lockless(struct iova_domain *iovad, unsigned long pfn,
+			      struct iova_range *out);
+
+/*
+ * reserve_iova(), with its merge semantics. Returns 0 and, when @out is
+ * not NULL, the range that covers @pfn_hi in *@out; -EINVAL when
+ * @pfn_lo > @pfn_hi or @pfn_hi > iova_domain_max_pfn(); -ENOMEM when
+ * memory ran out (nothing changed).
+ */
+int iova_reserve_range(struct iova_domain *iovad, unsigned long pfn_lo,
+		       unsigned long pfn_hi, struct iova_range *out);
+
+/*
+ * Iteration in address order: true and the lowest range with pfn_hi >=
+ * @pfn (the one containing @pfn, else the next above it) in *@out, false
+ * when there is none. Anchor ranges are skipped. From the start:
+ *
+ *	for (ok = iova_next_range(d, 0, &r); ok;
+ *	     ok = r.pfn_hi != ~0UL && iova_next_range(d, r.pfn_hi + 1, &r))
+ */
+bool iova_next_range(struct iova_domain *iovad, unsigned long pfn,
+		     struct iova_range *out);
 
 #endif /* IOVALAB_IOVA_H */

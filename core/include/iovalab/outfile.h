@@ -2,7 +2,7 @@
 /*
  * Results that are never lost: output files written atomically, and runs
  * that stop cleanly on SIGINT/SIGTERM. Shared by every tool that writes
- * results (iova-stress, lock-bench, rcache-bench, iova-scenarios) and by
+ * results (iova-stress, lock-bench, iova-scenarios) and by
  * iova-replay.
  *
  * Output files. A tool checks all its output paths with

@@ -17,6 +17,10 @@
  *		got = alloc_iova(d, req.size, req.limit_pfn, req.size_aligned);
  *		iova_scen_complete(s, got);	// frees one range if got
  *	}
+ *
+ * or, for every algorithm including btree-pfn (no struct iova), the range
+ * API: ret = iova_alloc_range(d, ..., &pfn); iova_scen_complete_pfn(s,
+ * !ret, pfn). The scenario itself uses only the range API and free_iova.
  *	iova_scen_destroy(s);
  *	iova_domain_put(d);
  *
@@ -24,7 +28,7 @@
  * answers: two runs with the same arguments on the same algorithm issue
  * the same operations. The population is the same tree for every
  * algorithm: it is laid out by the generator (top-down runs of the request
- * mix with random holes) and created with reserve_iova(), then
+ * mix with random holes) and created with iova_reserve_range(), then
  * IOVA_SCEN_WARMUP unmeasured steps of the stream let per-algorithm state
  * (classic's cached nodes, max32_alloc_size) settle as allocations would
  * have left it.
@@ -103,7 +107,7 @@ struct iova_scen;
  * of another geometry), ENOSPC (the layout does not fit below its limit:
  * only peng above 2^20 - 1 live ranges, its single pages packed below
  * 4 GiB), ENOENT (a warm-up free failed: an
- * allocator bug) or ENOMEM (including reserve_iova returning NULL). On
+ * allocator bug) or ENOMEM (including iova_reserve_range failing). On
  * failure the domain may hold part of the population.
  */
 struct iova_scen *iova_scen_create(struct iova_domain *iovad,
@@ -137,11 +141,17 @@ void iova_scen_next(struct iova_scen *s, struct iova_scen_req *req);
  */
 int iova_scen_complete(struct iova_scen *s, struct iova *got);
 
+/* iova_scen_complete() for the range API: @got and the new range's first
+ * pfn (ignored when !@got). The field32 fallback uses iova_alloc_range. */
+int iova_scen_complete_pfn(struct iova_scen *s, bool got, unsigned long pfn_lo);
+
 /*
- * iova_scen_next + alloc_iova + iova_scen_complete. Stores the result of
- * alloc_iova in *@got when @got is not NULL. Returns as iova_scen_complete.
+ * iova_scen_next + iova_alloc_range + iova_scen_complete_pfn (every
+ * algorithm). Stores the new range's first pfn, or 0 when the allocation
+ * failed, in *@pfn_lo when @pfn_lo is not NULL. Returns as
+ * iova_scen_complete.
  */
-int iova_scen_step(struct iova_scen *s, struct iova **got);
+int iova_scen_step(struct iova_scen *s, unsigned long *pfn_lo);
 
 /* The live count the scenario maintains (the @live it was created with). */
 unsigned long iova_scen_live(const struct iova_scen *s);

@@ -127,8 +127,11 @@ unsigned int iovad_nr_cpu_slots(const struct iovad *iovad);
 /* ---- Tree operations, under the tree lock (no cache involved) ---- */
 
 /*
- * alloc_iova() under the tree lock. Returns the range's pfn_lo, or 0 when
- * alloc_iova() fails (size 0, no fit, limit below start_pfn, ENOMEM).
+ * Tree operations go through the core's range (pfn) API (iova.h), so every
+ * algorithm runs under the cache, btree-pfn included.
+ *
+ * iova_alloc_range() under the tree lock. Returns the range's pfn_lo, or 0
+ * when it fails (size 0, no fit, limit below start_pfn, ENOMEM).
  */
 unsigned long iovad_alloc_iova(struct iovad *iovad, unsigned long size,
 			       unsigned long limit_pfn, bool size_aligned);
@@ -147,7 +150,7 @@ bool iovad_find_iova(struct iovad *iovad, unsigned long pfn,
 
 /*
  * reserve_iova() under the tree lock. Returns 0, -EINVAL when
- * pfn_lo > pfn_hi, or -ENOMEM.
+ * pfn_lo > pfn_hi or pfn_hi lies past the domain's last pfn, or -ENOMEM.
  */
 int iovad_reserve_iova(struct iovad *iovad, unsigned long pfn_lo,
 		       unsigned long pfn_hi);
