@@ -15,14 +15,12 @@
 #include <time.h>
 
 #include "iovalab/fault.h"
+#include "iovalab/harness/meta.h"
 #include "iovalab/json.h"
 #include "iovalab/outfile.h"
 #include "iovalab/parse.h"
 #include "iovalab/scenario.h"
-
-#ifndef IOVALAB_BUILD_TYPE
-#define IOVALAB_BUILD_TYPE "unknown"
-#endif
+#include "iovalab_build.h" /* generated: commit, flags, build type */
 
 struct row {
 	const char *alg;
@@ -232,21 +230,30 @@ static int run_cell(enum iova_alg alg, enum iova_scenario sc,
 }
 
 static int write_json(struct lab_outfile *out, const struct row *rows, size_t n,
-		      uint64_t allocs, uint64_t budget, uint64_t seed)
+		      uint64_t allocs, uint64_t budget, uint64_t seed, int argc,
+		      char **argv)
 {
+	static const struct lab_build_info build = LAB_BUILD_INFO;
+	/* one thread, no placement, no timer figure: those fields left out */
+	const struct lab_meta m = { .tool = "iova-scenarios",
+				    .argc = argc,
+				    .argv = argv,
+				    .build = &build,
+				    .pin = LAB_PIN_NR,
+				    .timer_overhead_ns = -1 };
 	struct lab_json j;
 	int ret;
 
 	lab_json_init(&j, out->f);
 	lab_json_object_begin(&j, NULL);
 	lab_json_object_begin(&j, "meta");
-	lab_json_str(&j, "tool", "iova-scenarios");
+	/* the common fields (iovalab/harness/meta.h), then this tool's */
+	lab_meta_fields(&j, &m);
 	lab_json_str(&j, "metric", "tree nodes visited per alloc_iova call");
 	lab_json_u64(&j, "seed", seed);
 	lab_json_u64(&j, "allocs_requested", allocs);
 	lab_json_u64(&j, "visit_budget", budget);
 	lab_json_u64(&j, "granule", IOVA_SCEN_GRANULE);
-	lab_json_str(&j, "build_type", IOVALAB_BUILD_TYPE);
 #ifdef IOVALAB_CHECK
 	lab_json_bool(&j, "invariant_checker", true);
 #else
@@ -488,7 +495,8 @@ int main(int argc, char **argv)
 	/* a failed sweep leaves any old file as it was */
 	if (json && status)
 		lab_outfile_abort(&out);
-	else if (json && write_json(&out, rows, nrows, allocs, budget, seed))
+	else if (json && write_json(&out, rows, nrows, allocs, budget, seed,
+				    argc, argv))
 		status = 1;
 	if (!status && lab_stop_requested())
 		status = lab_stop_exit_status();

@@ -218,9 +218,13 @@ static void phases(void)
 	CHECK(log.n == 3 && log.order[0] == 'r' && log.order[1] == 'b' &&
 	      log.order[2] == 'e');
 	log = (struct hook_log){ 0 };
-	/* 1.2 s measured: at least one tick, at most one per second */
+	/*
+	 * 1.2 s measured: at most one tick (ticks are a second apart and
+	 * only inside the phase). Whether it fires depends on the machine's
+	 * load, so only its arguments are checked when it does (on_tick).
+	 */
 	CHECK(phase_run(NTHREADS, false, 0, 1.2, &log) == 0);
-	CHECK(log.ticks >= 1 && log.ticks <= 2);
+	CHECK(log.ticks <= 1);
 	log = (struct hook_log){ 0 };
 	CHECK(phase_run(NTHREADS, true, 0.05, 0.1, &log) == -ECANCELED);
 	CHECK(log.n == 1 && log.order[0] == 'r');
@@ -233,15 +237,14 @@ static void phases(void)
 static void interrupted(void)
 {
 	struct hook_log log = { 0 };
-	uint64_t t0 = lab_now_ns();
 
 	CHECK(lab_stop_install(true) == 0);
 	raise(SIGTERM);
 	CHECK(lab_stop_requested());
 	/* a 600 s phase cut short within its 0.1 s poll */
 	CHECK(phase_run(NTHREADS, false, 600, 600, &log) == -EINTR);
+	/* 600 s phases: the test's CTest timeout (60 s) catches a missed stop */
 	CHECK(log.n == 3); /* measure_end still runs: stats off */
-	CHECK(lab_now_ns() - t0 < 60 * 1000000000ull);
 }
 
 static void waits(void)
