@@ -20,22 +20,6 @@ static void lat_json(struct lab_json *j, const char *key,
 	lab_json_object_end(j);
 }
 
-static uint64_t sum6(const uint64_t *v)
-{
-	uint64_t n = 0;
-
-	for (int c = 0; c < IOVAD_NR_CLASSES; c++)
-		n += v[c];
-	return n;
-}
-
-static double hit_rate(const struct iovad_rcache_stats *s)
-{
-	uint64_t h = sum6(s->hits), m = sum6(s->misses);
-
-	return h + m ? (double)h / (double)(h + m) : 0.0;
-}
-
 static void per_class(struct lab_json *j, const char *key, const uint64_t *v)
 {
 	lab_json_array_begin(j, key);
@@ -46,23 +30,26 @@ static void per_class(struct lab_json *j, const char *key, const uint64_t *v)
 
 static void rcache_json(struct lab_json *j, const struct iovad_rcache_stats *s)
 {
+	struct iovad_rcache_totals t;
+
+	iovad_rcache_stats_sum(s, &t);
 	lab_json_object_begin(j, "rcache_stats");
-	lab_json_double(j, "hit_rate", hit_rate(s));
-	lab_json_u64(j, "hits", sum6(s->hits));
-	lab_json_u64(j, "misses", sum6(s->misses));
-	lab_json_u64(j, "frees_cached", sum6(s->frees_cached));
-	lab_json_u64(j, "frees_uncached", sum6(s->frees_uncached));
-	lab_json_u64(j, "depot_pushes", sum6(s->depot_pushes));
-	lab_json_u64(j, "depot_pops", sum6(s->depot_pops));
-	lab_json_u64(j, "trims", sum6(s->trims));
+	lab_json_double(j, "hit_rate", t.hit_rate);
+	lab_json_u64(j, "hits", t.hits);
+	lab_json_u64(j, "misses", t.misses);
+	lab_json_u64(j, "frees_cached", t.frees_cached);
+	lab_json_u64(j, "frees_uncached", t.frees_uncached);
+	lab_json_u64(j, "depot_pushes", t.depot_pushes);
+	lab_json_u64(j, "depot_pops", t.depot_pops);
+	lab_json_u64(j, "trims", t.trims);
 	lab_json_u64(j, "bypass_allocs", s->bypass_allocs);
 	lab_json_u64(j, "bypass_frees", s->bypass_frees);
 	lab_json_u64(j, "alloc_failures", s->alloc_failures);
 	lab_json_u64(j, "flushes", s->flushes);
 	lab_json_u64(j, "flushed_ranges", s->flushed_ranges);
 	lab_json_u64(j, "trim_runs", s->trim_runs);
-	lab_json_u64(j, "cached_at_end", sum6(s->cached));
-	lab_json_u64(j, "depot_mags_at_end", sum6(s->depot_mags));
+	lab_json_u64(j, "cached_at_end", t.cached);
+	lab_json_u64(j, "depot_mags_at_end", t.depot_mags);
 	lab_json_u64(j, "mags_at_end", s->mags);
 	lab_json_u64(j, "mag_bytes_at_end", s->mag_bytes);
 	lab_json_object_begin(j, "per_class");
@@ -238,7 +225,9 @@ void report_csv_row(FILE *f, const struct run_result *r,
 {
 	const struct run_cfg *c = &r->cfg;
 	const struct lab_hist *all = &r->lat[OP_NR];
+	struct iovad_rcache_totals t;
 
+	iovad_rcache_stats_sum(&r->rc, &t);
 	fprintf(f,
 		"%s,%s,%s,%s,%u,%s,%lu,%.6f,%" PRIu64 ",%.1f,%" PRIu64
 		",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
@@ -250,7 +239,7 @@ void report_csv_row(FILE *f, const struct run_result *r,
 		lab_hist_quantile(all, 0.9), lab_hist_quantile(all, 0.99),
 		lab_hist_quantile(all, 0.999), all->count ? all->max : 0,
 		r->fairness.jain, r->nodes_mean, r->nodes_max,
-		r->alloc_failures, c->rcache ? hit_rate(&r->rc) : 0.0,
+		r->alloc_failures, c->rcache ? t.hit_rate : 0.0,
 		r->bytes_per_node);
 	csv_str(f, r->check);
 	fprintf(f,

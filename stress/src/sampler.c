@@ -12,6 +12,7 @@
 static void take(struct sampler *s)
 {
 	struct iovad_rcache_stats rs;
+	struct iovad_rcache_totals rt;
 	struct iova_stats ts;
 	struct iovad_fq_stats fs;
 	struct sample *e;
@@ -34,11 +35,10 @@ static void take(struct sampler *s)
 	memset(e, 0, sizeof(*e));
 	e->t_ns = lab_now_ns() - s->t0;
 	iovad_rcache_stats(s->d, &rs);
-	for (int c = 0; c < IOVAD_NR_CLASSES; c++) {
-		e->depot_mags += rs.depot_mags[c];
-		e->cached_ranges += rs.cached[c];
-		e->cached_bytes += rs.cached[c] * (1ull << c) * s->granule;
-	}
+	iovad_rcache_stats_sum(&rs, &rt);
+	e->depot_mags = rt.depot_mags;
+	e->cached_ranges = rt.cached;
+	e->cached_bytes = rt.cached_pfns * s->granule;
 	e->mag_bytes = rs.mag_bytes;
 	if (s->fq) {
 		iovad_fq_stats(s->fq, &fs);

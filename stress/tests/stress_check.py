@@ -33,6 +33,12 @@ RUN_KEYS = ["alg", "lock", "workload", "rcache", "pin", "threads",
             "nodes_visited", "alloc_failures", "rcache_stats", "locks",
             "bytes_per_node", "slab_bytes_per_node", "check"]
 LAT_KEYS = ["count", "mean", "p50", "p90", "p99", "p999", "max"]
+# rcache_stats totals and the per_class arrays they sum
+RCACHE_SUMS = ["hits", "misses", "frees_cached", "frees_uncached",
+               "depot_pushes", "depot_pops", "trims", "cached_at_end",
+               "depot_mags_at_end"]
+GRANULE = 4096  # STRESS_GRANULE: the time series' cached_bytes unit
+MAX_CLASS_PFNS = 32  # the largest size class (IOVAD_NR_CLASSES 6)
 
 
 def fail(msg):
@@ -109,6 +115,15 @@ def check_run(i, r, meta, lockstat):
             fail("%s: large mappings did not bypass the cache" % where)
         if not (0.0 <= rs["hit_rate"] <= 1.0):
             fail("%s: hit_rate %s" % (where, rs["hit_rate"]))
+        for k in RCACHE_SUMS:
+            if rs[k] != sum(rs["per_class"][k]):
+                fail("%s: rcache_stats.%s %d is not the sum of per_class "
+                     "%r" % (where, k, rs[k], rs["per_class"][k]))
+        lookups = rs["hits"] + rs["misses"]
+        want = rs["hits"] / lookups if lookups else 0.0
+        if abs(rs["hit_rate"] - want) > 1e-6:
+            fail("%s: hit_rate %s, hits/(hits+misses) %s" %
+                 (where, rs["hit_rate"], want))
     if wl == "irqcpu":
         # every measured unmap was made by an IRQ thread
         if r["workload_counters"]["irq_unmaps"] != lat["free"]["count"]:
@@ -126,6 +141,11 @@ def check_run(i, r, meta, lockstat):
             if len(ts[k]) != n:
                 fail("%s: time_series.%s has %d values, not %d" %
                      (where, k, len(ts[k]), n))
+        for nr, nb in zip(ts["cached_ranges"], ts["cached_bytes"]):
+            if nb % GRANULE or not \
+                    nr * GRANULE <= nb <= nr * GRANULE * MAX_CLASS_PFNS:
+                fail("%s: time_series: %d cached ranges span %d bytes" %
+                     (where, nr, nb))
         if ts["t_s"] != sorted(ts["t_s"]) or ts["measure_start_s"] < 0:
             fail("%s: time_series times not increasing" % where)
         if r.get("unmap") != "lazy" and any(ts["fq_pending"]):
@@ -228,6 +248,10 @@ def main():
                 (r["alg"], r["lock"], r["workload"], r["check"],
                  r["threads"], r["ops"]):
             fail("CSV row %r disagrees with JSON" % row)
+        want = r["rcache_stats"]["hit_rate"] if r["rcache"] else 0.0
+        if abs(float(row["rcache_hit_rate"]) - want) > 2e-6:
+            fail("CSV rcache_hit_rate %s, JSON %s" %
+                 (row["rcache_hit_rate"], want))
     print("stress_check: %d runs ok" % runs)
 
 
