@@ -92,6 +92,18 @@ struct iovad_rcache_totals totals(const struct iovad *d)
 	return t;
 }
 
+// After the timed loop: the totals into @t1, then the domain destroyed.
+// false, with the benchmark skipped, when an alloc_iova_fast in it failed.
+bool finish(benchmark::State &state, struct iovad *d, bool failed,
+	    struct iovad_rcache_totals &t1)
+{
+	t1 = totals(d);
+	iovad_destroy(d);
+	if (failed)
+		state.SkipWithError("alloc_iova_fast failed");
+	return !failed;
+}
+
 void bm_pair(benchmark::State &state, enum iova_alg alg, bool cache,
 	     const char *cpu_lock)
 {
@@ -122,12 +134,10 @@ void bm_pair(benchmark::State &state, enum iova_alg alg, bool cache,
 		failed |= (pfn == 0);
 		free_iova_fast(d, pfn, size);
 	}
-	const struct iovad_rcache_totals t1 = totals(d);
-	iovad_destroy(d);
-	if (failed) {
-		state.SkipWithError("alloc_iova_fast failed");
+	struct iovad_rcache_totals t1;
+
+	if (!finish(state, d, failed, t1))
 		return;
-	}
 	const double iters = (double)state.iterations();
 	state.counters["hit_rate"] = (double)(t1.hits - t0.hits) / iters;
 	state.SetItemsProcessed(state.iterations());
@@ -165,12 +175,10 @@ void bm_depot(benchmark::State &state)
 	const struct iovad_rcache_totals t0 = totals(d);
 	for (auto _ : state)
 		round();
-	const struct iovad_rcache_totals t1 = totals(d);
-	iovad_destroy(d);
-	if (failed) {
-		state.SkipWithError("alloc_iova_fast failed");
+	struct iovad_rcache_totals t1;
+
+	if (!finish(state, d, failed, t1))
 		return;
-	}
 
 	const double iters = (double)state.iterations();
 	const double pairs = iters * pfns.size();

@@ -122,17 +122,27 @@ Prepared *prepared(enum iova_alg alg, enum iova_scenario sc, unsigned long n,
 	return g_cache.front().get();
 }
 
+// prepared() for the benchmark's size (range 0); nullptr with the
+// benchmark skipped on failure.
+Prepared *prepared_or_skip(benchmark::State &state, enum iova_alg alg,
+			   enum iova_scenario sc)
+{
+	std::string err;
+	Prepared *p = prepared(alg, sc, state.range(0), err);
+
+	if (!p)
+		state.SkipWithError(err.c_str());
+	return p;
+}
+
 void bm_alloc_free(benchmark::State &state, enum iova_alg alg,
 		   enum iova_scenario sc)
 {
 	const unsigned long n = state.range(0);
-	std::string err;
-	Prepared *p = prepared(alg, sc, n, err);
+	Prepared *p = prepared_or_skip(state, alg, sc);
 
-	if (!p) {
-		state.SkipWithError(err.c_str());
+	if (!p)
 		return;
-	}
 
 	struct iova_stats st0, st1;
 	uint64_t fail0 = iova_scen_failures(p->scen);
@@ -178,13 +188,10 @@ void bm_alloc_free(benchmark::State &state, enum iova_alg alg,
 void bm_find(benchmark::State &state, enum iova_alg alg, enum iova_scenario sc)
 {
 	const unsigned long n = state.range(0);
-	std::string err;
-	Prepared *p = prepared(alg, sc, n, err);
+	Prepared *p = prepared_or_skip(state, alg, sc);
 
-	if (!p) {
-		state.SkipWithError(err.c_str());
+	if (!p)
 		return;
-	}
 	if (p->pfns.empty()) {
 		struct lab_prng r;
 
