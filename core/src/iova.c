@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * The IOVA domain: what every algorithm shares (creation, lookup, free,
- * reserve, counters, the invariant checker, the lockless lookup). The
- * search itself and the bookkeeping it needs live in iova_<alg>.c behind
- * struct iova_ops.
+ * reserve, counters, the lockless lookup) and the struct iova API. The
+ * range (pfn) API is in iova_range.c, the invariant checker in
+ * iova_check.c; the search itself and the bookkeeping it needs live in
+ * iova_<alg>.c behind struct iova_ops.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,37 +117,6 @@ struct iova *iova_anchor_alloc(struct iova_domain *iovad)
 	}
 	return anchor;
 }
-
-int iova_check_fail(char *msg, size_t msglen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (msg && msglen) {
-		va_start(ap, fmt);
-		vsnprintf(msg, msglen, fmt, ap);
-		va_end(ap);
-	}
-	return -EUCLEAN;
-}
-
-#ifdef IOVALAB_CHECK
-static void iova_debug_check(const struct iova_domain *iovad, const char *op)
-{
-	char msg[256];
-
-	if (iova_domain_check(iovad, msg, sizeof(msg))) {
-		fprintf(stderr,
-			"iovalab: %s: invariant violated after %s: %s\n",
-			iova_alg_name(iovad->alg), op, msg);
-		abort();
-	}
-}
-#else
-static inline void iova_debug_check(const struct iova_domain *iovad,
-				    const char *op)
-{
-}
-#endif
 
 struct iova_domain *iova_domain_create(enum iova_alg alg, unsigned long granule,
 				       unsigned long start_pfn)
@@ -270,9 +239,9 @@ static unsigned long iova_align_mask(unsigned long size, bool size_aligned)
  * alloc_iova()'s body: 0 and the new range in *@res, or -EINVAL, -ENOSPC,
  * -ENOMEM (iova_alloc_range() documents them). Counters as alloc_iova.
  */
-static int iova_alloc(struct iova_domain *iovad, unsigned long size,
-		      unsigned long limit_pfn, bool size_aligned,
-		      struct iova **res, struct iova *tmp)
+int iova_alloc(struct iova_domain *iovad, unsigned long size,
+	       unsigned long limit_pfn, bool size_aligned, struct iova **res,
+	       struct iova *tmp)
 {
 	struct iova_stats *st = &iovad->stats;
 	unsigned long visits = 0, searches = 0, lines = 0, mask;
@@ -419,20 +388,6 @@ void __free_iova(struct iova_domain *iovad, struct iova *iova)
 	iova_debug_check(iovad, "free_iova");
 }
 
-/* Remove the inline range @r (btree-pfn), counted as __free_iova. */
-static void iova_remove_inline(struct iova_domain *iovad,
-			       const struct iova_range *r)
-{
-	struct iova tmp = { .pfn_lo = r->pfn_lo, .pfn_hi = r->pfn_hi };
-
-	iova_write_begin(iovad);
-	iovad->ops->remove(iovad, &tmp);
-	iova_write_end(iovad);
-	iovad->stats.frees++;
-	iovad->stats.live--;
-	iova_debug_check(iovad, "free_iova");
-}
-
 int free_iova(struct iova_domain *iovad, unsigned long pfn)
 {
 	struct iova *iova;
@@ -450,28 +405,6 @@ int free_iova(struct iova_domain *iovad, unsigned long pfn)
 		return -ENOENT;
 	__free_iova(iovad, iova);
 	return 0;
-}
-
-/* Lowest range ending at or above @pfn (never the anchor), or NULL. */
-static struct iova *iova_lower_bound(struct iova_domain *iovad,
-				     unsigned long pfn)
-{
-	struct rb_node *rb = iovad->rbroot.rb_node, *best = NULL;
-
-	if (iovad->ops->lower_bound)
-		return iovad->ops->lower_bound(iovad, pfn);
-
-	while (rb) {
-		if (to_iova(rb)->pfn_hi >= pfn) {
-			best = rb;
-			rb = rb->rb_left;
-		} else {
-			rb = rb->rb_right;
-		}
-	}
-	if (!best || to_iova(best) == iovad->anchor)
-		return NULL;
-	return to_iova(best);
 }
 
 /*
@@ -514,9 +447,8 @@ static struct iova *iova_walk_next(struct iova_domain *iovad, struct iova *cur,
  * 0 and the range covering @pfn_hi in *@res (inline ranges: a copy in
  * *@buf), or -EINVAL, -ENOMEM (iova_reserve_range()).
  */
-static int iova_reserve(struct iova_domain *iovad, unsigned long pfn_lo,
-			unsigned long pfn_hi, struct iova **res,
-			struct iova *buf)
+int iova_reserve(struct iova_domain *iovad, unsigned long pfn_lo,
+		 unsigned long pfn_hi, struct iova **res, struct iova *buf)
 {
 	struct iova *iova = NULL, *spare, *cur;
 	bool inl = iovad->ops->inline_ranges;
@@ -624,207 +556,4 @@ struct iova *iova_next(struct iova_domain *iovad, struct iova *iova)
 	if (!rb || to_iova(rb) == iovad->anchor)
 		return NULL;
 	return to_iova(rb);
-}
-
-/* Red-black rules and parent links; returns the black height or -1. */
-static int iova_check_rb(const struct rb_node *rb, const struct rb_node *parent,
-			 unsigned long *count, char *msg, size_t msglen)
-{
-	int bl, br;
-
-	if (!rb)
-		return 1;
-	(*count)++;
-	if (rb_parent(rb) != parent) {
-		iova_check_fail(msg, msglen, "[%lu, %lu]: wrong parent link",
-				to_iova(rb)->pfn_lo, to_iova(rb)->pfn_hi);
-		return -1;
-	}
-	if (rb_is_red(rb) && (!parent || rb_is_red(parent))) {
-		iova_check_fail(msg, msglen, "[%lu, %lu]: red %s",
-				to_iova(rb)->pfn_lo, to_iova(rb)->pfn_hi,
-				parent ? "child of a red node" : "root");
-		return -1;
-	}
-	bl = iova_check_rb(rb->rb_left, rb, count, msg, msglen);
-	if (bl < 0)
-		return -1;
-	br = iova_check_rb(rb->rb_right, rb, count, msg, msglen);
-	if (br < 0)
-		return -1;
-	if (bl != br) {
-		iova_check_fail(msg, msglen,
-				"[%lu, %lu]: black heights %d (left) != %d",
-				to_iova(rb)->pfn_lo, to_iova(rb)->pfn_hi, bl,
-				br);
-		return -1;
-	}
-	return bl + rb_is_black(rb);
-}
-
-int iova_domain_check(const struct iova_domain *iovad, char *msg, size_t msglen)
-{
-	const struct rb_node *rb;
-	const struct iova *prev = NULL;
-	unsigned long count = 0, walked = 0, max_pfn;
-
-	if (msg && msglen)
-		msg[0] = '\0';
-	if (iovad->ops->check_all)
-		return iovad->ops->check_all(iovad, msg, msglen);
-	if (iova_check_rb(iovad->rbroot.rb_node, NULL, &count, msg, msglen) < 0)
-		return -EUCLEAN;
-	/*
-	 * reserve_iova may cover pfns below start_pfn (as in the kernel), so
-	 * the lower bound is enforced on allocations (alloc_iova checks its
-	 * result under IOVALAB_CHECK), not here.
-	 */
-	max_pfn = iovad->ops->has_anchor ? IOVA_ANCHOR - 1 : ~0UL;
-	for (rb = rb_first(&iovad->rbroot); rb; rb = rb_next(rb)) {
-		const struct iova *iova = to_iova(rb);
-
-		walked++;
-		if (iova == iovad->anchor) {
-			if (rb_next(rb))
-				return iova_check_fail(msg, msglen,
-						       "anchor is not last");
-			if (iova->pfn_lo != IOVA_ANCHOR ||
-			    iova->pfn_hi != IOVA_ANCHOR)
-				return iova_check_fail(msg, msglen,
-						       "anchor moved");
-		} else if (iova->pfn_lo > iova->pfn_hi ||
-			   iova->pfn_hi > max_pfn) {
-			return iova_check_fail(msg, msglen,
-					       "bad range [%lu, %lu]",
-					       iova->pfn_lo, iova->pfn_hi);
-		}
-		if (prev && prev->pfn_hi >= iova->pfn_lo)
-			return iova_check_fail(
-				msg, msglen,
-				"[%lu, %lu] overlaps or precedes [%lu, %lu]",
-				iova->pfn_lo, iova->pfn_hi, prev->pfn_lo,
-				prev->pfn_hi);
-		prev = iova;
-	}
-	if (walked != count)
-		return iova_check_fail(msg, msglen,
-				       "in-order walk saw %lu of %lu nodes",
-				       walked, count);
-	if (iovad->ops->has_anchor && (!prev || prev != iovad->anchor))
-		return iova_check_fail(msg, msglen, "anchor missing");
-	if (!iovad->ops->has_anchor && iovad->anchor)
-		return iova_check_fail(msg, msglen, "unexpected anchor");
-	if (count - (iovad->anchor ? 1 : 0) != iovad->stats.live)
-		return iova_check_fail(msg, msglen,
-				       "%lu ranges in the tree, live says %llu",
-				       count - (iovad->anchor ? 1 : 0),
-				       (unsigned long long)iovad->stats.live);
-	return iovad->ops->check(iovad, msg, msglen);
-}
-
-/* ---- the range (pfn) API ---- */
-
-static void iova_to_range(const struct iova *iova, struct iova_range *out)
-{
-	out->pfn_lo = iova->pfn_lo;
-	out->pfn_hi = iova->pfn_hi;
-}
-
-int iova_alloc_range(struct iova_domain *iovad, unsigned long size,
-		     unsigned long limit_pfn, bool size_aligned,
-		     unsigned long *pfn_lo)
-{
-	struct iova tmp, *new;
-	int ret = iova_alloc(iovad, size, limit_pfn, size_aligned, &new,
-			     iovad->ops->inline_ranges ? &tmp : NULL);
-
-	if (!ret)
-		*pfn_lo = new->pfn_lo;
-	return ret;
-}
-
-int iova_free_range(struct iova_domain *iovad, unsigned long pfn_lo,
-		    unsigned long size)
-{
-	struct iova_range r;
-	struct iova *iova;
-
-	if (!size)
-		return -EINVAL;
-	if (iovad->ops->inline_ranges) {
-		if (!iova_find_range(iovad, pfn_lo, &r) || r.pfn_lo != pfn_lo ||
-		    r.pfn_hi - pfn_lo != size - 1)
-			return -EINVAL;
-		iova_remove_inline(iovad, &r);
-		return 0;
-	}
-	iova = find_iova(iovad, pfn_lo);
-	if (!iova || iova->pfn_lo != pfn_lo ||
-	    iova->pfn_hi - pfn_lo != size - 1)
-		return -EINVAL;
-	__free_iova(iovad, iova);
-	return 0;
-}
-
-bool iova_find_range(struct iova_domain *iovad, unsigned long pfn,
-		     struct iova_range *out)
-{
-	struct iova_range r;
-	struct iova *iova;
-
-	if (iovad->ops->inline_ranges) {
-		if (!iovad->ops->lower_bound_range(iovad, pfn, &r) ||
-		    r.pfn_lo > pfn)
-			return false;
-		*out = r;
-		return true;
-	}
-	iova = find_iova(iovad, pfn);
-	if (iova)
-		iova_to_range(iova, out);
-	return iova;
-}
-
-bool iova_find_range_lockless(struct iova_domain *iovad, unsigned long pfn,
-			      struct iova_range *out)
-{
-	struct iova *iova;
-
-	if (iovad->ops->inline_ranges)
-		return iovad->ops->find_range_lockless(iovad, pfn, out);
-	iova = find_iova_lockless(iovad, pfn);
-	if (!iova)
-		return false;
-	/*
-	 * The node stays readable (RCU) and pfn_hi never changes while it is
-	 * linked; pfn_lo may only have been lowered since: still a range
-	 * that held @pfn.
-	 */
-	out->pfn_lo = __atomic_load_n(&iova->pfn_lo, __ATOMIC_ACQUIRE);
-	out->pfn_hi = __atomic_load_n(&iova->pfn_hi, __ATOMIC_ACQUIRE);
-	return true;
-}
-
-int iova_reserve_range(struct iova_domain *iovad, unsigned long pfn_lo,
-		       unsigned long pfn_hi, struct iova_range *out)
-{
-	struct iova buf, *iova;
-	int ret = iova_reserve(iovad, pfn_lo, pfn_hi, &iova, &buf);
-
-	if (!ret && out)
-		iova_to_range(iova, out);
-	return ret;
-}
-
-bool iova_next_range(struct iova_domain *iovad, unsigned long pfn,
-		     struct iova_range *out)
-{
-	struct iova *iova;
-
-	if (iovad->ops->inline_ranges)
-		return iovad->ops->lower_bound_range(iovad, pfn, out);
-	iova = iova_lower_bound(iovad, pfn);
-	if (iova)
-		iova_to_range(iova, out);
-	return iova;
 }

@@ -306,25 +306,33 @@ static inline void bt_prefetch(const struct bt_node *n)
 		__builtin_prefetch((const char *)n + off);
 }
 
-/* First child whose pivot is >= @key (the last child if none). A linear
- * scan: at 10 entries it runs fewer instructions than a binary search. */
+/*
+ * First child whose pivot is >= @key (the last child if none). A linear
+ * scan: at 10 entries it runs fewer instructions than a binary search.
+ * The last pivot is tried first: a top-down allocator's limit, and the
+ * ranges it just placed, usually sit above all of a node's pivots.
+ */
 static inline unsigned int bt_child_idx(const struct bt_node *n,
 					unsigned long key)
 {
 	unsigned int i = 0;
 
-	while (i + 1 < n->count && n->in.pivot[i] < key)
+	if (n->count < 2 || n->in.pivot[n->count - 2] < key)
+		return n->count ? n->count - 1 : 0;
+	while (n->in.pivot[i] < key)
 		i++;
 	return i;
 }
 
-/* First entry with hi >= @key, or count. */
+/* First entry with hi >= @key, or count (the last entry tried first). */
 static inline unsigned int bt_leaf_idx(const struct bt_node *n,
 				       unsigned long key)
 {
 	unsigned int i = 0;
 
-	while (i < n->count && n->l.e[i].hi < key)
+	if (!n->count || n->l.e[n->count - 1].hi < key)
+		return n->count;
+	while (n->l.e[i].hi < key)
 		i++;
 	return i;
 }
@@ -1024,12 +1032,12 @@ static int bt_alloc(struct iova_domain *iovad, struct iova *new,
 
 		bt_prefetch(n);
 		i = bt_child_idx(n, limit_pfn);
-		/* pivots 0..i compared (i is the last child: none past it) */
+		/* the last pivot, then (unless it decided) pivots 0..i */
 		mask = BT_LINE(n, n->count) | BT_LINE(n, n->in.child[i]);
 		if (n->count > 1)
-			mask |= bt_span(
-				n, &n->in.pivot[0],
-				&n->in.pivot[i + 1 < n->count ? i : i - 1]);
+			mask |= BT_LINE(n, n->in.pivot[n->count - 2]);
+		if (i + 1 < n->count)
+			mask |= bt_span(n, &n->in.pivot[0], &n->in.pivot[i]);
 		bt_visit(&c, mask);
 		masks[d] = mask;
 		path[d].node = (struct bt_node *)n;
@@ -1038,10 +1046,15 @@ static int bt_alloc(struct iova_domain *iovad, struct iova *new,
 	}
 	leaf = n;
 	j = bt_leaf_idx(leaf, limit_pfn);
-	/* his 0..j compared (entry j's line is added below) */
+	/* the last hi, then (unless it decided) his 0..j; entry j's line
+	 * and the hi below it are added below */
 	mask = BT_LINE(leaf, leaf->count);
+	if (leaf->count)
+		mask |= BT_LINE(leaf, leaf->l.e[leaf->count - 1].hi);
+	if (j < leaf->count)
+		mask |= bt_span(leaf, &leaf->l.e[0].hi, &leaf->l.e[j].hi);
 	if (j)
-		mask |= bt_span(leaf, &leaf->l.e[0].hi, &leaf->l.e[j - 1].hi);
+		mask |= BT_LINE(leaf, leaf->l.e[j - 1].hi);
 	/* the straddling gap: below entry j, clipped to L */
 	if (j < leaf->count) {
 		mask |= BT_LINE(leaf, leaf->l.e[j]);

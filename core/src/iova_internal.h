@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Inside the IOVA domain: the domain structure, the per-algorithm ops table
- * and helpers shared by iova.c and the algorithm files.
+ * and helpers shared by iova.c, iova_range.c, iova_check.c and the
+ * algorithm files.
  */
 #ifndef IOVALAB_IOVA_INTERNAL_H
 #define IOVALAB_IOVA_INTERNAL_H
 
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "iovalab/iova.h"
 #include "iovalab/rbtree_augmented.h"
@@ -171,6 +173,45 @@ struct iova *iova_anchor_alloc(struct iova_domain *iovad);
 /* Format a checker message; always returns -EUCLEAN. */
 int iova_check_fail(char *msg, size_t msglen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/*
+ * Shared by iova.c and iova_range.c (the two APIs over one domain):
+ * iova_alloc() is alloc_iova()'s body (0 and the range in *@res, or
+ * -EINVAL, -ENOSPC, -ENOMEM; inline ranges: @tmp carries the pfns out);
+ * iova_remove_inline() removes an inline range, counted as __free_iova;
+ * iova_lower_bound() is the lowest range ending at or above @pfn (never the
+ * anchor), or NULL; iova_reserve() is reserve_iova()'s body (0 and the
+ * range covering @pfn_hi in *@res, inline ranges: a copy in *@buf; or
+ * -EINVAL, -ENOMEM).
+ */
+int iova_alloc(struct iova_domain *iovad, unsigned long size,
+	       unsigned long limit_pfn, bool size_aligned, struct iova **res,
+	       struct iova *tmp);
+void iova_remove_inline(struct iova_domain *iovad, const struct iova_range *r);
+struct iova *iova_lower_bound(struct iova_domain *iovad, unsigned long pfn);
+int iova_reserve(struct iova_domain *iovad, unsigned long pfn_lo,
+		 unsigned long pfn_hi, struct iova **res, struct iova *buf);
+
+/* The full checker after every tree operation in checking builds. */
+#ifdef IOVALAB_CHECK
+static inline void iova_debug_check(const struct iova_domain *iovad,
+				    const char *op)
+{
+	char msg[256];
+
+	if (iova_domain_check(iovad, msg, sizeof(msg))) {
+		fprintf(stderr,
+			"iovalab: %s: invariant violated after %s: %s\n",
+			iova_alg_name(iovad->alg), op, msg);
+		abort();
+	}
+}
+#else
+static inline void iova_debug_check(const struct iova_domain *iovad,
+				    const char *op)
+{
+}
+#endif
 
 /* Exclusive internal limit as the kernel passes it (limit_pfn + 1); the
  * anchor occupies IOVA_ANCHOR, so an inclusive ULONG_MAX is the same as

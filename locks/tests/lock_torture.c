@@ -372,8 +372,10 @@ int main(int argc, char **argv)
 			}
 			i++;
 		} else {
-			fprintf(stderr, "lock-torture: bad argument '%s'\n", a);
-			usage(stderr);
+			fprintf(stderr,
+				"lock-torture: unknown option or missing value "
+				"in '%s' (see --help)\n",
+				a);
 			return 2;
 		}
 	}

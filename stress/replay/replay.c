@@ -22,9 +22,11 @@
 
 static void usage(FILE *f)
 {
+	fprintf(f, "usage: iova-replay --alg ");
+	for (int i = 0; iova_alg_names[i]; i++)
+		fprintf(f, "%s%s", i ? "|" : "", iova_alg_names[i]);
 	fprintf(f,
-		"usage: iova-replay --alg classic|maxgap|gap32|anylimit "
-		"[options] < trace\n"
+		" [options] < trace\n"
 		"  --alg NAME       search algorithm (required)\n"
 		"  --granule BYTES  bytes per pfn, power of two in "
 		"[512, 2^30] (default 4096)\n"

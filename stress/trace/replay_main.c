@@ -58,12 +58,14 @@ static const struct option longopts[] = {
 
 static void usage(FILE *f)
 {
+	fprintf(f, "usage: iova-trace replay [options] TRACE\n"
+		   "Replay TRACE (the lab's format, or a capture) per CPU "
+		   "through the full domain.\n"
+		   "  --alg LIST        ");
+	for (int i = 0; iova_alg_names[i]; i++)
+		fprintf(f, "%s%s", i ? "," : "", iova_alg_names[i]);
 	fprintf(f,
-		"usage: iova-trace replay [options] TRACE\n"
-		"Replay TRACE (the lab's format, or a capture) per CPU "
-		"through the full domain.\n"
-		"  --alg LIST        classic,maxgap,gap32,anylimit or all "
-		"(default anylimit)\n"
+		" or all (default anylimit)\n"
 		"  --lock LIST       tree lock(s), as iova-stress; also the "
 		"cache's locks (mutex)\n"
 		"  --rcache LIST     on, off, on,off (default on)\n"
