@@ -7,6 +7,7 @@
  * iova_<alg>.c behind struct iova_ops.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,13 +94,41 @@ void iova_node_release(void *node)
 	lab_slab_release(node);
 }
 
+/*
+ * Inside a write (odd count) the hook is only called at iova_write_end:
+ * a hook that waits for a grace period (liburcu's defer_rcu when its queue
+ * is full) would otherwise wait for a lockless reader that is itself
+ * waiting for the count to turn even. Without a hook there are no
+ * lockless readers, and the node goes back to the cache at once.
+ */
 void iova_node_free_to(struct iova_domain *iovad, struct lab_slab *slab,
 		       void *node)
 {
-	if (iovad->free_fn)
-		iovad->free_fn(node, iovad->free_arg);
-	else
+	if (!iovad->free_fn) {
 		lab_slab_free(slab, node);
+		return;
+	}
+	if (atomic_load_explicit(&iovad->seq, memory_order_relaxed) & 1) {
+		if (iovad->nwrite_frees == IOVA_WRITE_FREES) {
+			/* a btree erase frees at most one node a level */
+			fprintf(stderr,
+				"iovalab: %u nodes freed in one write\n",
+				iovad->nwrite_frees + 1);
+			abort();
+		}
+		iovad->write_frees[iovad->nwrite_frees++] = node;
+		return;
+	}
+	iovad->free_fn(node, iovad->free_arg);
+}
+
+void iova_write_frees_flush(struct iova_domain *iovad)
+{
+	unsigned int n = iovad->nwrite_frees;
+
+	iovad->nwrite_frees = 0;
+	for (unsigned int i = 0; i < n; i++)
+		iovad->free_fn(iovad->write_frees[i], iovad->free_arg);
 }
 
 static void iova_node_free(struct iova_domain *iovad, struct iova *iova)

@@ -57,10 +57,11 @@
  * hi, pivot, child, iova pointer) is stored with a release store while
  * the count is odd; slots past count are cleared, so a reader only ever
  * follows a pointer to a node or range that was linked at some point
- * during its call (removed nodes go through the free hook, RCU). Levels
- * strictly decrease on the way down, so a reader never loops; a hit is
- * checked against the range's own pfns, and a miss is retried when the
- * count moved, as for the rbtree algorithms.
+ * during its call (removed nodes go through the free hook, RCU, once the
+ * write has ended: iova_node_free_to). Levels strictly decrease on the
+ * way down, so a reader never loops; a hit is checked against the range's
+ * own pfns, and a miss is retried when the count moved, as for the rbtree
+ * algorithms.
  *
  * btree-pfn (BT_INLINE, iova_btree_pfn.c builds this file again with it):
  * no struct iova at all. Leaves hold the {lo, hi} pairs only (16 bytes a
@@ -100,6 +101,8 @@
 #define BT_LMIN (BT_LCAP / 2)
 #define BT_IMIN ((BT_ICAP + 1) / 2)
 #define BT_MAX_H 40 /* levels; fill >= 2 per node bounds it far below */
+_Static_assert(BT_MAX_H + 1 <= IOVA_WRITE_FREES,
+	       "an erase frees a node a level and the old root");
 
 _Static_assert(BT_NODE % 64 == 0 && BT_NODE >= 128 && BT_NODE <= 1024,
 	       "IOVA_BTREE_NODE: a multiple of 64 in [128, 1024]");

@@ -86,6 +86,9 @@ struct iova_ops {
 				    unsigned long pfn, struct iova_range *out);
 };
 
+/* Most nodes one write may remove: a btree erase frees one per level. */
+#define IOVA_WRITE_FREES 48
+
 struct iova_domain {
 	struct rb_root rbroot;
 	const struct iova_ops *ops;
@@ -102,6 +105,13 @@ struct iova_domain {
 	struct iova *anchor; /* NULL for anylimit */
 	iova_free_fn free_fn;
 	void *free_arg;
+	/*
+	 * Nodes removed inside a write (btree merges) wait here for
+	 * iova_write_end: the free hook may wait for a grace period, and a
+	 * lockless reader spinning on the odd count would never end it.
+	 */
+	unsigned int nwrite_frees;
+	void *write_frees[IOVA_WRITE_FREES];
 	struct iova_stats stats;
 	struct lab_slab slab; /* struct iova (and anchor) objects */
 	struct lab_slab tree_slab; /* btree's tree nodes */
@@ -145,12 +155,17 @@ static inline void iova_write_begin(struct iova_domain *iovad)
 	atomic_store_explicit(&iovad->seq, s + 1, memory_order_relaxed);
 }
 
+/* The free hook for the nodes a write removed, once the count is even. */
+void iova_write_frees_flush(struct iova_domain *iovad);
+
 static inline void iova_write_end(struct iova_domain *iovad)
 {
 	unsigned long s =
 		atomic_load_explicit(&iovad->seq, memory_order_relaxed);
 
 	atomic_store_explicit(&iovad->seq, s + 1, memory_order_release);
+	if (iovad->nwrite_frees)
+		iova_write_frees_flush(iovad);
 }
 
 /* pfn stores to a node that lockless readers may be looking at. */

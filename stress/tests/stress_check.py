@@ -90,7 +90,11 @@ def check_run(i, r, meta, lockstat):
     if r["rcache"] != (r["rcache_stats"] is not None):
         fail("%s: rcache_stats must be an object exactly when rcache" %
              where)
-    if r["bytes_per_node"] <= 0 or r["slab_bytes_per_node"] % 64:
+    # btree-pfn keeps ranges inline: no per-range object at all
+    per_range = r["alg"] != "btree-pfn"
+    if (r["bytes_per_node"] > 0) != per_range or \
+            r["slab_bytes_per_node"] % 64 or \
+            (r["slab_bytes_per_node"] > 0) != per_range:
         fail("%s: node sizes %s/%s" %
              (where, r["bytes_per_node"], r["slab_bytes_per_node"]))
     nv = r["nodes_visited"]
