@@ -178,6 +178,10 @@ def main():
                      ["--ignore", "colour", base, base],
                      ["--alpha", "2", base, base], ["--bogus", base, base]):
             compare(*args, status=2)
+        out = compare("--help")
+        if not out.startswith("usage: results/compare") or \
+                "fewer than\n4 on a side" not in out:
+            fail("--help:\n" + out)
     print("ok: results/compare")
 
 
