@@ -17,9 +17,50 @@ struct lab_slab_page {
 	unsigned int in_use;
 };
 
+#define PAGES_PER_CHUNK (LAB_SLAB_CHUNK / LAB_SLAB_PAGE)
+
+/*
+ * A chunk's first page. A page whose memory was given back must not be
+ * written again (the write would fault it back in), so the chunk, not the
+ * page, remembers it: a stack of returned page numbers, and a list of the
+ * chunks that have any. Chunks are aligned to their size so that a page
+ * finds its chunk by masking.
+ */
 struct lab_slab_chunk {
-	struct lab_slab_chunk *next;
+	struct lab_slab_chunk *next; /* every chunk, for destroy */
+	struct lab_slab_chunk *next_returned; /* chunks with nreturned > 0 */
+	unsigned int nreturned;
+	uint8_t returned[PAGES_PER_CHUNK]; /* page numbers, 1..255 */
 };
+
+_Static_assert(sizeof(struct lab_slab_chunk) <= LAB_SLAB_PAGE &&
+		       PAGES_PER_CHUNK <= 256,
+	       "chunk header");
+
+static struct lab_slab_chunk *chunk_of(const void *page)
+{
+	return (struct lab_slab_chunk *)((uintptr_t)page &
+					 ~(uintptr_t)(LAB_SLAB_CHUNK - 1));
+}
+
+/* A new chunk, aligned to its size (map twice the size, trim), or NULL. */
+static struct lab_slab_chunk *chunk_map(void)
+{
+	char *m = mmap(NULL, 2 * LAB_SLAB_CHUNK, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uintptr_t a;
+	size_t head;
+
+	if (m == MAP_FAILED)
+		return NULL;
+	a = ((uintptr_t)m + LAB_SLAB_CHUNK - 1) &
+	    ~(uintptr_t)(LAB_SLAB_CHUNK - 1);
+	head = a - (uintptr_t)m;
+	if (head)
+		munmap(m, head);
+	munmap((char *)a + LAB_SLAB_CHUNK, LAB_SLAB_CHUNK - head);
+	return (struct lab_slab_chunk *)a;
+}
 
 _Static_assert(sizeof(struct lab_slab_page) <= LAB_SLAB_HEAD,
 	       "page header too big");
@@ -66,21 +107,26 @@ static struct lab_slab_page *page_new(struct lab_slab *s)
 	struct lab_slab_page *p;
 	char *obj;
 
-	if (s->spare) {
-		p = s->spare;
-		s->spare = NULL;
+	if (s->pool) {
+		/* still threaded from when it was last full of free objects */
+		p = s->pool;
+		list_del(&s->pool, p);
+		s->pool_pages--;
 		return p;
 	}
-	if (s->empty) {
-		p = s->empty;
-		list_del(&s->empty, p);
+	if (s->returned_chunks) {
+		struct lab_slab_chunk *c = s->returned_chunks;
+
+		p = (struct lab_slab_page *)((char *)c +
+					     c->returned[--c->nreturned] *
+						     LAB_SLAB_PAGE);
+		if (!c->nreturned)
+			s->returned_chunks = c->next_returned;
 	} else {
 		if (s->carve == s->carve_end) {
-			struct lab_slab_chunk *c = mmap(
-				NULL, LAB_SLAB_CHUNK, PROT_READ | PROT_WRITE,
-				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			struct lab_slab_chunk *c = chunk_map();
 
-			if (c == MAP_FAILED)
+			if (!c)
 				return NULL;
 			/* the first page of a chunk holds the chunk link */
 			c->next = s->chunks;
@@ -108,6 +154,7 @@ static struct lab_slab_page *page_new(struct lab_slab *s)
 static void slab_put(struct lab_slab *s, void *obj)
 {
 	struct lab_slab_page *p = page_of(obj);
+	struct lab_slab_chunk *c;
 
 	if (!p->free) {
 		list_del(&s->full, p);
@@ -119,14 +166,23 @@ static void slab_put(struct lab_slab *s, void *obj)
 	if (--p->in_use)
 		return;
 	list_del(&s->partial, p);
-	if (!s->spare) {
-		s->spare = p;
+	if (s->pool_pages < LAB_SLAB_POOL) {
+		list_add(&s->pool, p);
+		s->pool_pages++;
 		return;
 	}
-	/* keep the address range, give the memory back */
+	/* keep the address range, give the memory back; from here on only
+	 * its chunk knows of the page */
 	madvise(p, LAB_SLAB_PAGE, MADV_DONTNEED);
-	list_add(&s->empty, p);
+	c = chunk_of(p);
+	if (!c->nreturned) {
+		c->next_returned = s->returned_chunks;
+		s->returned_chunks = c;
+	}
+	c->returned[c->nreturned++] =
+		(uint8_t)(((uintptr_t)p - (uintptr_t)c) / LAB_SLAB_PAGE);
 	s->pages--;
+	s->returned++;
 }
 
 /* Take back everything released from other threads. */

@@ -12,8 +12,13 @@
  * of 64 bytes, so an object of k lines spans exactly k lines (the
  * cache-line counters rely on that). Pages are carved from 1 MiB chunks
  * mapped with mmap (aligned_alloc of single pages wastes as much as it
- * hands out); a page left empty is returned with madvise(MADV_DONTNEED)
- * and reused, except one kept resident to absorb alloc/free flapping.
+ * hands out). A page left empty goes to a pool of up to LAB_SLAB_POOL
+ * resident pages (the kernel's per-CPU page lists, which hand a freed page
+ * back in ~100 ns); past that its memory is returned with
+ * madvise(MADV_DONTNEED) and the address range reused. Returning every
+ * empty page at once made deferred (RCU) frees, which arrive in batches of
+ * thousands, pay a page fault per page on the next allocations: 35% of
+ * iova-stress nic/rcu/cache-off throughput, a cost the kernel does not pay.
  *
  * Threading: lab_slab_alloc() and lab_slab_free() run under the owning
  * domain's lock (one thread at a time, ordered by that lock).
@@ -21,9 +26,8 @@
  * it is what a deferred (RCU) free calls after its grace period. Released
  * objects go onto a lock-free stack (C11 atomics, many pushers, one
  * consumer that takes the whole stack at once, so no ABA); the locked side
- * takes them back when its pages run out and in lab_slab_destroy(). A page
- * whose last object is freed goes back to the system, except one kept to
- * absorb alloc/free flapping. lab_slab_destroy() frees every page: all
+ * takes them back when its pages run out and in lab_slab_destroy().
+ * lab_slab_destroy() frees every page: all
  * deferred releases must have run before it (the caller's barrier).
  */
 #ifndef IOVALAB_SLAB_H
@@ -37,6 +41,7 @@
 #define LAB_SLAB_HEAD 64UL /* page header */
 #define LAB_SLAB_MAX_OBJ 1024UL /* at least 3 objects per page */
 #define LAB_SLAB_CHUNK (256 * LAB_SLAB_PAGE)
+#define LAB_SLAB_POOL 128 /* empty pages kept resident (512 KiB) */
 
 struct lab_slab_page;
 struct lab_slab_chunk;
@@ -46,12 +51,15 @@ struct lab_slab {
 	unsigned int per_page; /* objects per page */
 	struct lab_slab_page *partial; /* pages with free objects */
 	struct lab_slab_page *full; /* pages without */
-	struct lab_slab_page *spare; /* one empty page kept resident */
-	struct lab_slab_page *empty; /* empty pages, memory returned */
+	struct lab_slab_page *pool; /* empty pages kept resident */
+	/* chunks holding pages whose memory was returned (slab.c) */
+	struct lab_slab_chunk *returned_chunks;
 	struct lab_slab_chunk *chunks; /* mappings, for destroy */
 	char *carve, *carve_end; /* not yet used part of the last chunk */
 	uint64_t in_use; /* objects handed out and not yet freed */
-	uint64_t pages; /* pages holding memory (objects, or the spare) */
+	uint64_t pages; /* pages holding memory (objects, or pooled) */
+	unsigned int pool_pages; /* of them, empty ones in the pool */
+	uint64_t returned; /* pages whose memory went back (MADV_DONTNEED) */
 	uint64_t nr_chunks; /* mappings (their first page holds the link) */
 	_Alignas(64) _Atomic(void *) remote; /* released, not yet taken back */
 };

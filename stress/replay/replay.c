@@ -37,8 +37,10 @@ static void usage(FILE *f)
 		"  --check          run the invariant checker after every "
 		"operation;\n"
 		"                   exit 1 on the first violation\n"
-		"  --info           print \"node_bytes N slab_bytes M\" for "
-		"--alg and exit\n"
+		"  --info           print \"node_bytes N slab_bytes M "
+		"tree_node_bytes T\" for --alg\n"
+		"                   and exit (per-range object, its slab "
+		"size, B-tree node)\n"
 		"  --no-ff-check    (tests only) let ff through unchecked, so "
 		"the rcache\n"
 		"                   layer's refusal and --check's guards can be "
@@ -218,8 +220,9 @@ int main(int argc, char **argv)
 	if (alg < 0)
 		return usage_error("%s", "--alg is required");
 	if (info) {
-		printf("node_bytes %zu slab_bytes %zu\n", iova_node_bytes(alg),
-		       iova_slab_bytes(alg));
+		printf("node_bytes %zu slab_bytes %zu tree_node_bytes %zu\n",
+		       iova_node_bytes(alg), iova_slab_bytes(alg),
+		       iova_tree_node_bytes(alg));
 		return 0;
 	}
 	ret = open_domain(&rp, alg, granule, start_pfn);
