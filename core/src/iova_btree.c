@@ -538,6 +538,50 @@ static bool bt_push_right(struct iova_domain *iovad, struct bt_path *path,
 	bt_fix_up(iovad, path, d - 1);
 	return true;
 }
+
+/*
+ * The mirror image, tried when there is no right sibling with room: the
+ * full leaf's bottom entries (@r inserted at @pos among them) go to the
+ * end of its left sibling. The leaf's lbound follows the sibling's new
+ * last range; when @r lands last in the leaf, the next leaf's lbound
+ * moves too. Readers of btree-pfn retry on the count, so only the
+ * bounds matter here.
+ */
+static bool bt_push_left(struct iova_domain *iovad, struct bt_path *path,
+			 unsigned int d, const struct bt_range *r,
+			 unsigned int pos)
+{
+	struct bt_node *leaf = path[d].node, *par, *s;
+	struct bt_range e[BT_LCAP + 1];
+	unsigned int idx, n = BT_LCAP + 1, m, i, j;
+
+	if (!d)
+		return false;
+	par = path[d - 1].node;
+	idx = path[d - 1].idx;
+	if (!idx)
+		return false;
+	s = par->in.child[idx - 1];
+	if (s->count >= BT_LCAP)
+		return false;
+	m = (n - s->count + 1) / 2; /* at least 1, leaves s <= BT_LCAP */
+	for (i = 0, j = 0; i < n; i++)
+		e[i] = i == pos ? *r : leaf->l.e[j++];
+	for (i = 0; i < m; i++)
+		bt_leaf_put(s, s->count + i, &e[i], NULL);
+	BT_ST(s->count, s->count + m);
+	BT_ST(par->in.pivot[idx - 1], e[m - 1].hi);
+	for (i = m; i < n; i++)
+		bt_leaf_put(leaf, i - m, &e[i], NULL);
+	BT_ST(leaf->count, n - m);
+	leaf->l.lbound = bt_bound(iovad, e[m - 1].hi);
+	par->in.gap[idx - 1] = bt_node_max(iovad, s);
+	par->in.gap[idx] = bt_node_max(iovad, leaf);
+	bt_fix_up(iovad, path, d - 1);
+	if (pos == BT_LCAP)
+		bt_fix_next(iovad, path, d);
+	return true;
+}
 #endif
 
 static void bt_insert(struct iova_domain *iovad, struct iova *iova)
@@ -587,7 +631,8 @@ static void bt_insert(struct iova_domain *iovad, struct iova *iova)
 		return;
 	}
 #ifdef BT_INLINE
-	if (bt_push_right(iovad, path, d, &r, pos))
+	if (bt_push_right(iovad, path, d, &r, pos) ||
+	    bt_push_left(iovad, path, d, &r, pos))
 		return;
 #endif
 	{
