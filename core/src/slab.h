@@ -26,9 +26,9 @@
  * it is what a deferred (RCU) free calls after its grace period. Released
  * objects go onto a lock-free stack (C11 atomics, many pushers, one
  * consumer that takes the whole stack at once, so no ABA); the locked side
- * takes them back when its pages run out and in lab_slab_destroy().
- * lab_slab_destroy() frees every page: all
- * deferred releases must have run before it (the caller's barrier).
+ * takes them back when its pages run out. lab_slab_destroy() frees every
+ * page: all deferred releases must have run before it (the caller's
+ * barrier).
  */
 #ifndef IOVALAB_SLAB_H
 #define IOVALAB_SLAB_H

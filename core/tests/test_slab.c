@@ -11,15 +11,16 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #include "check.h"
 #include "slab.h"
 
 #define OBJ 64
-/* pages' worth of objects: more than the pool holds */
 /* a deferred-free batch: pages' worth of objects, fewer than the pool */
 #define BATCH_PAGES 32
+/* pages' worth of objects: more than the pool (and a batch) holds */
 #define BIG_PAGES \
 	((LAB_SLAB_POOL > BATCH_PAGES ? LAB_SLAB_POOL : BATCH_PAGES) + 10)
 
@@ -53,6 +54,14 @@ static size_t pages_gone(void **objs, size_t n, unsigned int per)
 	return gone;
 }
 
+static int cmp_ptr(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t) * (void *const *)a;
+	uintptr_t y = (uintptr_t) * (void *const *)b;
+
+	return (x > y) - (x < y);
+}
+
 static void fill(struct lab_slab *s, void **objs, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -76,7 +85,7 @@ int main(void)
 	struct lab_slab s;
 	unsigned int per;
 	size_t n, pages;
-	void **objs;
+	void **objs, **sorted;
 	struct batch b;
 	pthread_t t;
 
@@ -86,16 +95,20 @@ int main(void)
 	      per == (LAB_SLAB_PAGE - LAB_SLAB_HEAD) / OBJ);
 	n = (size_t)BIG_PAGES * per;
 	objs = calloc(n, sizeof(*objs));
-	if (!objs)
+	sorted = calloc(n, sizeof(*sorted));
+	if (!objs || !sorted)
 		return 1;
 
 	/* 1. fill BIG_PAGES pages, free everything on the owning side */
 	fill(&s, objs, n);
+	memcpy(sorted, objs, n * sizeof(*objs));
 	CHECK(s.in_use == n && s.pages == BIG_PAGES, "in_use %llu pages %llu",
 	      (unsigned long long)s.in_use, (unsigned long long)s.pages);
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = i + 1; j < i + 2 && j < n; j++)
-			CHECK(objs[i] != objs[j]);
+	/* distinct: sorted, no two equal */
+	qsort(sorted, n, sizeof(*sorted), cmp_ptr);
+	for (size_t i = 1; i < n; i++)
+		CHECK(sorted[i - 1] != sorted[i], "object %p handed out twice",
+		      sorted[i]);
 	for (size_t i = 0; i < n; i++)
 		lab_slab_free(&s, objs[i]);
 	CHECK(s.in_use == 0);
@@ -140,6 +153,7 @@ int main(void)
 
 	lab_slab_destroy(&s);
 	free(objs);
+	free(sorted);
 	if (!failures)
 		printf("test_slab: ok (%u objects a page, pool %u pages)\n",
 		       per, LAB_SLAB_POOL);
